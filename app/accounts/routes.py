@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from litestar import Request, Router, get, post
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from app.accounts import service
+from app.accounts.schemas import LoginResult, UserLogin, UserOut, UserRegister
+from app.core.auth import CurrentUser
+from app.core.errors import ApiError
+
+
+@post("/auth/register", status_code=HTTP_201_CREATED, exclude_from_auth=True)
+async def register(data: UserRegister) -> UserOut:
+    return await service.register(data)
+
+
+@post("/auth/login", status_code=200, exclude_from_auth=True)
+async def login(request: Request, data: UserLogin) -> LoginResult:
+    limiter: service.LoginLimiter = request.app.state.login_limiter
+    await limiter.refuse_if_locked(data.email)
+    user = await service.check_password(data.email, data.password)
+    if user is None:
+        await limiter.record_failure(data.email)
+        raise ApiError(401, "Wrong email or password", code="bad_credentials")
+    token, expires = request.app.state.tokens.issue(user.id)
+    return LoginResult(token=token, expires_at=datetime.fromtimestamp(expires, UTC).isoformat(), user=user)
+
+
+@post("/auth/logout", status_code=HTTP_204_NO_CONTENT)
+async def logout(request: Request[CurrentUser, str, object]) -> None:
+    await request.app.state.tokens.revoke(request.user.token_id, request.user.token_expires)
+    await request.app.state.hub.token_revoked(request.user.token_id)
+
+
+@get("/me")
+async def me(request: Request[CurrentUser, str, object]) -> UserOut:
+    u = request.user
+    return UserOut(id=u.id, email=u.email, full_name=u.full_name, role=u.role, timezone=u.timezone)
+
+
+router = Router("/api", route_handlers=[register, login, logout, me], tags=["accounts"])

@@ -1,0 +1,12 @@
+from piccolo.columns import Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class User(Table, tablename="users"):
+    # Stored lower-cased: emails compare case-insensitively.
+    email = Varchar(length=320, unique=True)
+    password_hash = Text()
+    full_name = Varchar(length=200)
+    role = Varchar(length=20)  # student | instructor | admin
+    timezone = Varchar(length=64)
+    created_at = Timestamptz()

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from email.utils import format_datetime
+from typing import Any
+
+from litestar import Request, Response, Router, delete, get, post, put
+from litestar.datastructures import ResponseHeader
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from app.availability import events, service
+from app.availability.open_slots import open_slots, parse_slot_query
+from app.availability.schemas import (
+    AvailabilitySettingsUpdate,
+    CollaboratorAdd,
+    OpenSlots,
+    WeekCopy,
+    WeekReplace,
+)
+from app.core.auth import instructors_only
+from app.core.errors import ApiError
+
+WEEK = "/instructors/{instructor_id:int}/availability/weeks/{week_start:str}"
+WEEK_HEADERS = [
+    ResponseHeader(name="ETag", description='The week\'s version, quoted: send it back as If-Match', documentation_only=True),
+    ResponseHeader(name="Last-Modified", description="When the week or its bookings last changed", documentation_only=True),
+]
+
+
+def week_response(view: service.WeekView) -> Response[dict[str, Any]]:
+    return Response(
+        view.to_json(),
+        headers={"ETag": f'"{view.version}"', "Last-Modified": format_datetime(view.last_modified, usegmt=True)},
+    )
+
+
+@get(WEEK, response_headers=WEEK_HEADERS, summary="An instructor's week, with its version as ETag")
+async def read_week(request: Request, instructor_id: int, week_start: str) -> Response[dict[str, Any]]:
+    instructor = await service.require_editor(request.user, instructor_id)
+    view = await service.load_week(instructor, service.parse_week_start(week_start))
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and if_none_match.strip().removeprefix("W/").strip('"') == view.version:
+        return Response(None, status_code=304, headers={"ETag": f'"{view.version}"'})
+    return week_response(view)
+
+
+@put(WEEK, response_headers=WEEK_HEADERS, summary="Replace the whole week (If-Match required)")
+async def replace_week(
+    request: Request,
+    instructor_id: int,
+    week_start: str,
+    data: WeekReplace,
+    if_match: str | None = Parameter(header="If-Match", default=None),
+    client_id: str | None = Parameter(header="X-Client-Id", default=None),
+) -> Response[dict[str, Any]]:
+    instructor = await service.require_editor(request.user, instructor_id)
+    version = service.parse_if_match(if_match)
+    view = await service.replace_week(instructor, service.parse_week_start(week_start), data.days, version)
+    await events.week_saved(request.app.state.hub, view, by=request.user.id, client_id=client_id)
+    return week_response(view)
+
+
+@post(WEEK + "/copy", status_code=200, summary="Copy the week onto the named weeks, all or nothing")
+async def copy_week(
+    request: Request,
+    instructor_id: int,
+    week_start: str,
+    data: WeekCopy,
+    client_id: str | None = Parameter(header="X-Client-Id", default=None),
+) -> dict[str, Any]:
+    instructor = await service.require_editor(request.user, instructor_id)
+    views = await service.copy_week(instructor, service.parse_week_start(week_start), data.to)
+    for view in views:
+        await events.week_saved(request.app.state.hub, view, by=request.user.id, client_id=client_id)
+    return {"weeks": [view.to_json() for view in views]}
+
+
+@get("/instructors/me/availability/settings", guards=[instructors_only])
+async def read_settings(request: Request) -> dict[str, int]:
+    return await service.settings_of(request.user.id)
+
+
+@put("/instructors/me/availability/settings", guards=[instructors_only])
+async def update_settings(request: Request, data: AvailabilitySettingsUpdate) -> dict[str, int]:
+    return await service.update_settings(request.user.id, data.given())
+
+
+def require_owner(request: Request, instructor_id: int) -> None:
+    if request.user.id != instructor_id:
+        raise ApiError(403, "Only the instructor manages its collaborators", code="forbidden")
+
+
+@get("/instructors/{instructor_id:int}/collaborators")
+async def list_collaborators(request: Request, instructor_id: int) -> list[dict[str, Any]]:
+    require_owner(request, instructor_id)
+    return await service.collaborators_of(instructor_id)
+
+
+@post("/instructors/{instructor_id:int}/collaborators", status_code=HTTP_201_CREATED)
+async def add_collaborator(request: Request, instructor_id: int, data: CollaboratorAdd) -> dict[str, Any]:
+    require_owner(request, instructor_id)
+    await service.find_instructor(instructor_id)
+    return await service.add_collaborator(instructor_id, data.email)
+
+
+@delete("/instructors/{instructor_id:int}/collaborators/{user_id:int}", status_code=HTTP_204_NO_CONTENT)
+async def remove_collaborator(request: Request, instructor_id: int, user_id: int) -> None:
+    require_owner(request, instructor_id)
+    await service.remove_collaborator(instructor_id, user_id)
+    await request.app.state.hub.access_revoked(user_id, f"calendar:{instructor_id}:")
+
+
+@get("/instructors/{instructor_id:int}/slots", exclude_from_auth=True, summary="Open, bookable start times")
+async def list_slots(
+    instructor_id: int,
+    start: str | None = None,
+    end: str | None = None,
+    duration: str | None = None,
+) -> OpenSlots:
+    instructor = await service.find_instructor(instructor_id)
+    first, last, minutes = parse_slot_query(start, end, duration)
+    return await open_slots(instructor, first, last, minutes)
+
+
+router = Router(
+    "/api",
+    route_handlers=[
+        read_week, replace_week, copy_week, read_settings, update_settings,
+        list_collaborators, add_collaborator, remove_collaborator, list_slots,
+    ],
+    tags=["availability"],
+)  # fmt: skip

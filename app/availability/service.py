@@ -1,0 +1,320 @@
+"""Instructor weeks: read with a version, replace atomically under optimistic concurrency, copy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.accounts.tables import User
+from app.availability.ranges import (
+    RangeProblem,
+    Week,
+    days_to_json,
+    minutes_to_hhmm,
+    parse_week_days,
+    week_digest,
+    week_intervals_utc,
+    covers,
+)
+from app.availability.tables import AvailabilitySettings, AvailabilityWeek, Collaborator
+from app.bookings.tables import Booking
+from app.core.errors import ApiError, bad_input
+from app.core.time import boundary_to_utc, week_dates
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Instructor:
+    id: int
+    full_name: str
+    timezone: str
+    created_at: datetime
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class WeekView:
+    instructor_id: int
+    week_start: date
+    timezone: str
+    version: str
+    days: Week
+    booked: list[dict[str, Any]]
+    last_modified: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "instructor_id": self.instructor_id,
+            "week_start": self.week_start.isoformat(),
+            "timezone": self.timezone,
+            "version": self.version,
+            "days": days_to_json(self.days, week_start=self.week_start),
+            "booked": self.booked,
+        }
+
+
+async def find_instructor(instructor_id: int) -> Instructor:
+    row = await User.select(User.id, User.full_name, User.timezone, User.created_at).where(
+        (User.id == instructor_id) & (User.role == "instructor")
+    ).first()
+    if row is None:
+        raise ApiError(404, f"No instructor with id {instructor_id}", code="not_found")
+    return Instructor(**row)
+
+
+async def is_editor(user_id: int, instructor_id: int) -> bool:
+    if user_id == instructor_id:
+        return True
+    return await Collaborator.exists().where(
+        (Collaborator.instructor == instructor_id) & (Collaborator.user == user_id)
+    )
+
+
+async def require_editor(user: Any, instructor_id: int) -> Instructor:
+    instructor = await find_instructor(instructor_id)
+    if not await is_editor(user.id, instructor_id):
+        raise ApiError(403, "Only the instructor and its collaborators may see or edit this calendar", code="forbidden")
+    return instructor
+
+
+def parse_week_start(raw: str) -> date:
+    try:
+        week_start = date.fromisoformat(raw)
+    except ValueError:
+        raise bad_input([{"key": "week_start", "message": "Must be a date written YYYY-MM-DD"}]) from None
+    if week_start.weekday() != 0:
+        raise bad_input([{"key": "week_start", "message": f"{raw} is not a Monday"}])
+    return week_start
+
+
+def week_span_utc(week_start: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return boundary_to_utc(week_start, 0, tz), boundary_to_utc(week_start + timedelta(days=7), 0, tz)
+
+
+def live_bookings_condition():
+    now = datetime.now(UTC)
+    return (Booking.status == "confirmed") | ((Booking.status == "held") & (Booking.expires_at > now))
+
+
+async def live_bookings_between(instructor_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    return await Booking.select(
+        Booking.id, Booking.start_at, Booking.end_at, Booking.blocked_until, Booking.status, Booking.updated_at
+    ).where(
+        (Booking.instructor == instructor_id) & (Booking.start_at < end) & (Booking.blocked_until > start)
+        & live_bookings_condition()
+    ).order_by(Booking.start_at)  # fmt: skip
+
+
+def booked_entry(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    start, end = row["start_at"].astimezone(tz), row["end_at"].astimezone(tz)
+    end_minutes = end.hour * 60 + end.minute
+    if end.date() > start.date() and end_minutes == 0:
+        end_minutes = 1440
+    return {
+        "booking_id": row["id"],
+        "date": start.date().isoformat(),
+        "start": minutes_to_hhmm(start.hour * 60 + start.minute),
+        "end": minutes_to_hhmm(end_minutes),
+        "status": row["status"],
+    }
+
+
+def stored_days(row: dict[str, Any] | None, week_start: date) -> Week:
+    days: Week = {d: [] for d in week_dates(week_start)}
+    if row:
+        for key, ranges in row["days"].items():
+            days[date.fromisoformat(key)] = [tuple(r) for r in ranges]
+    return days
+
+
+async def load_week(instructor: Instructor, week_start: date) -> WeekView:
+    tz = instructor.tz
+    row = await AvailabilityWeek.select(
+        AvailabilityWeek.days, AvailabilityWeek.revision, AvailabilityWeek.updated_at
+    ).where((AvailabilityWeek.instructor == instructor.id) & (AvailabilityWeek.week_start == week_start)).first()
+    days = stored_days(row, week_start)
+    bookings = await live_bookings_between(instructor.id, *week_span_utc(week_start, tz))
+    in_week = [b for b in bookings if week_start <= b["start_at"].astimezone(tz).date() < week_start + timedelta(7)]
+    booked = [booked_entry(b, tz) for b in in_week]
+    revision = row["revision"] if row else 0
+    changes = [row["updated_at"]] if row else [instructor.created_at]
+    changes += [b["updated_at"] for b in in_week]
+    return WeekView(
+        instructor_id=instructor.id,
+        week_start=week_start,
+        timezone=instructor.timezone,
+        version=f"{revision}.{week_digest(days, booked)}",
+        days=days,
+        booked=booked,
+        last_modified=max(changes),
+    )
+
+
+def parse_days(week_start: date, raw_days: Any) -> Week:
+    try:
+        return parse_week_days(week_start, raw_days)
+    except RangeProblem as problem:
+        raise bad_input(problem.problems) from None
+
+
+def stale(current: WeekView, if_match: str, week_label: str = "") -> ApiError:
+    return ApiError(
+        409,
+        f"The week{week_label} changed since you loaded it (now version {current.version}); reload and reapply",
+        code="stale_version",
+        body={"current": current.to_json()},
+    )
+
+
+def bookings_outside(current: WeekView, new_days: Week, tz: ZoneInfo, bookings: list[dict[str, Any]]) -> list[dict]:
+    intervals = week_intervals_utc(new_days, tz)
+    outside_ids = {b["id"] for b in bookings if not covers(intervals, b["start_at"], b["end_at"])}
+    return [entry for entry in current.booked if entry["booking_id"] in outside_ids]
+
+
+async def lock_instructor(instructor_id: int) -> None:
+    """Serializes week saves and bookings of one instructor (transaction-scoped)."""
+    await User.raw("SELECT pg_advisory_xact_lock({})", instructor_id)
+
+
+async def _write_week(instructor_id: int, week_start: date, days: Week) -> None:
+    payload = {d.isoformat(): [list(r) for r in ranges] for d, ranges in days.items() if ranges}
+    now = datetime.now(UTC)
+    updated = await AvailabilityWeek.update(
+        {
+            AvailabilityWeek.days: payload,
+            AvailabilityWeek.revision: AvailabilityWeek.revision + 1,
+            AvailabilityWeek.updated_at: now,
+        }
+    ).where((AvailabilityWeek.instructor == instructor_id) & (AvailabilityWeek.week_start == week_start)).returning(
+        AvailabilityWeek.id
+    )
+    if not updated:
+        await AvailabilityWeek.insert(
+            AvailabilityWeek(instructor=instructor_id, week_start=week_start, days=payload, revision=1, updated_at=now)
+        )
+
+
+async def _save_checked(instructor: Instructor, week_start: date, days: Week, if_match: str, label: str = "") -> None:
+    """Inside the caller's transaction, with the instructor locked: the 409 checks, then the write."""
+    current = await load_week(instructor, week_start)
+    if if_match != current.version:
+        raise stale(current, if_match, label)
+    bookings = await live_bookings_between(instructor.id, *week_span_utc(week_start, instructor.tz))
+    outside = bookings_outside(current, days, instructor.tz, bookings)
+    if outside:
+        names = ", ".join(f"#{b['booking_id']} on {b['date']} {b['start']}-{b['end']}" for b in outside)
+        raise ApiError(
+            409,
+            f"The new ranges{label} would no longer contain booking {names}",
+            code="booked_range",
+            body={"bookings": outside},
+        )
+    await _write_week(instructor.id, week_start, days)
+
+
+def parse_if_match(header: str | None) -> str:
+    if not header:
+        raise ApiError(428, "Send If-Match with the version you loaded", code="if_match_required")
+    return header.strip().removeprefix("W/").strip('"')
+
+
+async def replace_week(instructor: Instructor, week_start: date, raw_days: Any, if_match: str) -> WeekView:
+    days = parse_days(week_start, raw_days)
+    async with AvailabilityWeek._meta.db.transaction():
+        await lock_instructor(instructor.id)
+        await _save_checked(instructor, week_start, days, if_match)
+    return await load_week(instructor, week_start)
+
+
+async def copy_week(instructor: Instructor, week_start: date, targets: Any) -> list[WeekView]:
+    if not isinstance(targets, dict) or not targets:
+        raise bad_input([{"key": "to", "message": "Name each target week_start with the version you loaded"}])
+    parsed: dict[date, str] = {}
+    problems = []
+    for raw, version in targets.items():
+        try:
+            target = parse_week_start(raw)
+        except ApiError as exc:
+            problems.append({"key": f"to.{raw}", "message": exc.extra[0]["message"]})
+            continue
+        if target == week_start:
+            problems.append({"key": f"to.{raw}", "message": "Cannot copy a week onto itself"})
+        elif not isinstance(version, str):
+            problems.append({"key": f"to.{raw}", "message": "The version must be a string"})
+        else:
+            parsed[target] = version
+    if problems:
+        raise bad_input(problems)
+    async with AvailabilityWeek._meta.db.transaction():
+        await lock_instructor(instructor.id)
+        source = await load_week(instructor, week_start)
+        for target, version in sorted(parsed.items()):
+            shift = target - week_start
+            days = {d + shift: ranges for d, ranges in source.days.items()}
+            await _save_checked(instructor, target, days, version, f" {target.isoformat()}")
+    return [await load_week(instructor, target) for target in sorted(parsed)]
+
+
+# ---- settings and collaborators ---------------------------------------------------------------
+
+
+async def settings_of(instructor_id: int) -> dict[str, int]:
+    row = await AvailabilitySettings.select(
+        AvailabilitySettings.min_notice_minutes, AvailabilitySettings.buffer_minutes, AvailabilitySettings.hold_minutes
+    ).where(AvailabilitySettings.instructor == instructor_id).first()
+    return row or {"min_notice_minutes": 120, "buffer_minutes": 0, "hold_minutes": 10}
+
+
+SETTING_BOUNDS = {"min_notice_minutes": (0, 14 * 1440), "buffer_minutes": (0, 240), "hold_minutes": (1, 60)}
+
+
+async def update_settings(instructor_id: int, data: dict[str, Any]) -> dict[str, int]:
+    problems = []
+    for key, value in data.items():
+        low, high = SETTING_BOUNDS[key]
+        if not low <= value <= high:
+            problems.append({"key": key, "message": f"Must be between {low} and {high}"})
+    if problems:
+        raise bad_input(problems)
+    merged = {**await settings_of(instructor_id), **data}
+    async with AvailabilitySettings._meta.db.transaction():
+        updated = await AvailabilitySettings.update(
+            {getattr(AvailabilitySettings, k): v for k, v in merged.items()}
+        ).where(AvailabilitySettings.instructor == instructor_id).returning(AvailabilitySettings.id)
+        if not updated:
+            await AvailabilitySettings.insert(AvailabilitySettings(instructor=instructor_id, **merged))
+    return merged
+
+
+async def collaborators_of(instructor_id: int) -> list[dict[str, Any]]:
+    rows = await Collaborator.select(
+        Collaborator.user.id, Collaborator.user.email, Collaborator.user.full_name
+    ).where(Collaborator.instructor == instructor_id).order_by(Collaborator.id)
+    return [{"user_id": r["user.id"], "email": r["user.email"], "full_name": r["user.full_name"]} for r in rows]
+
+
+async def add_collaborator(instructor_id: int, email: str) -> dict[str, Any]:
+    user = await User.select(User.id, User.email, User.full_name).where(User.email == email.strip().lower()).first()
+    if user is None:
+        raise ApiError(404, f"No account with email {email}", code="not_found")
+    if user["id"] == instructor_id:
+        raise bad_input([{"key": "email", "message": "You already edit your own calendar"}])
+    if await is_editor(user["id"], instructor_id):
+        raise ApiError(409, f"{email} is already a collaborator", code="already_collaborator")
+    await Collaborator.insert(Collaborator(instructor=instructor_id, user=user["id"], created_at=datetime.now(UTC)))
+    return {"user_id": user["id"], "email": user["email"], "full_name": user["full_name"]}
+
+
+async def remove_collaborator(instructor_id: int, user_id: int) -> None:
+    deleted = await Collaborator.delete().where(
+        (Collaborator.instructor == instructor_id) & (Collaborator.user == user_id)
+    ).returning(Collaborator.id)
+    if not deleted:
+        raise ApiError(404, f"User {user_id} is not a collaborator", code="not_found")

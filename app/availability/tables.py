@@ -1,0 +1,27 @@
+from piccolo.columns import JSONB, Date, ForeignKey, Integer, Timestamptz
+from piccolo.table import Table
+
+from app.accounts.tables import User
+
+
+class AvailabilityWeek(Table, tablename="availability_weeks"):
+    instructor = ForeignKey(references=User)
+    week_start = Date()
+    # {"YYYY-MM-DD": [[start_minute, end_minute], ...]} in the instructor's wall-clock time
+    days = JSONB()
+    # Bumped on every accepted save; part of the week's version.
+    revision = Integer(default=0)
+    updated_at = Timestamptz()
+
+
+class AvailabilitySettings(Table, tablename="availability_settings"):
+    instructor = ForeignKey(references=User, unique=True)
+    min_notice_minutes = Integer(default=120)
+    buffer_minutes = Integer(default=0)
+    hold_minutes = Integer(default=10)
+
+
+class Collaborator(Table, tablename="collaborators"):
+    instructor = ForeignKey(references=User)
+    user = ForeignKey(references=User)
+    created_at = Timestamptz()

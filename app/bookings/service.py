@@ -1,0 +1,214 @@
+"""Booking an open slot, holds, confirmation and cancellation under the automated policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from app.availability.open_slots import compute_open_slots, slot_is_open
+from app.availability.service import Instructor, find_instructor, lock_instructor, settings_of
+from app.bookings.schemas import BookingCreate, BookingOut
+from app.bookings.tables import Booking
+from app.catalog.tables import InstructorService
+from app.core.errors import ApiError, bad_input
+from app.core.time import parse_iso, to_iso
+
+FREE_CANCELLATION = timedelta(hours=24)
+CREDIT_CANCELLATION = timedelta(hours=12)
+
+
+def booking_out(row: dict[str, Any], tz_name: str) -> BookingOut:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(tz_name)
+    return BookingOut(
+        id=row["id"],
+        status=row["status"],
+        instructor_id=row["instructor"],
+        student_id=row["student"],
+        service_id=row["service"],
+        start=to_iso(row["start_at"], tz),
+        end=to_iso(row["end_at"], tz),
+        expires_at=to_iso(row["expires_at"], tz) if row["expires_at"] and row["status"] == "held" else None,
+    )
+
+
+def slot_taken(detail: str) -> ApiError:
+    return ApiError(409, detail, code="slot_taken")
+
+
+@dataclass(frozen=True)
+class Booked:
+    booking: dict[str, Any]
+    instructor: Instructor
+    created: bool
+
+
+async def _offered_durations(instructor_id: int, service_id: int) -> list[int] | None:
+    row = await InstructorService.select(InstructorService.durations_minutes).where(
+        (InstructorService.instructor == instructor_id) & (InstructorService.service == service_id)
+    ).first()
+    return row["durations_minutes"] if row else None
+
+
+async def _existing(student_id: int, idempotency_key: str | None) -> dict[str, Any] | None:
+    if not idempotency_key:
+        return None
+    return await Booking.select().where(
+        (Booking.student == student_id) & (Booking.idempotency_key == idempotency_key)
+    ).first()
+
+
+async def release_stale_holds(*, instructor_id: int | None = None, student_id: int | None = None) -> list[dict]:
+    """Holds past their expiry stop being live; the exclusion constraint must not count them."""
+    now = datetime.now(UTC)
+    condition = (Booking.status == "held") & (Booking.expires_at <= now)
+    if instructor_id is not None:
+        condition &= Booking.instructor == instructor_id
+    if student_id is not None:
+        condition &= Booking.student == student_id
+    return await Booking.update(
+        {Booking.status: "cancelled", Booking.cancel_outcome: "hold_expired", Booking.updated_at: now}
+    ).where(condition).returning(*Booking.all_columns())
+
+
+async def create_booking(student_id: int, data: BookingCreate, idempotency_key: str | None) -> Booked:
+    instructor = await find_instructor(data.instructor_id)
+    previous = await _existing(student_id, idempotency_key)
+    if previous is not None:
+        return Booked(previous, instructor, created=False)
+    problems = []
+    try:
+        start = parse_iso(data.start)
+    except ValueError:
+        problems.append({"key": "start", "message": "An ISO 8601 time with an offset, e.g. 2026-11-23T09:00:00-05:00"})
+        start = None
+    durations = await _offered_durations(instructor.id, data.service_id)
+    if durations is None:
+        problems.append({"key": "service_id", "message": f"Instructor {instructor.id} does not offer this service"})
+    elif data.duration_minutes not in durations:
+        problems.append({"key": "duration_minutes", "message": f"Offered durations: {durations}"})
+    if problems or start is None:
+        raise bad_input(problems)
+    end = start + timedelta(minutes=data.duration_minutes)
+    now = datetime.now(UTC)
+    try:
+        async with Booking._meta.db.transaction():
+            await lock_instructor(instructor.id)
+            await release_stale_holds(instructor_id=instructor.id)
+            await release_stale_holds(student_id=student_id)
+            settings = await settings_of(instructor.id)
+            if start < now + timedelta(minutes=settings["min_notice_minutes"]):
+                raise slot_taken("That time is in the past or inside the instructor's minimum notice")
+            local_day = start.astimezone(instructor.tz).date()
+            open_now = await compute_open_slots(instructor, local_day, local_day, data.duration_minutes, now)
+            if not slot_is_open(open_now, start):
+                raise slot_taken("That slot is not open: it is outside the availability or already taken")
+            held = bool(data.hold)
+            rows = await Booking.insert(
+                Booking(
+                    instructor=instructor.id,
+                    student=student_id,
+                    service=data.service_id,
+                    start_at=start,
+                    end_at=end,
+                    blocked_until=end + timedelta(minutes=settings["buffer_minutes"]),
+                    status="held" if held else "confirmed",
+                    expires_at=now + timedelta(minutes=settings["hold_minutes"]) if held else None,
+                    idempotency_key=idempotency_key,
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).returning(*Booking.all_columns())
+    except asyncpg.ExclusionViolationError as exc:
+        # The database is the last word on overlaps: the student's own lessons, or a race we lost.
+        who = "You already have a lesson" if "student" in (exc.constraint_name or "") else "Another booking holds"
+        raise slot_taken(f"{who} at that time") from None
+    except asyncpg.UniqueViolationError:
+        previous = await _existing(student_id, idempotency_key)
+        if previous is None:
+            raise
+        return Booked(previous, instructor, created=False)
+    return Booked(rows[0], instructor, created=True)
+
+
+async def get_booking(booking_id: int) -> dict[str, Any]:
+    row = await Booking.select().where(Booking.id == booking_id).first()
+    if row is None:
+        raise ApiError(404, f"No booking with id {booking_id}", code="not_found")
+    return row
+
+
+async def confirm_booking(student_id: int, booking_id: int) -> dict[str, Any]:
+    row = await get_booking(booking_id)
+    if row["student"] != student_id:
+        raise ApiError(404, f"No booking with id {booking_id}", code="not_found")
+    if row["status"] == "confirmed":
+        return row
+    now = datetime.now(UTC)
+    if row["status"] != "held" or row["expires_at"] <= now:
+        raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
+    updated = await Booking.update({Booking.status: "confirmed", Booking.expires_at: None, Booking.updated_at: now}).where(
+        (Booking.id == booking_id) & (Booking.status == "held") & (Booking.expires_at > now)
+    ).returning(*Booking.all_columns())
+    if not updated:
+        raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
+    return updated[0]
+
+
+def cancellation_outcome(row: dict[str, Any], by_instructor: bool, now: datetime) -> str:
+    if row["status"] == "held":
+        return "hold_released"
+    if by_instructor:
+        return "full_refund"
+    ahead = row["start_at"] - now
+    if ahead > FREE_CANCELLATION:
+        return "free"
+    if ahead >= CREDIT_CANCELLATION:
+        return "credit_refund"
+    return "charged_in_full"
+
+
+POLICY_TEXT = {
+    "hold_released": "The hold was released; nothing was charged.",
+    "full_refund": "Cancelled by the instructor: the student is refunded in full.",
+    "free": "Cancelled more than 24 hours ahead: free, the authorization is released.",
+    "credit_refund": "Cancelled 12 to 24 hours ahead: refunded as platform credit.",
+    "charged_in_full": "Cancelled less than 12 hours ahead: charged in full.",
+    "hold_expired": "The hold expired before checkout finished.",
+}
+
+
+async def cancel_booking(user_id: int, booking_id: int) -> tuple[dict[str, Any], bool]:
+    """The cancelled booking, and whether this call cancelled it (a repeat returns the same result)."""
+    row = await get_booking(booking_id)
+    if user_id not in (row["student"], row["instructor"]):
+        raise ApiError(404, f"No booking with id {booking_id}", code="not_found")
+    if row["status"] == "cancelled":
+        return row, False
+    if row["status"] == "completed":
+        raise ApiError(409, "A completed lesson cannot be cancelled", code="already_completed")
+    now = datetime.now(UTC)
+    outcome = cancellation_outcome(row, user_id == row["instructor"], now)
+    updated = await Booking.update(
+        {Booking.status: "cancelled", Booking.cancelled_by: user_id, Booking.cancel_outcome: outcome, Booking.updated_at: now}
+    ).where((Booking.id == booking_id) & Booking.status.is_in(["held", "confirmed"])).returning(*Booking.all_columns())
+    if not updated:
+        return await get_booking(booking_id), False
+    return updated[0], True
+
+
+def policy_of(row: dict[str, Any]) -> dict[str, Any]:
+    outcome = row["cancel_outcome"]
+    return {"outcome": outcome, "cancelled_by": row["cancelled_by"], "detail": POLICY_TEXT.get(outcome, "")}
+
+
+async def bookings_of(user_id: int, role: str, when: str) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    mine = (Booking.student == user_id) if role == "student" else (Booking.instructor == user_id)
+    timing = (Booking.end_at > now) if when == "upcoming" else (Booking.end_at <= now)
+    query = Booking.select(*Booking.all_columns(), Booking.instructor.timezone).where(mine & timing)
+    return await query.order_by(Booking.start_at, ascending=when == "upcoming").limit(500)

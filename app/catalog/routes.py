@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from litestar import Request, Router, delete, get, put
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from app.catalog import service
+from app.catalog.schemas import CategoryOut, InstructorOut, InstructorServiceOut, InstructorServiceUpdate
+from app.core.auth import instructors_only
+
+
+@get("/catalog/categories", exclude_from_auth=True)
+async def categories() -> list[CategoryOut]:
+    return await service.categories()
+
+
+@get("/instructors", exclude_from_auth=True, description="Instructors who offer at least one service.")
+async def instructors() -> list[InstructorOut]:
+    return await service.bookable_instructors()
+
+
+@put("/instructors/me/services/{service_id:int}", guards=[instructors_only])
+async def offer_service(request: Request, service_id: int, data: InstructorServiceUpdate) -> InstructorServiceOut:
+    return await service.offer_service(request.user.id, service_id, data)
+
+
+@delete("/instructors/me/services/{service_id:int}", guards=[instructors_only], status_code=HTTP_204_NO_CONTENT)
+async def withdraw_service(request: Request, service_id: int) -> None:
+    await service.withdraw_service(request.user.id, service_id)
+
+
+router = Router("/api", route_handlers=[categories, instructors, offer_service, withdraw_service], tags=["catalog"])

@@ -1,0 +1,182 @@
+"""python -m app <command>: dev (the whole platform), serve, worker, migrate, seed, create-admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from app.settings import PROJECT_ROOT, Settings
+
+
+def resolved_settings() -> Settings:
+    """Settings from the environment, with the embedded PostgreSQL/Redis started when no URL is given."""
+    from app.core.embedded import resolve_urls
+
+    settings = Settings.from_env()
+    database_url, redis_url = resolve_urls(settings.database_url, settings.redis_url, settings.data_dir)
+    return settings.with_services(database_url, redis_url)
+
+
+def migrate(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["PICCOLO_CONF"] = "piccolo_conf"
+    sys.path.insert(0, str(PROJECT_ROOT))
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = asyncio.run(run_forwards("instainstru"))
+    if not result.success:
+        sys.exit(f"migrations failed: {result.message}")
+
+
+async def _with_database(database_url: str, work) -> None:
+    from app.core.db import bind_tables, make_engine, open_pool
+
+    engine = make_engine(database_url)
+    bind_tables(engine)
+    await open_pool(engine, max_size=2)
+    try:
+        await work()
+    finally:
+        await engine.close_connection_pool()
+
+
+def seed(database_url: str, *, demo: bool) -> None:
+    from app.catalog.seed import seed_catalog, seed_demo
+
+    async def work() -> None:
+        await seed_catalog()
+        if demo:
+            await seed_demo()
+
+    asyncio.run(_with_database(database_url, work))
+
+
+def create_admin(database_url: str, email: str, password: str, full_name: str) -> None:
+    from app.accounts.schemas import UserRegister
+    from app.accounts.service import register
+
+    async def work() -> None:
+        user = await register(
+            UserRegister(email=email, password=password, full_name=full_name, role="student", timezone="UTC"),
+            role="admin",
+        )
+        print(f"admin {user.email} created with id {user.id}")
+
+    asyncio.run(_with_database(database_url, work))
+
+
+def serve(settings: Settings, server: str, host: str, port: int) -> None:
+    from app.main import create_app
+
+    if server == "uvicorn":
+        import uvicorn
+
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            loop="uvloop",
+            http="httptools",
+            ws_ping_interval=20,
+            ws_ping_timeout=40,
+            log_level="warning",
+            lifespan="on",
+        )
+        return
+    from app.server.socketify import serve_socketify
+
+    serve_socketify(create_app, settings, host=host, port=port)
+
+
+def run_worker(settings: Settings) -> None:
+    from arq.worker import run_worker as arq_run_worker
+
+    from tasks.worker import worker_settings
+
+    arq_run_worker(worker_settings(settings))
+
+
+def dev(settings: Settings, port: int) -> None:
+    """Everything a newcomer needs: services, schema, demo data, one web and one worker process."""
+    migrate(settings.database_url)
+    seed(settings.database_url, demo=True)
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url}
+    python = sys.executable
+    children = [
+        subprocess.Popen([python, "-m", "app", "serve", "--port", str(port)], env=env),
+        subprocess.Popen([python, "-m", "app", "worker"], env=env),
+    ]
+    _wait_for_health(port)
+    print(f"\nInstaInstru is running at http://127.0.0.1:{port}/", flush=True)
+    print("Demo logins: instructor@demo.test / student@demo.test, password 'demo-password'", flush=True)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    try:
+        while not stop and all(c.poll() is None for c in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        child.wait(timeout=15)
+
+
+def _wait_for_health(port: int) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the web process did not become healthy in 60 s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m app")
+    commands = parser.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("dev", help="run the whole platform locally (embedded services unless URLs set)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    p = commands.add_parser("serve", help="one web process")
+    p.add_argument("--server", choices=["socketify", "uvicorn"], default="socketify")
+    p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    commands.add_parser("worker", help="one arq worker process")
+    commands.add_parser("migrate", help="apply database migrations")
+    p = commands.add_parser("seed", help="insert the catalog (and demo accounts with --demo)")
+    p.add_argument("--demo", action="store_true")
+    p = commands.add_parser("create-admin", help="create an admin account")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--full-name", default="Administrator")
+    commands.add_parser("stop-embedded", help="stop the embedded PostgreSQL and Redis of the data folder")
+    args = parser.parse_args(argv)
+
+    if args.command == "stop-embedded":
+        from app.core.embedded import stop_embedded
+
+        stop_embedded(Settings.from_env().data_dir)
+        return
+    settings = resolved_settings()
+    if args.command == "dev":
+        dev(settings, args.port)
+    elif args.command == "serve":
+        serve(settings, args.server, args.host, args.port)
+    elif args.command == "worker":
+        run_worker(settings)
+    elif args.command == "migrate":
+        migrate(settings.database_url)
+    elif args.command == "seed":
+        seed(settings.database_url, demo=args.demo)
+    elif args.command == "create-admin":
+        create_admin(settings.database_url, args.email, args.password, args.full_name)

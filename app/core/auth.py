@@ -1,0 +1,98 @@
+"""Signed, revocable tokens shared by REST and websockets, the current user, and role guards."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from redis.asyncio import Redis
+
+from app.accounts.tables import User
+
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    email: str
+    full_name: str
+    role: str
+    timezone: str
+    token_id: str
+    token_expires: float
+
+
+@dataclass(frozen=True)
+class Tokens:
+    secret: str
+    ttl_seconds: int
+    redis: Redis
+    prefix: str
+
+    def issue(self, user_id: int) -> tuple[str, float]:
+        now = time.time()
+        expires = now + self.ttl_seconds
+        claims = {"sub": str(user_id), "jti": uuid.uuid4().hex, "iat": int(now), "exp": int(expires)}
+        return jwt.encode(claims, self.secret, algorithm=ALGORITHM), float(int(expires))
+
+    async def revoke(self, token_id: str, expires: float) -> None:
+        ttl = max(1, int(expires - time.time()) + 1)
+        await self.redis.set(self._revoked_key(token_id), "1", ex=ttl)
+
+    async def authenticate(self, token: str | None) -> CurrentUser | None:
+        """The user behind a valid, unexpired, unrevoked token; None otherwise."""
+        if not token:
+            return None
+        try:
+            claims: dict[str, Any] = jwt.decode(token, self.secret, algorithms=[ALGORITHM])
+            user_id = int(claims["sub"])
+            token_id = str(claims["jti"])
+        except (jwt.PyJWTError, KeyError, ValueError):
+            return None
+        if await self.redis.exists(self._revoked_key(token_id)):
+            return None
+        row = await User.select(User.id, User.email, User.full_name, User.role, User.timezone).where(
+            User.id == user_id
+        ).first()
+        if row is None:
+            return None
+        return CurrentUser(**row, token_id=token_id, token_expires=float(claims["exp"]))
+
+    def _revoked_key(self, token_id: str) -> str:
+        return f"{self.prefix}revoked:{token_id}"
+
+
+def bearer_token(headers: Any) -> str | None:
+    value = headers.get("authorization") or ""
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        tokens: Tokens = connection.app.state.tokens
+        user = await tokens.authenticate(bearer_token(connection.headers))
+        if user is None:
+            raise NotAuthorizedException("A valid bearer token is required")
+        return AuthenticationResult(user=user, auth=user.token_id)
+
+
+def requires_role(*roles: str):
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if connection.user.role not in roles:
+            raise PermissionDeniedException(f"Only {' or '.join(roles)} accounts may do this")
+
+    return guard
+
+
+instructors_only = requires_role("instructor")
+students_only = requires_role("student")
+admins_only = requires_role("admin")

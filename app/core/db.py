@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.table import Table
+
+
+def all_tables() -> list[type[Table]]:
+    from app.accounts.tables import User
+    from app.availability.tables import AvailabilitySettings, AvailabilityWeek, Collaborator
+    from app.bookings.tables import Booking
+    from app.catalog.tables import Category, InstructorService, Service
+    from app.notifications.tables import Notification
+
+    return [
+        User, Category, Service, InstructorService, AvailabilityWeek, AvailabilitySettings,
+        Collaborator, Booking, Notification,
+    ]  # fmt: skip
+
+
+def make_engine(database_url: str) -> PostgresEngine:
+    # pgserver ships no contrib extensions; the schema needs none.
+    return PostgresEngine(config={"dsn": database_url}, extensions=(), log_queries=False)
+
+
+async def open_pool(engine: PostgresEngine, max_size: int = 20) -> None:
+    await engine.start_connection_pool(min_size=1, max_size=max_size)
+
+
+def bind_tables(engine: PostgresEngine) -> None:
+    for table in all_tables():
+        table._meta.db = engine

@@ -1,0 +1,107 @@
+"""Time helpers: every wall-clock ↔ instant conversion of the project goes through here.
+
+Availability is wall-clock in the instructor's zone. Across DST a local time that does not
+exist is skipped, a repeated one means its first occurrence (fold=0), lessons last elapsed time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_ONE_SECOND = timedelta(seconds=1)
+# Files of the system zone database that name this machine's setting, not an IANA zone.
+_MACHINE_ZONES = frozenset({"localtime", "posixrules"})
+
+
+def is_valid_timezone(name: str) -> bool:
+    if not isinstance(name, str) or not name or name != name.strip():
+        return False
+    if name in _MACHINE_ZONES:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _wall(day: date, minute_of_day: int) -> datetime:
+    return datetime(day.year, day.month, day.day) + timedelta(minutes=minute_of_day)
+
+
+def _offsets(wall: datetime, tz: ZoneInfo) -> tuple[timedelta, timedelta]:
+    aware = wall.replace(tzinfo=tz)
+    return aware.utcoffset(), aware.replace(fold=1).utcoffset()
+
+
+def _is_gap(first: timedelta, second: timedelta) -> bool:
+    # PEP 495: in a gap fold=0 reads the old, smaller offset; in a fold it reads the larger one.
+    return first < second
+
+
+def local_to_utc(day: date, minute_of_day: int, tz: ZoneInfo) -> datetime | None:
+    wall = _wall(day, minute_of_day)
+    first, second = _offsets(wall, tz)
+    if _is_gap(first, second):
+        return None
+    return (wall - first).replace(tzinfo=UTC)
+
+
+def boundary_to_utc(day: date, minute_of_day: int, tz: ZoneInfo) -> datetime:
+    wall = _wall(day, minute_of_day)
+    first, second = _offsets(wall, tz)
+    if _is_gap(first, second):
+        return _transition_within_gap(wall, tz, first)
+    return (wall - first).replace(tzinfo=UTC)
+
+
+def steady_offset(day: date, tz: ZoneInfo) -> timedelta | None:
+    # Zones never change offset and change back within one day, so equal offsets (both folds)
+    # at both midnights mean no transition on that local day.
+    offsets = {*_offsets(_wall(day, 0), tz), *_offsets(_wall(day, 1440), tz)}
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def _transition_within_gap(wall: datetime, tz: ZoneInfo, old: timedelta) -> datetime:
+    # Read with the new offset the gap's wall time is an instant before the transition, with
+    # the old one an instant after it: bisect between them down to the second.
+    before = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    after = (wall - old).replace(tzinfo=UTC)
+    while after - before > _ONE_SECOND:
+        middle = (before + (after - before) / 2).replace(microsecond=0)
+        if middle.astimezone(tz).utcoffset() == old:
+            before = middle
+        else:
+            after = middle
+    return after
+
+
+def monday_of(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def week_dates(week_start: date) -> list[date]:
+    return [week_start + timedelta(days=i) for i in range(7)]
+
+
+def today_in(tz: ZoneInfo, now_utc: datetime | None = None) -> date:
+    now = datetime.now(UTC) if now_utc is None else _require_aware(now_utc)
+    return now.astimezone(tz).date()
+
+
+def to_iso(dt_utc: datetime, tz: ZoneInfo) -> str:
+    return _require_aware(dt_utc).astimezone(tz).isoformat(timespec="seconds")
+
+
+def parse_iso(s: str) -> datetime:
+    if not isinstance(s, str):
+        raise ValueError("expected an ISO 8601 string")
+    parsed = datetime.fromisoformat(s.strip())
+    return _require_aware(parsed).astimezone(UTC)
+
+
+def _require_aware(dt: datetime) -> datetime:
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError("a time with an offset (or Z) is required")
+    return dt

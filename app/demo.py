@@ -1,0 +1,51 @@
+"""Demo accounts for local runs: an instructor with a collaborator, a student, and open weeks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from app.accounts.schemas import UserRegister
+from app.accounts.service import register
+from app.accounts.tables import User
+from app.availability.service import find_instructor, load_week, replace_week
+from app.availability.tables import Collaborator
+from app.catalog.schemas import InstructorServiceUpdate
+from app.catalog.service import offer_service
+from app.catalog.tables import Service
+from app.core.time import monday_of, today_in
+
+PASSWORD = "demo-password"
+WEEKDAY_HOURS = [{"start": "09:00", "end": "12:00"}, {"start": "14:00", "end": "18:00"}]
+
+
+async def _account(email: str, name: str, role: str, timezone: str) -> int:
+    existing = await User.select(User.id).where(User.email == email).first()
+    if existing:
+        return existing["id"]
+    user = await register(UserRegister(email=email, password=PASSWORD, full_name=name, role=role, timezone=timezone))
+    return user.id
+
+
+async def create_demo_accounts() -> None:
+    tz = "America/New_York"
+    instructor_id = await _account("instructor@demo.test", "Ada Piano", "instructor", tz)
+    manager_id = await _account("manager@demo.test", "Sam Studio", "student", tz)
+    await _account("student@demo.test", "Leo Student", "student", tz)
+    if not await Collaborator.exists().where(Collaborator.user == manager_id):
+        await Collaborator.insert(Collaborator(instructor=instructor_id, user=manager_id, created_at=datetime.now(UTC)))
+    piano = await Service.select(Service.id).where(Service.slug == "piano").first()
+    await offer_service(
+        instructor_id,
+        piano["id"],
+        InstructorServiceUpdate(
+            hourly_rate_cents=7500, durations_minutes=[30, 60], age_groups=["kids", "adults"], locations=["online"]
+        ),
+    )
+    instructor = await find_instructor(instructor_id)
+    this_week = monday_of(today_in(instructor.tz))
+    for week in (this_week, this_week + timedelta(days=7)):
+        view = await load_week(instructor, week)
+        if any(view.days.values()):
+            continue
+        days = {(week + timedelta(days=i)).isoformat(): WEEKDAY_HOURS for i in range(5)}
+        await replace_week(instructor, week, days, view.version)

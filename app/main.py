@@ -1,0 +1,142 @@
+"""create_app(settings): the Litestar application with its lifespan (pool, Redis, arq, realtime hub)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from arq import create_pool
+from arq.connections import RedisSettings
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.exceptions import HTTPException
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.static_files import create_static_files_router
+from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
+
+from app import ops
+from app.accounts.routes import router as accounts_router
+from app.accounts.service import LoginLimiter
+from app.availability.routes import router as availability_router
+from app.bookings.routes import router as bookings_router
+from app.catalog.routes import router as catalog_router
+from app.core.auth import Tokens, TokenAuthMiddleware
+from app.core.db import bind_tables, make_engine, open_pool
+from app.core.errors import handle_http_exception, handle_unexpected
+from app.core.logging import configure_logging
+from app.notifications.routes import router as notifications_router
+from app.realtime_channels import channel_rules
+from app.settings import PROJECT_ROOT, Settings
+from realtime.asgi_transport import AsgiTransport, websocket_route
+from realtime.hub import Hub
+from realtime.transport import Transport
+
+AUTH_PATHS = ("/api/auth/login", "/api/auth/register")
+
+
+def arq_settings(settings: Settings) -> RedisSettings:
+    return RedisSettings.from_dsn(settings.redis_url or "")
+
+
+def arq_queue_name(settings: Settings) -> str:
+    return f"{settings.redis_prefix}arq:queue"
+
+
+def create_app(settings: Settings, *, transport: Transport | None = None) -> Litestar:
+    """`transport` is socketify's native one in production; without it /ws is served over ASGI."""
+    if not settings.database_url or not settings.redis_url:
+        raise ValueError("create_app needs resolved DATABASE_URL and REDIS_URL (see app.core.embedded)")
+    configure_logging(settings.log_level)
+    redis = Redis.from_url(settings.redis_url)
+    engine = make_engine(settings.database_url)
+    transport = transport or AsgiTransport()
+    tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, redis, settings.redis_prefix)
+    hub = Hub(
+        redis_url=settings.redis_url,
+        prefix=settings.redis_prefix,
+        transport=transport,
+        authenticate=tokens.authenticate,
+        rules=channel_rules(),
+        history=settings.channel_history,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        bind_tables(engine)
+        await open_pool(engine)
+        app.state.arq = await create_pool(
+            arq_settings(settings), default_queue_name=arq_queue_name(settings)
+        )
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await app.state.arq.aclose()
+            await engine.close_connection_pool()
+            await redis.aclose()
+
+    async def login_attempt(request) -> bool:
+        return request.url.path in AUTH_PATHS
+
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.login_attempts_per_address_per_minute),
+        check_throttle_handler=login_attempt,
+        store="rate_limit",
+    )
+    prometheus = PrometheusConfig(app_name="instainstru", group_path=True, exclude=["/metrics"])
+
+    class Metrics(PrometheusController):
+        path = "/metrics"
+        include_in_schema = False
+
+    api = Router(
+        "/",
+        route_handlers=[
+            accounts_router, catalog_router, availability_router, bookings_router, notifications_router,
+        ],
+        middleware=[TokenAuthMiddleware],
+    )  # fmt: skip
+    app = Litestar(
+        route_handlers=[
+            api,
+            ops.health,
+            ops.ready,
+            ops.index,
+            Metrics,
+            websocket_route,
+            create_static_files_router(path="/static", directories=[PROJECT_ROOT / "static"], include_in_schema=False),
+        ],
+        lifespan=[lifespan],
+        middleware=[rate_limit.middleware, prometheus.middleware],
+        stores={"rate_limit": RedisStore(redis, namespace=f"{settings.redis_prefix}ratelimit")},
+        cors_config=CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Client-Id", "Idempotency-Key"],
+            expose_headers=["ETag", "Last-Modified", "Retry-After"],
+        ),
+        openapi_config=OpenAPIConfig(
+            title="InstaInstru",
+            version="0.1.0",
+            path="/schema",
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.redis = redis
+    app.state.tokens = tokens
+    app.state.hub = hub
+    app.state.login_limiter = LoginLimiter(
+        redis, settings.redis_prefix, settings.login_failures_per_email, settings.login_failure_window_seconds
+    )
+    return app

@@ -1,0 +1,35 @@
+"""Who may read each channel kind: the features' rules, handed to the realtime hub at start-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.availability.service import is_editor
+from realtime.channels import ChannelRule
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+async def may_edit_calendar(user: Any, parts: list[str]) -> bool:
+    instructor_id = _int(parts[0])
+    if user is None or instructor_id is None:
+        return False
+    return await is_editor(user.id, instructor_id)
+
+
+async def anyone(user: Any, parts: list[str]) -> bool:
+    return _int(parts[0]) is not None
+
+
+async def only_that_user(user: Any, parts: list[str]) -> bool:
+    return user is not None and _int(parts[0]) == user.id
+
+
+def channel_rules() -> list[ChannelRule]:
+    return [
+        ChannelRule("calendar", parts=2, may_read=may_edit_calendar, presence=True),
+        ChannelRule("slots", parts=1, may_read=anyone),
+        ChannelRule("notifications", parts=1, may_read=only_that_user),
+    ]

@@ -1,0 +1,751 @@
+"""Serve the ASGI app with socketify (uWebSockets), and the realtime hub on native websockets.
+
+    from app.server.socketify import serve_socketify
+
+    serve_socketify(
+        app, host="0.0.0.0", port=8000,
+        transport_ready=hub.attach,     # gets the SocketifyTransport before lifespan startup runs
+        hub_provider=lambda: hub,       # asked on every upgrade at ws_path; None refuses it (503)
+    )
+
+It blocks until SIGTERM or SIGINT, then stops listening, closes websockets with 1012, waits up to
+`graceful_timeout` for requests in flight and runs lifespan shutdown; it returns normally (exit 0)
+and raises SystemExit(3) when lifespan startup fails. Without `hub_provider`, `ws_path` is an
+ordinary ASGI route.
+
+What the ASGI app sees matches uvicorn: the scope (decoded path, raw_path, query_string without
+'?', client (host, port), no "method" on websockets, "state"), websocket close codes and reasons,
+403 for a close before accept, and genuine asyncio tasks: socketify's own task type broke
+contextvars, anyio and everything built on them. Each request runs in a pure-Python asyncio Task
+whose first step runs at once inside the uWS callback (like 3.12's eager tasks), so a request that
+never waits is answered with no event-loop round trip; tasks the app creates are standard ones.
+
+The uWS (libuv) loop is driven by the asyncio loop (uvloop): its epoll fd is watched with
+add_reader, so there is no busy polling and no idle latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import gc
+import logging
+import os
+import signal
+import socket
+from collections import deque
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import unquote
+
+import cffi
+import uvloop
+from socketify.native import ffi, lib
+
+from realtime.socketify_transport import SocketifyTransport
+from realtime.transport import HubCallbacks, Transport
+
+logger = logging.getLogger("app.server")
+
+ASGIApp = Callable[..., Any]
+_ASGI = {"version": "3.0", "spec_version": "2.4"}
+_EMPTY_BODY = {"type": "http.request", "body": b"", "more_body": False}
+_DISCONNECT = {"type": "http.disconnect"}
+_SERVICE_RESTART = 1012
+# How often the uWS loop runs even without socket events: its timers (idle sweeps, pings) tick in seconds.
+_UV_TICK_SECONDS = 0.25
+_BODYLESS_STATUSES = frozenset({204, 304})
+
+_libc_ffi = cffi.FFI()
+_libc_ffi.cdef("int getpeername(int sockfd, void *addr, unsigned int *addrlen);")
+_libc = _libc_ffi.dlopen(None)
+_peer_buf = _libc_ffi.new("unsigned char[128]")
+_peer_len = _libc_ffi.new("unsigned int *")
+
+
+def serve_socketify(
+    asgi_app: ASGIApp,
+    *,
+    host: str,
+    port: int,
+    hub_provider: Callable[[], HubCallbacks | None] | None = None,
+    ws_path: str = "/ws",
+    transport_ready: Callable[[Transport], None] | None = None,
+    on_ready: Callable[[], None] | None = None,
+    graceful_timeout: float = 10.0,
+) -> None:
+    server = _Server(asgi_app, host, port, graceful_timeout)
+    if hub_provider is not None:
+        transport = SocketifyTransport(
+            server.ssl, server.uws_app, spawn=server.spawn, wake=server.wake, hub_provider=hub_provider
+        )
+        transport.route(ws_path)
+        server.transport = transport
+        if transport_ready is not None:
+            transport_ready(transport)
+    if not server.run(on_ready):
+        raise SystemExit(3)
+
+
+class _RequestTask(asyncio.tasks._PyTask):
+    """A genuine asyncio Task whose first step runs immediately, in the caller's stack frame."""
+
+    def __init__(self, coro: Any, loop: asyncio.AbstractEventLoop) -> None:
+        asyncio.futures._PyFuture.__init__(self, loop=loop)
+        self._name = "asgi-request"
+        self._num_cancels_requested = 0
+        self._must_cancel = False
+        self._fut_waiter = None
+        self._coro = coro
+        self._context = contextvars.copy_context()
+        # A websocket close emitted from inside another task's step reaches us with that task current.
+        outer = asyncio.current_task(loop)
+        if outer is not None:
+            asyncio.tasks._leave_task(loop, outer)
+        try:
+            self._context.run(self._Task__step)
+        finally:
+            if outer is not None:
+                asyncio.tasks._enter_task(loop, outer)
+        if not self.done():
+            asyncio.tasks._register_task(self)
+
+
+class _Server:
+    def __init__(self, asgi_app: ASGIApp, host: str, port: int, graceful_timeout: float) -> None:
+        self.app = asgi_app
+        self.host = host
+        self.port = port
+        self.graceful_timeout = graceful_timeout
+        self.loop = uvloop.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        self.uv = lib.socketify_create_loop()
+        if lib.socketify_constructor_failed(self.uv):
+            raise RuntimeError("socketify could not create its libuv loop")
+        lib.uws_get_loop_with_native(lib.socketify_get_native_loop(self.uv))
+        self.ssl = ffi.cast("int", 0)
+        self.uws_app = lib.uws_create_app(self.ssl, ffi.new("struct us_socket_context_options_t *")[0])
+        if lib.uws_constructor_failed(self.ssl, self.uws_app):
+            raise RuntimeError("uWebSockets could not create its app")
+        self.handle = ffi.new_handle(self)
+        self.transport: SocketifyTransport | None = None
+        self.state: dict[str, Any] = {}
+        self.server_addr: tuple[str, int] = (host, port)
+        self.listen_socket: Any = None
+        self.tasks: set[asyncio.Future[None]] = set()
+        # Requests and websocket handshakes uWS may still call back for, by uws_res_t address.
+        self.pending: dict[int, _HttpCycle | _AsgiWebSocket] = {}
+        self.websockets: set[_AsgiWebSocket] = set()
+        self.corked_res: Any = None
+        self.cork_job: tuple[_HttpCycle, bytes, bool] | None = None
+        self.wake_scheduled = False
+        self.closing = False
+        self._http_info = lib.socketify_add_asgi_http_handler(self.ssl, self.uws_app, _on_http, self.handle)
+        self._ws_info = lib.socketify_add_asgi_ws_handler(
+            self.ssl, self.uws_app, _asgi_ws_behavior(), _on_ws_upgrade, self.handle
+        )
+
+    # --- running -----------------------------------------------------------------------------
+
+    def run(self, on_ready: Callable[[], None] | None) -> bool:
+        loop = self.loop
+        stop = loop.create_future()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, lambda: stop.done() or stop.set_result(None))
+        backend_fd = _uv_backend_fd(self.uv)
+        loop.add_reader(backend_fd, self.pump)
+        ticker = loop.call_soon(self._tick)
+        lifespan = _Lifespan(self.app, self.state)
+        if not loop.run_until_complete(lifespan.startup()):
+            logger.error("Application startup failed. Exiting.")
+            return False
+        if not stop.done():
+            self._listen()
+            gc.collect()
+            gc.freeze()
+            logger.info("Serving on http://%s:%d (socketify)", self.host, self.server_addr[1])
+            if on_ready is not None:
+                on_ready()
+            loop.run_until_complete(stop)
+        self._stop_accepting()
+        loop.run_until_complete(self._finish_in_flight())
+        loop.remove_reader(backend_fd)
+        ticker.cancel()
+        loop.run_until_complete(lifespan.shutdown())
+        return True
+
+    def _listen(self) -> None:
+        config = ffi.new("uws_app_listen_config_t *")
+        host = ffi.new("char[]", self.host.encode())
+        config.port = self.port
+        config.host = host
+        config.options = 0
+        lib.uws_app_listen_with_config(self.ssl, self.uws_app, config[0], _on_listen, self.handle)
+        if self.listen_socket is None:
+            raise OSError(f"could not listen on {self.host}:{self.port}")
+
+    def _stop_accepting(self) -> None:
+        self.closing = True
+        if self.listen_socket is not None:
+            lib.us_listen_socket_close(self.ssl, self.listen_socket)
+            self.listen_socket = None
+        if self.transport is not None:
+            self.transport.close_all(_SERVICE_RESTART, "server shutting down")
+        for ws in list(self.websockets):
+            ws.end(_SERVICE_RESTART, b"server shutting down")
+        self.wake()
+
+    async def _finish_in_flight(self) -> None:
+        if self.tasks:
+            _, late = await asyncio.wait(set(self.tasks), timeout=self.graceful_timeout)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=1.0)
+
+    def spawn(self, coro: Any) -> None:
+        """Run `coro` as a task now, up to its first wait; keep it referenced until it ends."""
+        task = _RequestTask(coro, self.loop)
+        if not task.done():
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    def pump(self) -> None:
+        self.wake_scheduled = False
+        lib.socketify_loop_run(self.uv, lib.SOCKETIFY_RUN_NOWAIT)
+
+    def wake(self) -> None:
+        """Run the uWS loop soon: publishes and closes finish in its next iteration."""
+        if not self.wake_scheduled:
+            self.wake_scheduled = True
+            self.loop.call_soon(self.pump)
+
+    def _tick(self) -> None:
+        self.pump()
+        self.loop.call_later(_UV_TICK_SECONDS, self._tick)
+
+    # --- HTTP --------------------------------------------------------------------------------
+
+    def http(self, res: Any, info: Any) -> None:
+        ssl = self.ssl
+        headers = []
+        header = info.header_list
+        while header != ffi.NULL:
+            headers.append((ffi.unpack(header.name, header.name_size), ffi.unpack(header.value, header.value_size)))
+            header = ffi.cast("socketify_header *", header.next)
+        raw_path = ffi.unpack(info.url, info.url_size)
+        path = raw_path.decode("latin-1")
+        if "%" in path:
+            path = unquote(path)
+        query = ffi.unpack(info.query_string, info.query_string_size)[1:]
+        method = ffi.unpack(info.method, info.method_size).decode("ascii")
+        scope = {
+            "type": "http",
+            "asgi": _ASGI,
+            "http_version": "1.1",
+            "server": self.server_addr,
+            "client": _peer(lib.uws_res_get_native_handle(ssl, res)),
+            "scheme": "http",
+            "method": method,
+            "root_path": "",
+            "path": path,
+            "raw_path": raw_path,
+            "query_string": query,
+            "headers": headers,
+            "state": self.state.copy(),
+        }
+        cycle = _HttpCycle(self, res, method == "HEAD")
+        key = _address(res)
+        self.pending[key] = cycle
+        lib.uws_res_on_aborted(ssl, res, _on_aborted, self.handle)
+        if info.has_content:
+            cycle.body = deque()
+            lib.uws_res_on_data(ssl, res, _on_data, self.handle)
+        self.corked_res = res
+        try:
+            self.spawn(cycle.run(scope))
+        finally:
+            self.corked_res = None
+
+    def cork(self) -> None:
+        """Called back by uws_res_cork: write what `cork_job` holds while the socket is corked."""
+        cycle, body, end = self.cork_job
+        self.cork_job = None
+        cycle.write(body, end)
+
+
+class _HttpCycle:
+    __slots__ = ("server", "res", "key", "head_only", "body", "body_done", "waiter", "start", "complete",
+                 "aborted", "close", "done_waiter", "expect_continue", "first_receive")
+
+    def __init__(self, server: _Server, res: Any, head_only: bool) -> None:
+        self.server = server
+        self.res = res
+        self.key = _address(res)
+        self.head_only = head_only
+        self.body: deque[bytes] | None = None
+        self.body_done = False
+        self.waiter: asyncio.Future[None] | None = None
+        self.start: dict[str, Any] | None = None
+        self.complete = False
+        self.aborted = False
+        self.close = False
+        self.done_waiter: asyncio.Future[None] | None = None
+
+    async def run(self, scope: dict[str, Any]) -> None:
+        try:
+            await self.server.app(scope, self.receive, self.send)
+        except Exception:
+            logger.exception("Exception in ASGI application")
+        finally:
+            if not self.complete and not self.aborted:
+                if self.start is None:
+                    self.start = {"status": 500, "headers": [(b"content-type", b"text/plain; charset=utf-8")]}
+                    self.respond(b"Internal Server Error", True)
+                else:
+                    self.finish()
+                    lib.uws_res_close(self.server.ssl, self.res)
+
+    async def receive(self) -> dict[str, Any]:
+        body = self.body
+        if body is not None and not self.complete:
+            while not body and not self.body_done and not self.aborted:
+                self.waiter = self.server.loop.create_future()
+                await self.waiter
+            if body:
+                chunk = body.popleft() if len(body) == 1 else b"".join(body)
+                body.clear()
+                return {"type": "http.request", "body": chunk, "more_body": not self.body_done}
+            if not self.aborted and self.body_done:
+                self.body = None
+                return _EMPTY_BODY
+        elif body is None and self.body_done is False:
+            self.body_done = True
+            return _EMPTY_BODY
+        if not self.aborted and not self.complete:
+            self.done_waiter = self.server.loop.create_future()
+            await self.done_waiter
+        return _DISCONNECT
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if self.aborted or self.complete:
+            return
+        kind = message["type"]
+        if kind == "http.response.start":
+            self.start = message
+        elif kind == "http.response.body":
+            if self.start is None:
+                raise RuntimeError("ASGI sent http.response.body before http.response.start")
+            self.respond(message.get("body", b""), not message.get("more_body", False))
+        else:
+            raise RuntimeError(f"Unexpected ASGI message {kind!r} on an HTTP connection")
+
+    def respond(self, body: bytes, end: bool) -> None:
+        server = self.server
+        if server.corked_res == self.res:
+            self.write(body, end)
+        else:
+            server.cork_job = (self, body, end)
+            lib.uws_res_cork(server.ssl, self.res, _on_cork, server.handle)
+
+    def write(self, body: bytes, end: bool) -> None:
+        ssl, res = self.server.ssl, self.res
+        start = self.start
+        if start is not None and "written" not in start:
+            start["written"] = True
+            status = start.get("status", 200)
+            bodyless = self.head_only or status in _BODYLESS_STATUSES
+            line = _status_line(status)
+            lib.uws_res_write_status(ssl, res, line, len(line))
+            for name, value in start.get("headers", ()):
+                lowered = name.lower()
+                if lowered == b"content-length" and not bodyless or lowered == b"transfer-encoding":
+                    continue
+                if lowered == b"connection" and value.lower() == b"close":
+                    self.close = True
+                    continue
+                lib.uws_res_write_header(ssl, res, name, len(name), value, len(value))
+            if bodyless:
+                self.finish()
+                lib.uws_res_end_without_body(ssl, res, self.close)
+                return
+        if not end:
+            if body:
+                lib.uws_res_write(ssl, res, body, len(body))
+            return
+        self.finish()
+        if self.body is not None and not self.body_done:
+            self.close = True  # the rest of an unread request body cannot be skipped on a kept-alive connection
+        lib.uws_res_end(ssl, res, body, len(body), self.close)
+
+    def finish(self) -> None:
+        self.complete = True
+        self.server.pending.pop(self.key, None)
+        if self.done_waiter is not None and not self.done_waiter.done():
+            self.done_waiter.set_result(None)
+
+    def data(self, chunk: bytes, fin: bool) -> None:
+        if chunk:
+            self.body.append(chunk)
+        if fin:
+            self.body_done = True
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def abort(self) -> None:
+        self.aborted = True
+        for waiter in (self.waiter, self.done_waiter):
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+
+# --- ASGI websockets ---------------------------------------------------------------------------
+
+
+class ClientDisconnected(OSError):
+    """Raised by send() on a websocket whose client has gone, as uvicorn does."""
+
+
+class _AsgiWebSocket:
+    def __init__(self, server: _Server, res: Any, context: Any, key: bytes, extensions: bytes) -> None:
+        self.server = server
+        self.res = res
+        self.res_key = _address(res)
+        self.context = context
+        self.key = key
+        self.extensions = extensions
+        self.handle = ffi.new_handle(self)
+        self.ws: Any = None
+        self.handshake = "pending"  # pending → accepted | refused | denied (custom HTTP response)
+        self.connect_sent = False
+        self.closed = False
+        self.close_code = 1005
+        self.close_reason = ""
+        self.inbox: deque[dict[str, Any]] = deque()
+        self.waiter: asyncio.Future[None] | None = None
+        self.denial: list[Any] | None = None
+
+    async def run(self, scope: dict[str, Any]) -> None:
+        try:
+            await self.server.app(scope, self.receive, self.send)
+        except ClientDisconnected:
+            pass
+        except Exception:
+            logger.exception("Exception in ASGI application")
+            self._give_up(1011)
+        else:
+            if self.handshake == "pending":
+                logger.error("ASGI callable returned without sending handshake.")
+            self._give_up(1000)
+
+    def _give_up(self, code: int) -> None:
+        if self.handshake == "pending" and not self.closed:
+            self._refuse(500, [])
+        elif self.handshake == "accepted":
+            self.end(code, b"")
+
+    async def receive(self) -> dict[str, Any]:
+        if not self.connect_sent:
+            self.connect_sent = True
+            return {"type": "websocket.connect"}
+        while not self.inbox and not self.closed:
+            self.waiter = self.server.loop.create_future()
+            await self.waiter
+        if self.inbox:
+            return self.inbox.popleft()
+        return {"type": "websocket.disconnect", "code": self.close_code, "reason": self.close_reason}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if self.closed:
+            raise ClientDisconnected
+        if self.handshake == "pending":
+            if kind == "websocket.accept":
+                self._accept(message)
+            elif kind == "websocket.close":
+                self._refuse(403, [])
+            elif kind == "websocket.http.response.start":
+                self.handshake = "denied"
+                self.denial = [message["status"], message.get("headers", []), b""]
+            else:
+                raise RuntimeError(f"Expected websocket.accept or websocket.close, got {kind!r}")
+        elif self.handshake == "denied" and kind == "websocket.http.response.body":
+            self.denial[2] += message.get("body", b"")
+            if not message.get("more_body", False):
+                self._refuse(*self.denial)
+        elif self.handshake == "accepted" and kind == "websocket.send":
+            data = message.get("bytes")
+            opcode = 2
+            if data is None:
+                data, opcode = message["text"].encode(), 1
+            lib.socketify_ws_cork_send_with_options(self.server.ssl, self.ws, data, len(data), opcode, False, True)
+        elif self.handshake == "accepted" and kind == "websocket.close":
+            self.end(message.get("code", 1000), (message.get("reason") or "").encode())
+        else:
+            raise RuntimeError(f"Unexpected ASGI message {kind!r} in websocket state {self.handshake}")
+
+    def _accept(self, message: dict[str, Any]) -> None:
+        server, res = self.server, self.res
+        server.pending.pop(self.res_key, None)
+        self.handshake = "accepted"
+        server.websockets.add(self)
+        protocol = (message.get("subprotocol") or "").encode()
+        extra = message.get("headers") or ()
+        if extra:
+            # uWS writes its 101 status only if none was written: writing it first lets headers follow.
+            line = _status_line(101)
+            lib.uws_res_write_status(server.ssl, res, line, len(line))
+            for name, value in extra:
+                lib.uws_res_write_header(server.ssl, res, name, len(name), value, len(value))
+        lib.uws_res_upgrade(
+            server.ssl, res, self.handle, self.key, len(self.key), protocol, len(protocol),
+            self.extensions, len(self.extensions), self.context,
+        )
+        self.res = None
+        server.wake()
+
+    def _refuse(self, status: int, headers: list[Any], body: bytes = b"") -> None:
+        server = self.server
+        server.pending.pop(self.res_key, None)
+        self.handshake = "refused"
+        self.closed = True
+        self.close_code = 1006
+        line = _status_line(status)
+        lib.uws_res_write_status(server.ssl, self.res, line, len(line))
+        for name, value in headers:
+            if name.lower() != b"content-length":
+                lib.uws_res_write_header(server.ssl, self.res, name, len(name), value, len(value))
+        lib.uws_res_end(server.ssl, self.res, body, len(body), True)
+        self.res = None
+        server.wake()
+
+    def end(self, code: int, reason: bytes) -> None:
+        if self.ws is not None:
+            lib.uws_ws_end(self.server.ssl, self.ws, code, reason, len(reason))
+            self.server.wake()
+
+    def opened(self, ws: Any) -> None:
+        self.ws = ws
+
+    def message(self, data: bytes, opcode: int) -> None:
+        if opcode == 1:
+            self.inbox.append({"type": "websocket.receive", "text": data.decode()})
+        else:
+            self.inbox.append({"type": "websocket.receive", "bytes": data})
+        self._wake_receiver()
+
+    def disconnected(self, code: int, reason: str) -> None:
+        self.ws = None
+        self.closed = True
+        self.close_code = code
+        self.close_reason = reason
+        self.server.websockets.discard(self)
+        self._wake_receiver()
+
+    def abort(self) -> None:
+        self.closed = True
+        self.close_code = 1006
+        self.res = None
+        self._wake_receiver()
+
+    def _wake_receiver(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+
+def _asgi_ws_behavior() -> Any:
+    behavior = ffi.new("uws_socket_behavior_t *")
+    behavior.compression = 0
+    behavior.maxPayloadLength = 16 * 1024 * 1024  # uvicorn's ws_max_size
+    behavior.idleTimeout = 60
+    behavior.maxBackpressure = 1024 * 1024
+    behavior.closeOnBackpressureLimit = True
+    behavior.resetIdleTimeoutOnSend = False
+    behavior.sendPingsAutomatically = True
+    behavior.maxLifetime = 0
+    behavior.upgrade = ffi.NULL  # socketify's C handler reads the request and calls _on_ws_upgrade
+    behavior.open = _on_ws_open
+    behavior.message = _on_ws_message
+    behavior.drain = ffi.NULL
+    behavior.ping = ffi.NULL
+    behavior.pong = ffi.NULL
+    behavior.close = _on_ws_close
+    behavior.subscription = ffi.NULL
+    return behavior[0]
+
+
+# --- ASGI lifespan -----------------------------------------------------------------------------
+
+
+class _Lifespan:
+    def __init__(self, app: ASGIApp, state: dict[str, Any]) -> None:
+        self.app = app
+        self.state = state
+        self.events: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        self.started = asyncio.Event()
+        self.stopped = asyncio.Event()
+        self.failed = False
+        self.task: asyncio.Task[None] | None = None
+
+    async def startup(self) -> bool:
+        self.task = asyncio.get_running_loop().create_task(self._main())
+        await self.events.put({"type": "lifespan.startup"})
+        await self.started.wait()
+        return not self.failed
+
+    async def shutdown(self) -> None:
+        if self.failed:
+            return
+        await self.events.put({"type": "lifespan.shutdown"})
+        await self.stopped.wait()
+
+    async def _main(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
+        try:
+            await self.app(scope, self.events.get, self._send)
+        except BaseException:
+            self.failed = True
+            logger.exception("Exception in 'lifespan' protocol")
+        finally:
+            self.started.set()
+            self.stopped.set()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind.endswith(".failed"):
+            self.failed = True
+            logger.error("%s: %s", kind, message.get("message", ""))
+        (self.started if kind.startswith("lifespan.startup") else self.stopped).set()
+
+
+# --- helpers and uWS callbacks -----------------------------------------------------------------
+
+_status_lines: dict[int, bytes] = {}
+
+
+def _status_line(status: int) -> bytes:
+    line = _status_lines.get(status)
+    if line is None:
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Unknown"
+        line = _status_lines[status] = f"{status} {phrase}".encode()
+    return line
+
+
+def _address(pointer: Any) -> int:
+    return int(ffi.cast("uintptr_t", pointer))
+
+
+def _peer(native_handle: Any) -> tuple[str, int] | None:
+    """(host, port) of a plain-TCP uWS socket, whose native handle is its file descriptor."""
+    _peer_len[0] = 128
+    if _libc.getpeername(_address(native_handle), _peer_buf, _peer_len) != 0:
+        return None
+    raw = bytes(_libc_ffi.buffer(_peer_buf, _peer_len[0]))
+    port = int.from_bytes(raw[2:4], "big")
+    if raw[0] == socket.AF_INET:
+        return socket.inet_ntop(socket.AF_INET, raw[4:8]), port
+    address = raw[8:24]
+    if address[:12] == b"\0" * 10 + b"\xff\xff":
+        return socket.inet_ntop(socket.AF_INET, address[12:]), port
+    return socket.inet_ntop(socket.AF_INET6, address), port
+
+
+def _uv_backend_fd(uv_loop: Any) -> int:
+    """The epoll descriptor of socketify's libuv loop (uv_loop_t.backend_fd, libuv 1.x on Linux)."""
+    fd = ffi.cast("int *", lib.socketify_get_native_loop(uv_loop))[16]
+    if os.readlink(f"/proc/self/fd/{fd}") != "anon_inode:[eventpoll]":
+        raise RuntimeError("unexpected libuv loop layout in this socketify build")
+    return fd
+
+
+@ffi.callback("void(struct us_listen_socket_t *, uws_app_listen_config_t, void *)")
+def _on_listen(listen_socket: Any, config: Any, user_data: Any) -> None:
+    if listen_socket != ffi.NULL:
+        server = ffi.from_handle(user_data)
+        server.listen_socket = listen_socket
+        server.server_addr = (server.host, lib.us_socket_local_port(server.ssl, listen_socket))
+
+
+@ffi.callback("void(int, uws_res_t *, socketify_asgi_data, void *)")
+def _on_http(ssl: int, res: Any, info: Any, user_data: Any) -> None:
+    ffi.from_handle(user_data).http(res, info)
+
+
+@ffi.callback("void(uws_res_t *, void *)")
+def _on_aborted(res: Any, user_data: Any) -> None:
+    cycle = ffi.from_handle(user_data).pending.pop(_address(res), None)
+    if cycle is not None:
+        cycle.abort()
+
+
+@ffi.callback("void(uws_res_t *, const char *, size_t, bool, void *)")
+def _on_data(res: Any, chunk: Any, length: int, fin: bool, user_data: Any) -> None:
+    cycle = ffi.from_handle(user_data).pending.get(_address(res))
+    if cycle is not None:
+        cycle.data(ffi.unpack(chunk, length) if length else b"", bool(fin))
+
+
+@ffi.callback("void(uws_res_t *, void *)")
+def _on_cork(res: Any, user_data: Any) -> None:
+    ffi.from_handle(user_data).cork()
+
+
+@ffi.callback("void(int, uws_res_t *, socketify_asgi_ws_data, uws_socket_context_t *, void *)")
+def _on_ws_upgrade(ssl: int, res: Any, info: Any, context: Any, user_data: Any) -> None:
+    server = ffi.from_handle(user_data)
+    headers = []
+    header = info.header_list
+    while header != ffi.NULL:
+        headers.append((ffi.unpack(header.name, header.name_size), ffi.unpack(header.value, header.value_size)))
+        header = ffi.cast("socketify_header *", header.next)
+    subprotocols: list[str] = []
+    if info.protocol_size:
+        offered = ffi.unpack(info.protocol, info.protocol_size)
+        headers.append((b"sec-websocket-protocol", offered))  # socketify's C side leaves it out
+        subprotocols = [p.strip() for p in offered.decode("latin-1").split(",") if p.strip()]
+    raw_path = ffi.unpack(info.url, info.url_size)
+    path = raw_path.decode("latin-1")
+    if "%" in path:
+        path = unquote(path)
+    scope = {
+        "type": "websocket",
+        "asgi": _ASGI,
+        "http_version": "1.1",
+        "server": server.server_addr,
+        "client": _peer(lib.uws_res_get_native_handle(server.ssl, res)),
+        "scheme": "ws",
+        "root_path": "",
+        "path": path,
+        "raw_path": raw_path,
+        "query_string": ffi.unpack(info.query_string, info.query_string_size)[1:],
+        "headers": headers,
+        "subprotocols": subprotocols,
+        "extensions": {"websocket.http.response": {}},
+        "state": server.state.copy(),
+    }
+    key = ffi.unpack(info.key, info.key_size) if info.key_size else b""
+    extensions = ffi.unpack(info.extensions, info.extensions_size) if info.extensions_size else b""
+    ws = _AsgiWebSocket(server, res, context, key, extensions)
+    server.pending[ws.res_key] = ws
+    lib.uws_res_on_aborted(server.ssl, res, _on_aborted, server.handle)
+    server.spawn(ws.run(scope))
+
+
+@ffi.callback("void(uws_websocket_t *, void *)")
+def _on_ws_open(ws: Any, user_data: Any) -> None:
+    ffi.from_handle(user_data).opened(ws)
+
+
+@ffi.callback("void(uws_websocket_t *, const char *, size_t, uws_opcode_t, void *)")
+def _on_ws_message(ws: Any, message: Any, length: int, opcode: int, user_data: Any) -> None:
+    ffi.from_handle(user_data).message(ffi.unpack(message, length) if length else b"", int(opcode))
+
+
+@ffi.callback("void(uws_websocket_t *, int, const char *, size_t, void *)")
+def _on_ws_close(ws: Any, code: int, message: Any, length: int, user_data: Any) -> None:
+    reason = ffi.unpack(message, length).decode(errors="replace") if length else ""
+    ffi.from_handle(user_data).disconnected(int(code), reason)

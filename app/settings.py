@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    # None means "start the embedded server in data_dir" (development and tests).
+    database_url: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = PROJECT_ROOT / ".data"
+    # Every Redis key, stream and pub/sub channel of ours starts with this.
+    redis_prefix: str = "ii:"
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    token_ttl_seconds: int = 7 * 24 * 3600
+    login_failures_per_email: int = 5
+    login_failure_window_seconds: int = 60
+    login_attempts_per_address_per_minute: int = 60
+    cors_origins: tuple[str, ...] = ("*",)
+    hold_minutes_default: int = 10
+    # Realtime history: each channel keeps at least this many events.
+    channel_history: int = 1000
+    log_level: str = "INFO"
+    port: int = 8000
+    s3_endpoint_url: str | None = None
+    s3_bucket: str = "instainstru-media"
+    s3_access_key: str = "test"
+    s3_secret_key: str = "test"
+    s3_region: str = "us-east-1"
+    stripe_api_key: str = "sk_test_local"
+    stripe_api_base: str | None = None
+    stripe_webhook_secret: str = "whsec_local"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        defaults = cls()
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            redis_url=env.get("REDIS_URL") or None,
+            data_dir=Path(env.get("DATA_DIR") or defaults.data_dir),
+            redis_prefix=env.get("REDIS_PREFIX", defaults.redis_prefix),
+            secret_key=env.get("SECRET_KEY") or _dev_secret(Path(env.get("DATA_DIR") or defaults.data_dir)),
+            token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", defaults.token_ttl_seconds),
+            login_failures_per_email=_int(env, "LOGIN_FAILURES_PER_EMAIL", defaults.login_failures_per_email),
+            login_failure_window_seconds=_int(
+                env, "LOGIN_FAILURE_WINDOW_SECONDS", defaults.login_failure_window_seconds
+            ),
+            login_attempts_per_address_per_minute=_int(
+                env, "LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE", defaults.login_attempts_per_address_per_minute
+            ),
+            cors_origins=tuple(o for o in env.get("CORS_ORIGINS", "*").split(",") if o),
+            channel_history=_int(env, "CHANNEL_HISTORY", defaults.channel_history),
+            log_level=env.get("LOG_LEVEL", defaults.log_level),
+            port=_int(env, "PORT", defaults.port),
+            s3_endpoint_url=env.get("S3_ENDPOINT_URL") or None,
+            s3_bucket=env.get("S3_BUCKET", defaults.s3_bucket),
+            s3_access_key=env.get("S3_ACCESS_KEY", defaults.s3_access_key),
+            s3_secret_key=env.get("S3_SECRET_KEY", defaults.s3_secret_key),
+            s3_region=env.get("S3_REGION", defaults.s3_region),
+            stripe_api_key=env.get("STRIPE_API_KEY", defaults.stripe_api_key),
+            stripe_api_base=env.get("STRIPE_API_BASE") or None,
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),
+        )
+
+    def with_services(self, database_url: str, redis_url: str) -> Settings:
+        return replace(self, database_url=database_url, redis_url=redis_url)
+
+
+def _dev_secret(data_dir: Path) -> str:
+    """Without SECRET_KEY, every process on this machine shares one generated key kept in data_dir."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}")
+        tmp.write_text(secrets.token_hex(32))
+        os.replace(tmp, path) if not path.exists() else tmp.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,108 @@
+"""The ASGI transport: /ws as a Litestar websocket route, for uvicorn and in-process tests.
+
+Each socket gets a bounded queue drained by its own sender; a client whose queue fills is
+disconnected, so a slow reader never holds up the others. Heartbeats are the server's
+protocol-level pings (uvicorn's ws_ping_interval / ws_ping_timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections import defaultdict
+
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+from app.core.auth import bearer_token
+from realtime.transport import Connection, Transport
+
+QUEUE_LIMIT = 1000
+
+
+class AsgiConnection(Connection):
+    def __init__(self, socket: WebSocket, transport: AsgiTransport) -> None:
+        self.id = uuid.uuid4().hex
+        self.socket = socket
+        self.transport = transport
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue(QUEUE_LIMIT)
+        self.close_with: tuple[int, str] | None = None
+
+    def send(self, frame: str) -> None:
+        if self.close_with is not None:
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.close(1008, "too far behind")
+
+    def join(self, topic: str) -> None:
+        self.transport.topics[topic].add(self)
+
+    def leave(self, topic: str) -> None:
+        members = self.transport.topics.get(topic)
+        if members is not None:
+            members.discard(self)
+            if not members:
+                del self.transport.topics[topic]
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        if self.close_with is None:
+            self.close_with = (code, reason)
+            # The sender drains what was queued before the close, then closes.
+            with contextlib.suppress(asyncio.QueueFull):
+                self.queue.put_nowait(None)
+            if self.queue.full():
+                self.queue.get_nowait()
+                self.queue.put_nowait(None)
+
+
+class AsgiTransport(Transport):
+    def __init__(self) -> None:
+        self.topics: defaultdict[str, set[AsgiConnection]] = defaultdict(set)
+        self.connections: set[AsgiConnection] = set()
+
+    def publish(self, topic: str, frame: str) -> None:
+        for conn in list(self.topics.get(topic, ())):
+            conn.send(frame)
+
+    def connection_count(self) -> int:
+        return len(self.connections)
+
+
+async def _send_loop(conn: AsgiConnection) -> None:
+    while (frame := await conn.queue.get()) is not None:
+        await conn.socket.send_text(frame)
+    code, reason = conn.close_with or (1000, "")
+    await conn.socket.close(code=code, reason=reason)
+
+
+@websocket("/ws", exclude_from_auth=True, description="The realtime protocol (API.md 'Websocket').")
+async def websocket_route(socket: WebSocket) -> None:
+    hub = socket.app.state.hub
+    transport: AsgiTransport = hub.transport
+    await socket.accept()
+    conn = AsgiConnection(socket, transport)
+    transport.connections.add(conn)
+    sender = asyncio.ensure_future(_send_loop(conn))
+    try:
+        await hub.opened(conn, socket.query_params.get("token") or bearer_token(socket.headers))
+        while conn.close_with is None:
+            receive = asyncio.ensure_future(socket.receive_text())
+            done, _ = await asyncio.wait({receive, sender}, return_when=asyncio.FIRST_COMPLETED)
+            if receive not in done:
+                receive.cancel()
+                break
+            await hub.received(conn, receive.result())
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        hub.closed(conn)
+        transport.connections.discard(conn)
+        for topic in list(transport.topics):
+            conn.leave(topic)
+        conn.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(sender, 2)
+        sender.cancel()

@@ -1,0 +1,77 @@
+"""Who is on a channel now: one Redis hash per channel, entries refreshed while their socket lives.
+
+An entry whose process died stops being refreshed and is pruned by any process still serving
+that channel, which then publishes the shorter list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+REFRESH_SECONDS = 10
+EXPIRE_SECONDS = 30
+
+
+class Presence:
+    def __init__(self, redis: Redis, prefix: str, publish_live: Callable[[str, str, Any], Awaitable[None]]) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.publish_live = publish_live
+
+    def _key(self, channel: str) -> str:
+        return f"{self.prefix}presence:{channel}"
+
+    async def enter(self, channel: str, conn_id: str, user_id: int, full_name: str) -> None:
+        await self._write(channel, conn_id, user_id, full_name)
+        await self.announce(channel)
+
+    async def leave(self, channel: str, conn_id: str) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.hdel(self._key(channel), conn_id)
+            await self.announce(channel)
+
+    async def _write(self, channel: str, conn_id: str, user_id: int, full_name: str) -> None:
+        entry = msgspec.json.encode({"user_id": user_id, "full_name": full_name, "until": time.time() + EXPIRE_SECONDS})
+        key = self._key(channel)
+        await self.redis.pipeline().hset(key, conn_id, entry).expire(key, EXPIRE_SECONDS * 4).execute()
+
+    async def editors(self, channel: str) -> tuple[list[dict[str, Any]], list[bytes]]:
+        """The distinct live editors, and the entries that expired."""
+        now = time.time()
+        by_user: dict[int, dict[str, Any]] = {}
+        expired = []
+        for conn_id, raw in (await self.redis.hgetall(self._key(channel))).items():
+            entry = msgspec.json.decode(raw)
+            if entry["until"] < now:
+                expired.append(conn_id)
+            else:
+                by_user[entry["user_id"]] = {"user_id": entry["user_id"], "full_name": entry["full_name"]}
+        return sorted(by_user.values(), key=lambda e: (e["full_name"], e["user_id"])), expired
+
+    async def announce(self, channel: str) -> None:
+        editors, _ = await self.editors(channel)
+        await self.publish_live(channel, "presence", {"editors": editors})
+
+    async def keep_alive(self, members: Callable[[], list[tuple[str, str, int, str]]]) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            try:
+                channels = set()
+                for channel, conn_id, user_id, full_name in members():
+                    await self._write(channel, conn_id, user_id, full_name)
+                    channels.add(channel)
+                for channel in channels:
+                    _, expired = await self.editors(channel)
+                    if expired:
+                        await self.redis.hdel(self._key(channel), *expired)
+                        await self.announce(channel)
+            except (RedisError, OSError):
+                continue

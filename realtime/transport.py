@@ -1,0 +1,54 @@
+"""The seam between the hub (protocol, auth, ids, history, presence) and whatever serves sockets.
+
+A transport owns the sockets and the local fan-out; the hub owns everything else. Two transports
+exist: socketify's native websockets (uWebSockets topics) in production, and an ASGI one that
+serves uvicorn and in-process tests.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Protocol
+
+
+class Connection(ABC):
+    """One client socket as the hub sees it."""
+
+    id: str
+    # Set by the hub once the socket authenticated; None for anonymous clients.
+    user: Any = None
+    # Free slot for the hub's per-connection bookkeeping (subscriptions, presence, ...).
+    state: Any = None
+
+    @abstractmethod
+    def send(self, frame: str) -> None:
+        """Queue one text frame; never blocks. A client too far behind is disconnected."""
+
+    @abstractmethod
+    def join(self, topic: str) -> None:
+        """Receive every frame later published to `topic` in this process."""
+
+    @abstractmethod
+    def leave(self, topic: str) -> None: ...
+
+    @abstractmethod
+    def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+
+class Transport(ABC):
+    @abstractmethod
+    def publish(self, topic: str, frame: str) -> None:
+        """Send `frame` to every local connection joined to `topic`."""
+
+    @abstractmethod
+    def connection_count(self) -> int: ...
+
+
+class HubCallbacks(Protocol):
+    """What a transport calls on the hub. `token` comes from `?token=` or the Authorization header."""
+
+    async def opened(self, conn: Connection, token: str | None) -> None: ...
+
+    async def received(self, conn: Connection, text: str) -> None: ...
+
+    def closed(self, conn: Connection) -> None: ...

@@ -1,0 +1,161 @@
+// Entry point: session bootstrap, the header, and the hash router.
+import { api, getToken, setUnauthorizedHandler } from './api.js';
+import { clearSession, homeRoute, logOut, mountLogin, onSessionChange, restoreSession, session } from './auth.js';
+import { mountBookings } from './bookings.js';
+import { mountCalendar } from './calendar.js';
+import { h, placeholder, replace } from './dom.js';
+import { mountInstructorList } from './instructors.js';
+import { mountNotifications } from './notifications.js';
+import { mountSlots } from './slots.js';
+import { LiveSocket } from './ws.js';
+
+const socket = new LiveSocket();
+const header = document.getElementById('topbar');
+const view = document.getElementById('view');
+
+// name, pattern, needs login, mount(root, ctx, params), title
+const ROUTES = [
+  ['login', /^#\/login$/, false, mountLogin, 'Log in'],
+  ['calendar', /^#\/calendar(?:\/(?<id>\d+)(?:\/(?<week>[^/]+))?)?$/, true, mountCalendar, 'Calendar'],
+  ['instructors', /^#\/instructors$/, false, mountInstructorList, 'Instructors'],
+  ['instructor', /^#\/instructor\/(?<id>\d+)$/, false, mountSlots, 'Book a lesson'],
+  ['bookings', /^#\/bookings(?:\/(?<when>past))?$/, true, mountBookings, 'My lessons'],
+];
+
+let teardownView = () => {};
+let teardownBell = () => {};
+let notice = null; // one-off message for the login page
+let nextRoute = sessionStorage.getItem('instainstru.next');
+
+function navigate(hash, { replace: replaceEntry = false } = {}) {
+  if (replaceEntry) {
+    history.replaceState(null, '', hash);
+    route();
+  } else if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+const ctx = {
+  socket,
+  navigate,
+  get me() { return session.me; },
+  // Send an anonymous user to log in, then bring them back here.
+  requireLogin() {
+    nextRoute = location.hash;
+    sessionStorage.setItem('instainstru.next', nextRoute);
+    navigate('#/login');
+  },
+  takeNextRoute() {
+    const next = nextRoute;
+    nextRoute = null;
+    sessionStorage.removeItem('instainstru.next');
+    return next;
+  },
+  takeNotice() {
+    const text = notice;
+    notice = null;
+    return text;
+  },
+};
+
+function route() {
+  const hash = location.hash || '#/';
+  const match = ROUTES.map(([name, pattern, auth, mount, title]) => ({ name, auth, mount, title, m: hash.match(pattern) }))
+    .find((r) => r.m);
+  if (!match) {
+    navigate(session.me ? homeRoute(session.me) : '#/login', { replace: true });
+    return;
+  }
+  if (match.auth && !session.me) {
+    ctx.requireLogin();
+    return;
+  }
+  if (match.name === 'login' && session.me) {
+    navigate(homeRoute(session.me), { replace: true });
+    return;
+  }
+  teardownView();
+  teardownView = () => {};
+  view.replaceChildren();
+  document.title = `${match.title} · InstaInstru`;
+  markActiveNav(match.name);
+  window.scrollTo(0, 0);
+  const params = Object.fromEntries(Object.entries(match.m.groups ?? {}).filter(([, v]) => v != null));
+  try {
+    teardownView = match.mount(view, ctx, params) ?? (() => {});
+  } catch (err) {
+    console.error(err);
+    replace(view, h('section', { class: 'page' }, placeholder('error', 'Something went wrong showing this page. Try reloading.')));
+  }
+}
+
+function markActiveNav(name) {
+  const section = name === 'instructor' ? 'instructors' : name;
+  for (const link of header.querySelectorAll('[data-nav]')) {
+    link.classList.toggle('is-active', link.dataset.nav === section);
+  }
+}
+
+const wsStatus = h('span', { class: 'ws-status', 'data-testid': 'ws-status', title: 'Live updates' }, 'offline');
+socket.onStatus((status) => {
+  wsStatus.textContent = status;
+  wsStatus.classList.toggle('is-live', status === 'live');
+});
+
+function renderHeader() {
+  teardownBell();
+  teardownBell = () => {};
+  const me = session.me;
+  const link = (nav, href, label) => h('a', { href, 'data-nav': nav }, label);
+  const nav = h('nav', { class: 'topnav', 'aria-label': 'Main' },
+    me?.role === 'instructor' ? link('calendar', '#/calendar', 'Calendar') : null,
+    link('instructors', '#/instructors', 'Instructors'),
+    me ? link('bookings', '#/bookings', me.role === 'instructor' ? 'Lessons' : 'My lessons') : null);
+  const bellSlot = h('div', {});
+  const right = h('div', { class: 'topbar-right' }, wsStatus,
+    me ? [
+      bellSlot,
+      h('span', { class: 'user-name', 'data-testid': 'user-name', title: me.email }, me.full_name),
+      h('button', { class: 'btn btn-small', 'data-testid': 'logout', onclick: onLogout }, 'Log out'),
+    ] : h('a', { href: '#/login', class: 'btn btn-small btn-primary' }, 'Log in'));
+  replace(header, h('a', { href: '#/', class: 'brand' }, h('span', { class: 'brand-mark' }, 'I'), 'InstaInstru'), nav, right);
+  if (me) teardownBell = mountNotifications(bellSlot, ctx);
+}
+
+async function onLogout(event) {
+  event.currentTarget.disabled = true;
+  await logOut();
+  navigate('#/login');
+}
+
+onSessionChange(() => {
+  socket.setToken(getToken());
+  renderHeader();
+});
+
+let handlingExpiry = false;
+setUnauthorizedHandler(() => {
+  if (handlingExpiry) return;
+  handlingExpiry = true;
+  clearSession();
+  notice = 'Your session has ended. Please log in again.';
+  navigate('#/login');
+  handlingExpiry = false;
+});
+
+// The socket says our token is no longer good: confirm over REST (a 401 there logs us out).
+socket.onUnauthorized = () => {
+  if (getToken()) api.get('/api/me').catch(() => {});
+};
+
+window.addEventListener('hashchange', route);
+
+async function boot() {
+  replace(view, placeholder('loading', 'Loading…'));
+  renderHeader();
+  await restoreSession(); // re-renders the header through onSessionChange when it finds a user
+  socket.setToken(getToken());
+  route();
+}
+
+boot();

@@ -1,0 +1,135 @@
+// Dates and wall-clock times. A "date" is 'YYYY-MM-DD', a "clock" is 'HH:MM' (end may be '24:00').
+// Calendar arithmetic on dates is done in UTC so the browser's own timezone never leaks in.
+
+const formatters = new Map();
+
+function formatter(locale, options) {
+  const key = locale + JSON.stringify(options);
+  if (!formatters.has(key)) formatters.set(key, new Intl.DateTimeFormat(locale, options));
+  return formatters.get(key);
+}
+
+export function browserTimeZone() {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+export function allTimeZones() {
+  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  const list = new Set(zones.length ? zones : ['America/New_York', 'America/Chicago', 'America/Denver',
+    'America/Los_Angeles', 'Europe/London', 'Europe/Paris', 'Asia/Tokyo', 'Australia/Sydney']);
+  list.add('UTC');
+  list.add(browserTimeZone());
+  return [...list].sort();
+}
+
+// The calendar date of an instant as seen in `timeZone`.
+export function dateIn(instant, timeZone) {
+  const parts = formatter('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(instant);
+  const get = (type) => parts.find((p) => p.type === type).value;
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+export function todayIn(timeZone) {
+  return dateIn(new Date(), timeZone);
+}
+
+function utcDate(ymd) {
+  const [y, m, d] = ymd.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d));
+}
+
+export function isDate(value) {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) && utcDate(value).toISOString().slice(0, 10) === value;
+}
+
+export function addDays(ymd, days) {
+  const d = utcDate(ymd);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+// 0 = Monday … 6 = Sunday
+export function weekdayIndex(ymd) {
+  return (utcDate(ymd).getUTCDay() + 6) % 7;
+}
+
+export function mondayOf(ymd) {
+  return addDays(ymd, -weekdayIndex(ymd));
+}
+
+export function weekDates(monday) {
+  return Array.from({ length: 7 }, (_, i) => addDays(monday, i));
+}
+
+export function toMinutes(clock) {
+  const [h, m] = clock.split(':').map(Number);
+  return h * 60 + m;
+}
+
+export function toClock(minutes) {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+}
+
+// 'HH:MM' in the user's locale style, e.g. '9:30 AM'; '24:00' reads as midnight.
+export function formatClock(clock) {
+  const minutes = toMinutes(clock) % 1440;
+  const d = new Date(Date.UTC(2000, 0, 1, Math.floor(minutes / 60), minutes % 60));
+  return formatter(undefined, { timeZone: 'UTC', hour: 'numeric', minute: '2-digit' }).format(d);
+}
+
+export function formatHour(hour) {
+  const d = new Date(Date.UTC(2000, 0, 1, hour));
+  return formatter(undefined, { timeZone: 'UTC', hour: 'numeric' }).format(d);
+}
+
+export function formatTimeIn(instant, timeZone) {
+  return formatter(undefined, { timeZone, hour: 'numeric', minute: '2-digit' }).format(instant);
+}
+
+export function formatDateTimeIn(instant, timeZone) {
+  return formatter(undefined, {
+    timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
+  }).format(instant);
+}
+
+// 'Monday, November 23'
+export function formatDayLong(ymd) {
+  return formatter(undefined, { timeZone: 'UTC', weekday: 'long', month: 'long', day: 'numeric' })
+    .format(utcDate(ymd));
+}
+
+// { weekday: 'Mon', day: '23' }
+export function formatDayShort(ymd) {
+  const d = utcDate(ymd);
+  return {
+    weekday: formatter(undefined, { timeZone: 'UTC', weekday: 'short' }).format(d),
+    day: formatter(undefined, { timeZone: 'UTC', day: 'numeric' }).format(d),
+  };
+}
+
+// 'Nov 23 – Nov 29, 2026'
+export function formatWeekSpan(monday) {
+  const fmt = formatter(undefined, { timeZone: 'UTC', month: 'short', day: 'numeric' });
+  const sunday = addDays(monday, 6);
+  return `${fmt.format(utcDate(monday))} – ${fmt.format(utcDate(sunday))}, ${sunday.slice(0, 4)}`;
+}
+
+// 'America/New_York' → 'New York'
+export function zoneCity(timeZone) {
+  return timeZone.split('/').pop().replaceAll('_', ' ');
+}
+
+export function relativeTime(iso) {
+  const seconds = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
+  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  const steps = [[60, 'second'], [60, 'minute'], [24, 'hour'], [7, 'day'], [4.35, 'week'], [12, 'month']];
+  let value = seconds;
+  for (const [size, unit] of steps) {
+    if (Math.abs(value) < size) return rtf.format(Math.round(value), unit);
+    value /= size;
+  }
+  return rtf.format(Math.round(value), 'year');
+}

@@ -1,0 +1,120 @@
+"""Fixtures the whole suite builds on: real PostgreSQL and Redis, throwaway databases, the app in
+process, live servers in subprocesses (socketify and uvicorn), websocket clients, burst workers.
+
+Given DATABASE_URL / REDIS_URL the suite uses those servers (never writing into the database
+named); without them it starts the embedded ones in the data folder.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
+
+from app.core.embedded import resolve_urls
+from app.settings import PROJECT_ROOT, Settings
+from tests.support.accounts import Accounts
+
+_counter = itertools.count(1)
+RUN_ID = f"{os.getpid()}"
+
+
+def database_url_for(server_url: str, name: str) -> str:
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def _admin(server_url: str) -> asyncpg.Connection:
+    return await asyncpg.connect(server_url)
+
+
+@pytest.fixture(scope="session")
+def service_urls() -> tuple[str, str]:
+    data_dir = Path(os.environ.get("DATA_DIR") or PROJECT_ROOT / ".data")
+    return resolve_urls(os.environ.get("DATABASE_URL") or None, os.environ.get("REDIS_URL") or None, data_dir)
+
+
+@pytest.fixture(scope="session")
+async def template_database(service_urls: tuple[str, str]) -> AsyncIterator[str]:
+    server_url, _ = service_urls
+    name = f"ii_template_{RUN_ID}"
+    admin = await _admin(server_url)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = database_url_for(server_url, name)
+    env = {**os.environ, "DATABASE_URL": url}
+    for command in (["migrate"], ["seed"]):
+        subprocess.run([sys.executable, "-m", "app", *command], env=env, cwd=PROJECT_ROOT, check=True)
+    try:
+        yield name
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def database_url(service_urls: tuple[str, str], template_database: str) -> AsyncIterator[str]:
+    """A fresh database per test, cloned from the migrated, seeded template."""
+    server_url, _ = service_urls
+    name = f"ii_test_{RUN_ID}_{next(_counter)}"
+    admin = await _admin(server_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        yield database_url_for(server_url, name)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def settings(service_urls: tuple[str, str], database_url: str) -> Settings:
+    """Each test gets its own Redis prefix, so tests never see each other's keys or channels."""
+    return Settings(
+        database_url=database_url,
+        redis_url=service_urls[1],
+        redis_prefix=f"t{RUN_ID}-{next(_counter)}:",
+        secret_key="test-secret-key-" + "x" * 32,
+    )
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    client = Redis.from_url(settings.redis_url)
+    yield client
+    keys = [k async for k in client.scan_iter(match=f"{settings.redis_prefix}*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture
+async def client(settings: Settings, redis: Redis) -> AsyncIterator[AsyncTestClient]:
+    from app.main import create_app
+
+    async with AsyncTestClient(app=create_app(settings), timeout=30) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def accounts(client: AsyncTestClient) -> Accounts:
+    return Accounts(client)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "e2e" in item.nodeid.split("/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Iterator[Path]:
+    yield PROJECT_ROOT
