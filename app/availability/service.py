@@ -20,6 +20,7 @@ from app.availability.ranges import (
 )
 from app.availability.tables import AvailabilitySettings, AvailabilityWeek, Collaborator
 from app.bookings.tables import Booking
+from app.core.db import json_value
 from app.core.errors import ApiError, bad_input
 from app.core.time import boundary_to_utc, week_dates
 
@@ -128,7 +129,7 @@ def booked_entry(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
 def stored_days(row: dict[str, Any] | None, week_start: date) -> Week:
     days: Week = {d: [] for d in week_dates(week_start)}
     if row:
-        for key, ranges in row["days"].items():
+        for key, ranges in json_value(row["days"]).items():
             days[date.fromisoformat(key)] = [tuple(r) for r in ranges]
     return days
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
@@ -29,3 +32,8 @@ async def open_pool(engine: PostgresEngine, max_size: int = 20) -> None:
 def bind_tables(engine: PostgresEngine) -> None:
     for table in all_tables():
         table._meta.db = engine
+
+
+def json_value(raw: Any) -> Any:
+    """Piccolo hands JSONB columns back as text unless asked otherwise."""
+    return json.loads(raw) if isinstance(raw, str | bytes) else raw

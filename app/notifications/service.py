@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core.db import json_value
 from app.core.errors import ApiError
 from app.notifications.tables import Notification
 
@@ -22,7 +22,7 @@ def notification_json(row: dict[str, Any]) -> dict[str, Any]:
         "type": row["type"],
         "title": row["title"],
         "body": row["body"],
-        "data": row["data"] if isinstance(row["data"], dict) else json.loads(row["data"]),
+        "data": json_value(row["data"]),
         "created_at": row["created_at"].isoformat(),
         "read_at": row["read_at"].isoformat() if row["read_at"] else None,
     }

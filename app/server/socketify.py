@@ -160,10 +160,12 @@ class _Server:
         if not loop.run_until_complete(lifespan.startup()):
             logger.error("Application startup failed. Exiting.")
             return False
+        served = True
         if not stop.done():
-            self._listen()
+            served = self._listen()
+        if served and not stop.done():
             gc.collect()
-            gc.freeze()
+            gc.freeze()  # startup's objects never die: keep them out of every later collection
             logger.info("Serving on http://%s:%d (socketify)", self.host, self.server_addr[1])
             if on_ready is not None:
                 on_ready()
@@ -173,9 +175,9 @@ class _Server:
         loop.remove_reader(backend_fd)
         ticker.cancel()
         loop.run_until_complete(lifespan.shutdown())
-        return True
+        return served
 
-    def _listen(self) -> None:
+    def _listen(self) -> bool:
         config = ffi.new("uws_app_listen_config_t *")
         host = ffi.new("char[]", self.host.encode())
         config.port = self.port
@@ -183,7 +185,9 @@ class _Server:
         config.options = 0
         lib.uws_app_listen_with_config(self.ssl, self.uws_app, config[0], _on_listen, self.handle)
         if self.listen_socket is None:
-            raise OSError(f"could not listen on {self.host}:{self.port}")
+            logger.error("Could not listen on %s:%d", self.host, self.port)
+            return False
+        return True
 
     def _stop_accepting(self) -> None:
         self.closing = True
@@ -228,24 +232,14 @@ class _Server:
     # --- HTTP --------------------------------------------------------------------------------
 
     def http(self, res: Any, info: Any) -> None:
-        ssl = self.ssl
-        headers = []
-        header = info.header_list
-        while header != ffi.NULL:
-            headers.append((ffi.unpack(header.name, header.name_size), ffi.unpack(header.value, header.value_size)))
-            header = ffi.cast("socketify_header *", header.next)
-        raw_path = ffi.unpack(info.url, info.url_size)
-        path = raw_path.decode("latin-1")
-        if "%" in path:
-            path = unquote(path)
-        query = ffi.unpack(info.query_string, info.query_string_size)[1:]
-        method = ffi.unpack(info.method, info.method_size).decode("ascii")
+        headers, raw_path, path, query = _request_parts(info)
+        method = ffi.unpack(info.method, info.method_size).decode("latin-1")
         scope = {
             "type": "http",
             "asgi": _ASGI,
             "http_version": "1.1",
             "server": self.server_addr,
-            "client": _peer(lib.uws_res_get_native_handle(ssl, res)),
+            "client": _peer(lib.uws_res_get_native_handle(self.ssl, res)),
             "scheme": "http",
             "method": method,
             "root_path": "",
@@ -256,17 +250,46 @@ class _Server:
             "state": self.state.copy(),
         }
         cycle = _HttpCycle(self, res, method == "HEAD")
-        key = _address(res)
-        self.pending[key] = cycle
-        lib.uws_res_on_aborted(ssl, res, _on_aborted, self.handle)
+        self.pending[cycle.key] = cycle
+        lib.uws_res_on_aborted(self.ssl, res, _on_aborted, self.handle)
         if info.has_content:
             cycle.body = deque()
-            lib.uws_res_on_data(ssl, res, _on_data, self.handle)
-        self.corked_res = res
+            lib.uws_res_on_data(self.ssl, res, _on_data, self.handle)
+        self.corked_res = res  # uWS corks the socket while it runs this callback
         try:
             self.spawn(cycle.run(scope))
         finally:
             self.corked_res = None
+
+    def websocket(self, res: Any, info: Any, context: Any) -> None:
+        headers, raw_path, path, query = _request_parts(info)
+        subprotocols: list[str] = []
+        if info.protocol_size:
+            offered = ffi.unpack(info.protocol, info.protocol_size)
+            headers.append((b"sec-websocket-protocol", offered))  # socketify's C side leaves it out
+            subprotocols = [p.strip() for p in offered.decode("latin-1").split(",") if p.strip()]
+        scope = {
+            "type": "websocket",
+            "asgi": _ASGI,
+            "http_version": "1.1",
+            "server": self.server_addr,
+            "client": _peer(lib.uws_res_get_native_handle(self.ssl, res)),
+            "scheme": "ws",
+            "root_path": "",
+            "path": path,
+            "raw_path": raw_path,
+            "query_string": query,
+            "headers": headers,
+            "subprotocols": subprotocols,
+            "extensions": {"websocket.http.response": {}},
+            "state": self.state.copy(),
+        }
+        key = ffi.unpack(info.key, info.key_size) if info.key_size else b""
+        extensions = ffi.unpack(info.extensions, info.extensions_size) if info.extensions_size else b""
+        ws = _AsgiWebSocket(self, res, context, key, extensions)
+        self.pending[ws.res_key] = ws
+        lib.uws_res_on_aborted(self.ssl, res, _on_aborted, self.handle)
+        self.spawn(ws.run(scope))
 
     def cork(self) -> None:
         """Called back by uws_res_cork: write what `cork_job` holds while the socket is corked."""
@@ -276,18 +299,21 @@ class _Server:
 
 
 class _HttpCycle:
-    __slots__ = ("server", "res", "key", "head_only", "body", "body_done", "waiter", "start", "complete",
-                 "aborted", "close", "done_waiter", "expect_continue", "first_receive")
+    __slots__ = ("server", "res", "key", "head_only", "body", "body_done", "request_done", "waiter",
+                 "status", "headers", "head_written", "complete", "aborted", "close", "done_waiter")
 
     def __init__(self, server: _Server, res: Any, head_only: bool) -> None:
         self.server = server
         self.res = res
         self.key = _address(res)
         self.head_only = head_only
-        self.body: deque[bytes] | None = None
+        self.body: deque[bytes] | None = None  # None: the request has no body
         self.body_done = False
+        self.request_done = False
         self.waiter: asyncio.Future[None] | None = None
-        self.start: dict[str, Any] | None = None
+        self.status: int | None = None
+        self.headers: Any = ()
+        self.head_written = False
         self.complete = False
         self.aborted = False
         self.close = False
@@ -300,29 +326,27 @@ class _HttpCycle:
             logger.exception("Exception in ASGI application")
         finally:
             if not self.complete and not self.aborted:
-                if self.start is None:
-                    self.start = {"status": 500, "headers": [(b"content-type", b"text/plain; charset=utf-8")]}
+                if self.status is None:
+                    self.status, self.headers = 500, [(b"content-type", b"text/plain; charset=utf-8")]
                     self.respond(b"Internal Server Error", True)
                 else:
                     self.finish()
                     lib.uws_res_close(self.server.ssl, self.res)
 
     async def receive(self) -> dict[str, Any]:
-        body = self.body
-        if body is not None and not self.complete:
+        if not self.request_done and not self.aborted and not self.complete:
+            body = self.body
+            if body is None:
+                self.request_done = True
+                return _EMPTY_BODY
             while not body and not self.body_done and not self.aborted:
                 self.waiter = self.server.loop.create_future()
                 await self.waiter
-            if body:
+            if not self.aborted:
                 chunk = body.popleft() if len(body) == 1 else b"".join(body)
                 body.clear()
+                self.request_done = self.body_done
                 return {"type": "http.request", "body": chunk, "more_body": not self.body_done}
-            if not self.aborted and self.body_done:
-                self.body = None
-                return _EMPTY_BODY
-        elif body is None and self.body_done is False:
-            self.body_done = True
-            return _EMPTY_BODY
         if not self.aborted and not self.complete:
             self.done_waiter = self.server.loop.create_future()
             await self.done_waiter
@@ -332,14 +356,13 @@ class _HttpCycle:
         if self.aborted or self.complete:
             return
         kind = message["type"]
-        if kind == "http.response.start":
-            self.start = message
-        elif kind == "http.response.body":
-            if self.start is None:
-                raise RuntimeError("ASGI sent http.response.body before http.response.start")
+        if kind == "http.response.start" and self.status is None:
+            self.status = message["status"]
+            self.headers = message.get("headers", ())
+        elif kind == "http.response.body" and self.status is not None:
             self.respond(message.get("body", b""), not message.get("more_body", False))
         else:
-            raise RuntimeError(f"Unexpected ASGI message {kind!r} on an HTTP connection")
+            raise RuntimeError(f"Unexpected ASGI message {kind!r} on this HTTP response")
 
     def respond(self, body: bytes, end: bool) -> None:
         server = self.server
@@ -351,17 +374,15 @@ class _HttpCycle:
 
     def write(self, body: bytes, end: bool) -> None:
         ssl, res = self.server.ssl, self.res
-        start = self.start
-        if start is not None and "written" not in start:
-            start["written"] = True
-            status = start.get("status", 200)
-            bodyless = self.head_only or status in _BODYLESS_STATUSES
-            line = _status_line(status)
+        if not self.head_written:
+            self.head_written = True
+            bodyless = self.head_only or self.status in _BODYLESS_STATUSES
+            line = _status_line(self.status)
             lib.uws_res_write_status(ssl, res, line, len(line))
-            for name, value in start.get("headers", ()):
+            for name, value in self.headers:
                 lowered = name.lower()
                 if lowered == b"content-length" and not bodyless or lowered == b"transfer-encoding":
-                    continue
+                    continue  # uWS writes the framing itself
                 if lowered == b"connection" and value.lower() == b"close":
                     self.close = True
                     continue
@@ -376,7 +397,7 @@ class _HttpCycle:
             return
         self.finish()
         if self.body is not None and not self.body_done:
-            self.close = True  # the rest of an unread request body cannot be skipped on a kept-alive connection
+            self.close = True  # an unread request body cannot be skipped on a kept-alive connection
         lib.uws_res_end(ssl, res, body, len(body), self.close)
 
     def finish(self) -> None:
@@ -440,9 +461,13 @@ class _AsgiWebSocket:
             self._give_up(1000)
 
     def _give_up(self, code: int) -> None:
-        if self.handshake == "pending" and not self.closed:
+        if self.closed:
+            return
+        if self.handshake == "pending":
             self._refuse(500, [])
-        elif self.handshake == "accepted":
+        elif self.handshake == "denied":
+            self._refuse(*self.denial)
+        else:
             self.end(code, b"")
 
     async def receive(self) -> dict[str, Any]:
@@ -635,6 +660,20 @@ def _status_line(status: int) -> bytes:
     return line
 
 
+def _request_parts(info: Any) -> tuple[list[tuple[bytes, bytes]], bytes, str, bytes]:
+    """Headers, raw path, decoded path and query string (without '?') of socketify's request info."""
+    headers = []
+    header = info.header_list
+    while header != ffi.NULL:
+        headers.append((ffi.unpack(header.name, header.name_size), ffi.unpack(header.value, header.value_size)))
+        header = ffi.cast("socketify_header *", header.next)
+    raw_path = ffi.unpack(info.url, info.url_size)
+    path = raw_path.decode("latin-1")
+    if "%" in path:
+        path = unquote(path)
+    return headers, raw_path, path, ffi.unpack(info.query_string, info.query_string_size)[1:]
+
+
 def _address(pointer: Any) -> int:
     return int(ffi.cast("uintptr_t", pointer))
 
@@ -672,7 +711,14 @@ def _on_listen(listen_socket: Any, config: Any, user_data: Any) -> None:
 
 @ffi.callback("void(int, uws_res_t *, socketify_asgi_data, void *)")
 def _on_http(ssl: int, res: Any, info: Any, user_data: Any) -> None:
-    ffi.from_handle(user_data).http(res, info)
+    server = ffi.from_handle(user_data)
+    try:
+        server.http(res, info)
+    except Exception:
+        # uWS terminates the process if a request is left without a response or an abort handler.
+        logger.exception("Could not start an ASGI request")
+        if _address(res) not in server.pending:
+            lib.uws_res_end(server.ssl, res, b"", 0, True)
 
 
 @ffi.callback("void(uws_res_t *, void *)")
@@ -697,42 +743,12 @@ def _on_cork(res: Any, user_data: Any) -> None:
 @ffi.callback("void(int, uws_res_t *, socketify_asgi_ws_data, uws_socket_context_t *, void *)")
 def _on_ws_upgrade(ssl: int, res: Any, info: Any, context: Any, user_data: Any) -> None:
     server = ffi.from_handle(user_data)
-    headers = []
-    header = info.header_list
-    while header != ffi.NULL:
-        headers.append((ffi.unpack(header.name, header.name_size), ffi.unpack(header.value, header.value_size)))
-        header = ffi.cast("socketify_header *", header.next)
-    subprotocols: list[str] = []
-    if info.protocol_size:
-        offered = ffi.unpack(info.protocol, info.protocol_size)
-        headers.append((b"sec-websocket-protocol", offered))  # socketify's C side leaves it out
-        subprotocols = [p.strip() for p in offered.decode("latin-1").split(",") if p.strip()]
-    raw_path = ffi.unpack(info.url, info.url_size)
-    path = raw_path.decode("latin-1")
-    if "%" in path:
-        path = unquote(path)
-    scope = {
-        "type": "websocket",
-        "asgi": _ASGI,
-        "http_version": "1.1",
-        "server": server.server_addr,
-        "client": _peer(lib.uws_res_get_native_handle(server.ssl, res)),
-        "scheme": "ws",
-        "root_path": "",
-        "path": path,
-        "raw_path": raw_path,
-        "query_string": ffi.unpack(info.query_string, info.query_string_size)[1:],
-        "headers": headers,
-        "subprotocols": subprotocols,
-        "extensions": {"websocket.http.response": {}},
-        "state": server.state.copy(),
-    }
-    key = ffi.unpack(info.key, info.key_size) if info.key_size else b""
-    extensions = ffi.unpack(info.extensions, info.extensions_size) if info.extensions_size else b""
-    ws = _AsgiWebSocket(server, res, context, key, extensions)
-    server.pending[ws.res_key] = ws
-    lib.uws_res_on_aborted(server.ssl, res, _on_aborted, server.handle)
-    server.spawn(ws.run(scope))
+    try:
+        server.websocket(res, info, context)
+    except Exception:
+        logger.exception("Could not start an ASGI websocket")
+        if _address(res) not in server.pending:
+            lib.uws_res_end(server.ssl, res, b"", 0, True)
 
 
 @ffi.callback("void(uws_websocket_t *, void *)")

@@ -110,7 +110,7 @@ export function mountCalendar(root, ctx, params) {
     copyButton.disabled = state.saving || isDirty;
     copyButton.title = isDirty ? 'Save your changes first' : `Copy this week onto the week of ${addDays(weekStart, 7)}`;
     const tz = state.week.timezone;
-    zoneNote.textContent = `${formatWeekSpan(weekStart)} · times in ${zoneCity(tz)} (${tz})`;
+    zoneNote.textContent = `Times in ${zoneCity(tz)} (${tz})${tz !== me.timezone ? ` · you are in ${zoneCity(me.timezone)}` : ''}`;
     if (!grid.el.isConnected) replace(gridBox, grid.el);
     grid.render({
       weekStart, today: todayIn(tz), days: state.local, booked: state.week.booked ?? [],
@@ -118,7 +118,7 @@ export function mountCalendar(root, ctx, params) {
     });
     if (!scrolled) {
       scrolled = true;
-      grid.scrollToHour(7);
+      grid.scrollToHour(6.75);
     }
   }
 

@@ -1,0 +1,229 @@
+"""The hub's sockets on uWebSockets' native websockets: topics fan out in C, not in Python.
+
+Built and routed by `app.server.socketify.serve_socketify` (which hands it to the app through
+`transport_ready`); the hub only sees `Transport` and `Connection`.
+
+For one connection the hub's callbacks never overlap and keep their order: `opened` first, then
+each `received` in arrival order, `closed` last, after the others finished — and never from inside
+a `Connection` method. A client that keeps more than `max_queued_messages` waiting is closed (1008).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from socketify.native import ffi, lib
+
+from realtime.transport import Connection, HubCallbacks, Transport
+
+logger = logging.getLogger("realtime.socketify")
+
+_TEXT = 1
+_POLICY_VIOLATION = 1008
+_UNSUPPORTED_DATA = 1003
+_INTERNAL_ERROR = 1011
+
+
+class SocketifyConnection(Connection):
+    def __init__(self, transport: SocketifyTransport, hub: HubCallbacks, token: str | None) -> None:
+        self.id = uuid.uuid4().hex
+        self.token = token
+        self._transport = transport
+        self._hub = hub
+        self._ws: Any = None  # uws_websocket_t *, None once closed
+        self._handle = ffi.new_handle(self)
+        self._inbox: deque[str] = deque()
+        self._busy = False  # a hub callback for this connection is running
+        self._closed = False
+
+    def send(self, frame: str) -> None:
+        if self._ws is not None:
+            data = frame.encode()
+            # Over max_backpressure uWS drops the frame and closes the socket (closeOnBackpressureLimit).
+            lib.uws_ws_send_with_options(self._transport.ssl, self._ws, data, len(data), _TEXT, False, True)
+
+    def join(self, topic: str) -> None:
+        if self._ws is not None:
+            name = topic.encode()
+            lib.uws_ws_subscribe(self._transport.ssl, self._ws, name, len(name))
+
+    def leave(self, topic: str) -> None:
+        if self._ws is not None:
+            name = topic.encode()
+            lib.uws_ws_unsubscribe(self._transport.ssl, self._ws, name, len(name))
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        if self._ws is not None:
+            data = reason.encode()[:123]  # a close frame's reason is at most 123 bytes
+            lib.uws_ws_end(self._transport.ssl, self._ws, code, data, len(data))
+            self._transport.wake()
+
+
+class SocketifyTransport(Transport):
+    def __init__(
+        self,
+        ssl: Any,
+        uws_app: Any,
+        *,
+        spawn: Callable[[Coroutine[Any, Any, None]], None],
+        wake: Callable[[], None],
+        hub_provider: Callable[[], HubCallbacks | None],
+        max_backpressure: int = 1024 * 1024,
+        max_payload_length: int = 64 * 1024,
+        idle_timeout: int = 60,
+        max_queued_messages: int = 256,
+    ) -> None:
+        self.ssl = ssl
+        self._app = uws_app
+        self._spawn = spawn
+        self.wake = wake
+        self._hub_provider = hub_provider
+        self._connections: dict[str, SocketifyConnection] = {}
+        self._handle = ffi.new_handle(self)
+        self._header = ffi.new("char **")
+        self._max_queued = max_queued_messages
+        behavior = ffi.new("uws_socket_behavior_t *")
+        behavior.compression = 0
+        behavior.maxPayloadLength = max_payload_length
+        behavior.idleTimeout = idle_timeout
+        behavior.maxBackpressure = max_backpressure
+        behavior.closeOnBackpressureLimit = True
+        behavior.resetIdleTimeoutOnSend = False  # only the client's traffic (or pongs) proves it alive
+        behavior.sendPingsAutomatically = True
+        behavior.maxLifetime = 0
+        behavior.upgrade = _on_upgrade
+        behavior.open = _on_open
+        behavior.message = _on_message
+        behavior.drain = ffi.NULL
+        behavior.ping = ffi.NULL
+        behavior.pong = ffi.NULL
+        behavior.close = _on_close
+        behavior.subscription = ffi.NULL
+        self._behavior = behavior
+
+    def route(self, path: str) -> None:
+        """Serve websockets at `path`; call before the server listens."""
+        lib.uws_ws(self.ssl, self._app, path.encode(), self._behavior[0], self._handle)
+
+    def publish(self, topic: str, frame: str) -> None:
+        name, data = topic.encode(), frame.encode()
+        lib.uws_publish(self.ssl, self._app, name, len(name), data, len(data), _TEXT, False)
+        self.wake()  # uWS delivers publishes in its next loop iteration
+
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    def close_all(self, code: int, reason: str) -> None:
+        for conn in list(self._connections.values()):
+            conn.close(code, reason)
+
+    # --- uWS events ----------------------------------------------------------------------------
+
+    def _upgrade(self, res: Any, req: Any, context: Any) -> None:
+        hub = self._hub_provider()
+        if hub is None:
+            status = b"503 Service Unavailable"
+            lib.uws_res_write_status(self.ssl, res, status, len(status))
+            lib.uws_res_end(self.ssl, res, b"", 0, True)
+            return
+        token = self._request_header(req, b"authorization")
+        if token[:7].lower() == b"bearer ":
+            token = token[7:].strip()
+        else:
+            token = b""
+        size = lib.uws_req_get_query(req, b"token", 5, self._header)
+        if size:
+            token = ffi.unpack(self._header[0], size)
+        conn = SocketifyConnection(self, hub, token.decode(errors="replace") or None)
+        self._connections[conn.id] = conn
+        key = self._request_header(req, b"sec-websocket-key")
+        extensions = self._request_header(req, b"sec-websocket-extensions")
+        lib.uws_res_upgrade(
+            self.ssl, res, conn._handle, key, len(key), b"", 0, extensions, len(extensions), context
+        )
+
+    def _request_header(self, req: Any, name: bytes) -> bytes:
+        size = lib.uws_req_get_header(req, name, len(name), self._header)
+        return ffi.unpack(self._header[0], size) if size else b""
+
+    def _opened(self, conn: SocketifyConnection, ws: Any) -> None:
+        conn._ws = ws
+        conn._busy = True
+        self._spawn(self._serve(conn, conn._hub.opened(conn, conn.token)))
+
+    def _received(self, conn: SocketifyConnection, data: bytes, opcode: int) -> None:
+        if opcode != _TEXT:
+            conn.close(_UNSUPPORTED_DATA, "text frames only")
+        elif conn._busy:
+            if len(conn._inbox) >= self._max_queued:
+                conn.close(_POLICY_VIOLATION, "too many messages waiting")
+            else:
+                conn._inbox.append(data.decode())
+        else:
+            conn._busy = True
+            self._spawn(self._serve(conn, conn._hub.received(conn, data.decode())))
+
+    def _closed(self, conn: SocketifyConnection) -> None:
+        conn._ws = None
+        conn._closed = True
+        conn._inbox.clear()
+        self._connections.pop(conn.id, None)
+        if not conn._busy:
+            # On a later turn: this may run inside a Connection.close() the hub called.
+            asyncio.get_running_loop().call_soon(self._hub_closed, conn)
+
+    def _hub_closed(self, conn: SocketifyConnection) -> None:
+        try:
+            conn._hub.closed(conn)
+        except Exception:
+            logger.exception("Hub closed() failed for connection %s", conn.id)
+
+    async def _serve(self, conn: SocketifyConnection, call: Coroutine[Any, Any, None]) -> None:
+        """Run one hub callback, then the messages that queued behind it, then `closed` if due."""
+        while call is not None:
+            try:
+                await call
+            except Exception:
+                logger.exception("Hub callback failed for connection %s", conn.id)
+                conn.close(_INTERNAL_ERROR, "internal error")
+            call = conn._hub.received(conn, conn._inbox.popleft()) if conn._inbox else None
+        conn._busy = False
+        if conn._closed:
+            self._hub_closed(conn)
+
+
+def _connection(ws: Any, ssl: Any) -> SocketifyConnection:
+    return ffi.from_handle(lib.uws_ws_get_user_data(ssl, ws))
+
+
+@ffi.callback("void(uws_res_t *, uws_req_t *, uws_socket_context_t *, void *)")
+def _on_upgrade(res: Any, req: Any, context: Any, user_data: Any) -> None:
+    transport = ffi.from_handle(user_data)
+    try:
+        transport._upgrade(res, req, context)
+    except Exception:
+        logger.exception("Websocket upgrade failed")
+        lib.uws_res_end(transport.ssl, res, b"", 0, True)
+
+
+@ffi.callback("void(uws_websocket_t *, void *)")
+def _on_open(ws: Any, user_data: Any) -> None:
+    transport = ffi.from_handle(user_data)
+    transport._opened(_connection(ws, transport.ssl), ws)
+
+
+@ffi.callback("void(uws_websocket_t *, const char *, size_t, uws_opcode_t, void *)")
+def _on_message(ws: Any, message: Any, length: int, opcode: int, user_data: Any) -> None:
+    transport = ffi.from_handle(user_data)
+    transport._received(_connection(ws, transport.ssl), ffi.unpack(message, length), int(opcode))
+
+
+@ffi.callback("void(uws_websocket_t *, int, const char *, size_t, void *)")
+def _on_close(ws: Any, code: int, message: Any, length: int, user_data: Any) -> None:
+    transport = ffi.from_handle(user_data)
+    transport._closed(_connection(ws, transport.ssl))
