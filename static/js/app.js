@@ -23,6 +23,7 @@ const ROUTES = [
 ];
 
 let teardownView = () => {};
+let routeToken = 0;
 let teardownBell = () => {};
 let notice = null; // one-off message for the login page
 let nextRoute = sessionStorage.getItem('instainstru.next');
@@ -81,8 +82,12 @@ function route() {
   markActiveNav(match.name);
   window.scrollTo(0, 0);
   const params = Object.fromEntries(Object.entries(match.m.groups ?? {}).filter(([, v]) => v != null));
+  const token = ++routeToken;
   try {
-    teardownView = match.mount(view, ctx, params) ?? (() => {});
+    const teardown = match.mount(view, ctx, params) ?? (() => {});
+    // A view may redirect while mounting (e.g. to the canonical week); the newer route owns the page.
+    if (token === routeToken) teardownView = teardown;
+    else teardown();
   } catch (err) {
     console.error(err);
     replace(view, h('section', { class: 'page' }, placeholder('error', 'Something went wrong showing this page. Try reloading.')));

@@ -58,7 +58,10 @@ function field(label, input, hint) {
     h('span', { class: 'field-label' }, label),
     input,
     hint ? h('span', { class: 'field-hint' }, hint) : null,
-    h('span', { class: 'field-error', 'data-field-error': input.name, 'aria-live': 'polite' }));
+    h('span', {
+      class: 'field-error', 'data-field-error': input.name, 'aria-live': 'polite',
+      'data-testid': `${input.dataset.testid}-error`, // e.g. register-email-error
+    }));
 }
 
 function timezoneSelect() {

@@ -148,7 +148,8 @@ export function mountNotifications(container, ctx) {
     }
   }
 
-  const onDocumentClick = (e) => { if (!panel.hidden && !root.contains(e.target)) toggle(false); };
+  // composedPath, not contains(): a clicked item may already be re-rendered out of the DOM.
+  const onDocumentClick = (e) => { if (!panel.hidden && !e.composedPath().includes(root)) toggle(false); };
   const onKey = (e) => { if (e.key === 'Escape' && !panel.hidden) toggle(false); };
   document.addEventListener('click', onDocumentClick);
   document.addEventListener('keydown', onKey);

@@ -46,7 +46,7 @@ async def scope_seen(request: Request) -> dict[str, Any]:
 async def outbound(request: Request) -> dict[str, Any]:
     """An httpx call from inside a handler (anyio underneath) back to this server's /json."""
     host, port = request.scope["server"]
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(trust_env=False) as client:
         response = await client.get(f"http://{host}:{port}/json")
     return {"status": response.status_code, "body": response.json()}
 

@@ -1,0 +1,396 @@
+"""The socketify adapter gives the app what uvicorn gives it, and serves the hub on native websockets.
+
+Each server runs the probe app in a subprocess on a free 127.0.0.1 port. The socketify one also
+serves /ws natively through `FakeHub`, which stands in for the real hub at transport level.
+
+    python -m tests.server.test_socketify_adapter socketify|uvicorn PORT   # what the tests start
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVERS = ["socketify", "uvicorn"]
+START_TIMEOUT = 20.0
+
+
+class FakeHub:
+    """Just enough of a hub to drive the transport: a token check, one room, a few commands."""
+
+    def __init__(self) -> None:
+        self.transport: Any = None
+        self.closed_count = 0
+
+    def attach(self, transport: Any) -> None:
+        self.transport = transport
+
+    async def opened(self, conn: Any, token: str | None) -> None:
+        await asyncio.sleep(0)  # suspend, as a real token lookup would
+        if token != "good":
+            conn.send("error unauthorized")
+            conn.close(4401, "unauthorized")
+            return
+        conn.join("room")
+        conn.send(f"welcome {conn.id}")
+
+    async def received(self, conn: Any, text: str) -> None:
+        await asyncio.sleep(0)
+        command, _, argument = text.partition(" ")
+        if command == "say":
+            self.transport.publish("room", argument)
+        elif command == "echo":
+            conn.send(argument)
+        elif command == "leave":
+            conn.leave("room")
+            conn.send("left")
+        elif command == "count":
+            conn.send(f"{self.transport.connection_count()} open {self.closed_count} closed")
+        elif command == "close":
+            conn.close(4000, "bye")
+
+    def closed(self, conn: Any) -> None:
+        self.closed_count += 1
+
+
+@dataclass
+class Server:
+    kind: str
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process.stdout.close()
+
+
+def start_server(kind: str, tmp_path: Path, **env: str) -> Server:
+    port = _free_port()
+    log = tmp_path / f"{kind}-{port}.log"
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.server.test_socketify_adapter", kind, str(port)],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            start_new_session=True,  # its own process group: orphans would show up in it
+        )
+    server = Server(kind, process, port, log)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and process.poll() is None:
+        readable, _, _ = select.select([process.stdout], [], [], deadline - time.monotonic())
+        if readable and process.stdout.readline().strip() == b"ready":
+            return server
+    server.stop()
+    raise AssertionError(f"{kind} did not start:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def shared_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Server]]:
+    """One server of each kind for the whole module, started when first needed."""
+    started: dict[str, Server] = {}
+
+    def get(kind: str) -> Server:
+        if kind not in started:
+            started[kind] = start_server(kind, tmp_path_factory.mktemp(kind))
+        return started[kind]
+
+    yield get
+    for running in started.values():
+        running.stop()
+
+
+@pytest.fixture(params=SERVERS)
+def server(request: pytest.FixtureRequest, shared_servers: Callable[[str], Server]) -> Server:
+    return shared_servers(request.param)
+
+
+@pytest.fixture
+def socketify_server(shared_servers: Callable[[str], Server]) -> Server:
+    return shared_servers("socketify")
+
+
+def get_json(server: Server, path: str, **kwargs: Any) -> Any:
+    response = httpx.get(server.url + path, trust_env=False, timeout=5, **kwargs)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# --- what the ASGI app sees --------------------------------------------------------------------
+
+
+def test_path_is_percent_decoded_and_query_string_has_no_question_mark(server: Server) -> None:
+    seen = get_json(server, "/scope/a%20b/%C3%A9?x=1&y=%20")
+
+    assert seen["path"] == "/scope/a b/é"
+    assert seen["raw_path"] == "/scope/a%20b/%C3%A9"
+    assert seen["query_string"] == "x=1&y=%20"
+    assert seen["root_path"] == ""
+    assert seen["scheme"] == "http"
+    assert seen["http_version"] == "1.1"
+    assert seen["server"] == ["127.0.0.1", server.port]
+
+
+def test_client_is_host_and_the_callers_port(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+        client.sendall(b"GET /scope/x HTTP/1.1\r\nHost: probe\r\nX-Probe: Mixed Case\r\nConnection: close\r\n\r\n")
+        response = _read_until_closed(client)
+        client_port = client.getsockname()[1]
+    seen = json.loads(response.split(b"\r\n\r\n", 1)[1])
+
+    assert seen["client"] == ["127.0.0.1", client_port]
+    assert ["x-probe", "Mixed Case"] in seen["headers"]
+
+
+def test_httpx_call_inside_a_handler_works(server: Server) -> None:
+    assert get_json(server, "/outbound") == {"status": 200, "body": {"hello": "world"}}
+
+
+def test_anyio_task_group_and_cancel_scope_inside_a_handler_work(server: Server) -> None:
+    assert get_json(server, "/task-group") == {"finished": [1, 2, 3], "cancelled": True}
+
+
+# --- ASGI websocket routes ---------------------------------------------------------------------
+
+
+def test_asgi_websocket_echoes_and_closes_with_the_chosen_code_and_reason(server: Server) -> None:
+    async def talk() -> tuple[str, websockets.ConnectionClosed]:
+        async with connect(server.ws_url + "/ws-echo", proxy=None, open_timeout=5) as ws:
+            await ws.send("hello")
+            echoed = await asyncio.wait_for(ws.recv(), 5)
+            await ws.send("close 4005 gone fishing")
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 5)
+        return echoed, closed.value
+
+    echoed, closed = asyncio.run(talk())
+
+    assert echoed == "hello"
+    assert (closed.rcvd.code, closed.rcvd.reason) == (4005, "gone fishing")
+
+
+def test_close_before_accept_refuses_the_handshake_and_ends_the_connection(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+        client.sendall(
+            b"GET /ws-refuse HTTP/1.1\r\nHost: probe\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        response = _read_until_closed(client)
+
+    assert response.startswith(b"HTTP/1.1 403 ")
+
+
+# --- process lifecycle -------------------------------------------------------------------------
+
+
+# uvicorn re-raises the signal once it has shut down; the socketify adapter exits 0.
+@pytest.mark.parametrize(("kind", "exit_code"), [("socketify", 0), ("uvicorn", -signal.SIGTERM)])
+def test_sigterm_runs_lifespan_shutdown_then_exits_leaving_no_process(kind: str, exit_code: int, tmp_path: Path) -> None:
+    marker = tmp_path / "shutdown.txt"
+    running = start_server(kind, tmp_path, PROBE_SHUTDOWN_FILE=str(marker))
+    try:
+        get_json(running, "/json")
+        running.process.send_signal(signal.SIGTERM)
+        returncode = running.process.wait(timeout=15)
+    finally:
+        running.stop()
+
+    assert returncode == exit_code, running.log.read_text()
+    assert marker.read_text() == "shutdown ran"
+    assert _processes_in_group(running.process.pid) == []
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_failed_lifespan_startup_exits_3_without_serving(kind: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.server.test_socketify_adapter", kind, str(_free_port())],
+        cwd=ROOT,
+        env={**os.environ, "PROBE_FAIL_STARTUP": "1"},
+        capture_output=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 3
+    assert b"ready" not in result.stdout
+    assert b"startup failed on purpose" in result.stderr
+
+
+# --- the hub on native websockets (socketify only) ---------------------------------------------
+
+
+def test_native_topic_publish_reaches_every_joined_client_and_not_one_that_left(socketify_server: Server) -> None:
+    async def scenario() -> dict[str, Any]:
+        url = socketify_server.ws_url + "/ws"
+        async with (
+            connect(url + "?token=good", proxy=None) as alice,
+            connect(url, proxy=None, additional_headers={"Authorization": "Bearer good"}) as bob,
+        ):
+            welcomes = [await _recv(alice), await _recv(bob)]
+            await alice.send("say hello room")
+            heard = [await _recv(alice), await _recv(bob)]
+            await bob.send("leave")
+            left = await _recv(bob)
+            await alice.send("say bob is gone")
+            heard_after = await _recv(alice)
+            bob_heard_nothing = await _silent(bob)
+            await alice.send("count")
+            count = await _recv(alice)
+        return locals()
+
+    seen = asyncio.run(scenario())
+
+    assert all(w.startswith("welcome ") for w in seen["welcomes"])
+    assert seen["welcomes"][0] != seen["welcomes"][1]
+    assert seen["heard"] == ["hello room", "hello room"]
+    assert seen["left"] == "left"
+    assert seen["heard_after"] == "bob is gone"
+    assert seen["bob_heard_nothing"]
+    assert seen["count"].startswith("2 open")
+
+
+def test_native_messages_reach_the_hub_in_order(socketify_server: Server) -> None:
+    async def scenario() -> list[str]:
+        async with connect(socketify_server.ws_url + "/ws?token=good", proxy=None) as ws:
+            await _recv(ws)
+            for n in range(50):
+                await ws.send(f"echo {n}")
+            return [await _recv(ws) for _ in range(50)]
+
+    assert asyncio.run(scenario()) == [str(n) for n in range(50)]
+
+
+def test_native_bad_token_is_told_and_closed_with_the_hubs_code(socketify_server: Server) -> None:
+    async def scenario() -> tuple[str, websockets.ConnectionClosed]:
+        async with connect(socketify_server.ws_url + "/ws?token=bad", proxy=None) as ws:
+            told = await _recv(ws)
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await _recv(ws)
+        return told, closed.value
+
+    told, closed = asyncio.run(scenario())
+
+    assert told == "error unauthorized"
+    assert (closed.rcvd.code, closed.rcvd.reason) == (4401, "unauthorized")
+
+
+def test_native_close_from_the_hub_reaches_the_client_and_the_hub_hears_closed(socketify_server: Server) -> None:
+    async def scenario() -> tuple[websockets.ConnectionClosed, str, str]:
+        url = socketify_server.ws_url + "/ws?token=good"
+        async with connect(url, proxy=None) as watcher:
+            await _recv(watcher)
+            await watcher.send("count")
+            before = await _recv(watcher)
+            async with connect(url, proxy=None) as leaver:
+                await _recv(leaver)
+                await leaver.send("close")
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    await _recv(leaver)
+            await watcher.send("count")
+            after = await _recv(watcher)
+        return closed.value, before, after
+
+    closed, before, after = asyncio.run(scenario())
+
+    assert (closed.rcvd.code, closed.rcvd.reason) == (4000, "bye")
+    open_before, closed_before = int(before.split()[0]), int(before.split()[2])
+    assert after == f"{open_before} open {closed_before + 1} closed"
+
+
+def test_asgi_routes_share_the_port_with_the_native_hub(socketify_server: Server) -> None:
+    async def scenario() -> tuple[str, str]:
+        async with (
+            connect(socketify_server.ws_url + "/ws?token=good", proxy=None) as native,
+            connect(socketify_server.ws_url + "/ws-echo", proxy=None) as asgi,
+        ):
+            await asgi.send("via asgi")
+            return await _recv(native), await _recv(asgi)
+
+    native, asgi = asyncio.run(scenario())
+
+    assert native.startswith("welcome ")
+    assert asgi == "via asgi"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+async def _recv(ws: Any) -> str:
+    return await asyncio.wait_for(ws.recv(), 5)
+
+
+async def _silent(ws: Any) -> bool:
+    try:
+        await asyncio.wait_for(ws.recv(), 0.3)
+    except TimeoutError:
+        return True
+    return False
+
+
+def _read_until_closed(client: socket.socket) -> bytes:
+    chunks = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        chunk = client.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+    raise AssertionError(f"the server kept the connection open after {b''.join(chunks)[:200]!r}")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _processes_in_group(pgid: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[2]) == pgid:
+                members.append(int(entry.name))
+    return members
+
+
+if __name__ == "__main__":
+    from tests.server.asgi_probe_app import serve
+
+    kind, port = sys.argv[1], int(sys.argv[2])
+    if kind == "socketify":
+        hub = FakeHub()
+        serve(kind, port, hub_provider=lambda: hub, transport_ready=hub.attach)
+    else:
+        serve(kind, port)
