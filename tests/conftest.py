@@ -118,3 +118,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def project_root() -> Iterator[Path]:
     yield PROJECT_ROOT
+
+
+@pytest.fixture
+def live(settings: Settings):
+    """Start web processes sharing the test's database and Redis: `server = live("uvicorn")`."""
+    from tests.support.live import start_server
+
+    started = []
+
+    def start(kind: str = "uvicorn", **env: str):
+        server = start_server(kind, settings, **env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+async def http_factory():
+    """httpx clients for live servers, closed after the test."""
+    import httpx
+
+    clients = []
+
+    def make(server) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(base_url=server.url, timeout=30)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
