@@ -17,6 +17,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from app import ops
 from app.accounts.routes import router as accounts_router
@@ -26,7 +27,7 @@ from app.bookings.routes import router as bookings_router
 from app.catalog.routes import router as catalog_router
 from app.core.auth import Tokens, TokenAuthMiddleware
 from app.core.db import bind_tables, make_engine, open_pool
-from app.core.errors import handle_http_exception, handle_unexpected
+from app.core.errors import handle_http_exception, handle_redis_unavailable, handle_unexpected
 from app.core.logging import configure_logging
 from app.notifications.routes import router as notifications_router
 from app.realtime_channels import channel_rules
@@ -54,7 +55,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
     redis = Redis.from_url(settings.redis_url)
     engine = make_engine(settings.database_url)
     transport = transport or AsgiTransport()
-    tokens = Tokens(settings.secret_key, settings.token_ttl_seconds, redis, settings.redis_prefix)
+    tokens = Tokens(settings.secret_key, settings.token_ttl_seconds)
     hub = Hub(
         redis_url=settings.redis_url,
         prefix=settings.redis_prefix,
@@ -128,7 +129,11 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
             ),
             security=[{"bearer": []}],
         ),
-        exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
+        exception_handlers={
+            HTTPException: handle_http_exception,
+            RedisError: handle_redis_unavailable,
+            Exception: handle_unexpected,
+        },
         debug=False,
     )
     app.state.settings = settings

@@ -10,3 +10,11 @@ class User(Table, tablename="users"):
     role = Varchar(length=20)  # student | instructor | admin
     timezone = Varchar(length=64)
     created_at = Timestamptz()
+
+
+class RevokedToken(Table, tablename="revoked_tokens"):
+    """Logged-out tokens until they would have expired anyway. Kept in PostgreSQL, not Redis, so
+    authentication keeps working while Redis is away."""
+
+    token_id = Varchar(length=64, unique=True)
+    expires_at = Timestamptz()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,9 +13,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from redis.asyncio import Redis
 
-from app.accounts.tables import User
+from app.accounts.tables import RevokedToken, User
 
 ALGORITHM = "HS256"
 
@@ -34,8 +34,6 @@ class CurrentUser:
 class Tokens:
     secret: str
     ttl_seconds: int
-    redis: Redis
-    prefix: str
 
     def issue(self, user_id: int) -> tuple[str, float]:
         now = time.time()
@@ -44,8 +42,10 @@ class Tokens:
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM), float(int(expires))
 
     async def revoke(self, token_id: str, expires: float) -> None:
-        ttl = max(1, int(expires - time.time()) + 1)
-        await self.redis.set(self._revoked_key(token_id), "1", ex=ttl)
+        await RevokedToken.delete().where(RevokedToken.expires_at < datetime.now(UTC))
+        await RevokedToken.insert(
+            RevokedToken(token_id=token_id, expires_at=datetime.fromtimestamp(expires, UTC))
+        ).on_conflict(action="DO NOTHING")
 
     async def authenticate(self, token: str | None) -> CurrentUser | None:
         """The user behind a valid, unexpired, unrevoked token; None otherwise."""
@@ -57,17 +57,16 @@ class Tokens:
             token_id = str(claims["jti"])
         except (jwt.PyJWTError, KeyError, ValueError):
             return None
-        if await self.redis.exists(self._revoked_key(token_id)):
-            return None
-        row = await User.select(User.id, User.email, User.full_name, User.role, User.timezone).where(
-            User.id == user_id
-        ).first()
+        rows = await User.raw(
+            "SELECT id, email, full_name, role, timezone FROM users WHERE id = {} "
+            "AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE token_id = {})",
+            user_id,
+            token_id,
+        )
+        row = rows[0] if rows else None
         if row is None:
             return None
         return CurrentUser(**row, token_id=token_id, token_expires=float(claims["exp"]))
-
-    def _revoked_key(self, token_id: str) -> str:
-        return f"{self.prefix}revoked:{token_id}"
 
 
 def bearer_token(headers: Any) -> str | None:

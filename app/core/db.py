@@ -8,14 +8,14 @@ from piccolo.table import Table
 
 
 def all_tables() -> list[type[Table]]:
-    from app.accounts.tables import User
+    from app.accounts.tables import RevokedToken, User
     from app.availability.tables import AvailabilitySettings, AvailabilityWeek, Collaborator
     from app.bookings.tables import Booking
     from app.catalog.tables import Category, InstructorService, Service
     from app.notifications.tables import Notification
 
     return [
-        User, Category, Service, InstructorService, AvailabilityWeek, AvailabilitySettings,
+        User, RevokedToken, Category, Service, InstructorService, AvailabilityWeek, AvailabilitySettings,
         Collaborator, Booking, Notification,
     ]  # fmt: skip
 

@@ -55,6 +55,12 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     return Response(body, status_code=exc.status_code, headers=exc.headers)
 
 
+def handle_redis_unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("redis_unavailable", path=request.url.path, error=str(exc))
+    body = error_body(503, "A backing service is briefly unavailable; retry shortly", "unavailable")
+    return Response(body, status_code=503, headers={"Retry-After": "2"})
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", path=request.url.path, method=request.method)
     return Response(error_body(500, "Internal server error"), status_code=500)

@@ -127,9 +127,8 @@ function renderHeader() {
   if (me) teardownBell = mountNotifications(bellSlot, ctx);
 }
 
-async function onLogout(event) {
-  event.currentTarget.disabled = true;
-  await logOut();
+function onLogout() {
+  logOut();
   navigate('#/login');
 }
 

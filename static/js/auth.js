@@ -38,12 +38,10 @@ export async function logIn(email, password) {
 }
 
 export async function logOut() {
-  try {
-    await api.post('/api/auth/logout');
-  } catch {
-    // The token is dropped locally either way.
-  }
+  // request() reads the token synchronously, so the session can be cleared before the answer.
+  const revoked = api.post('/api/auth/logout').catch(() => {});
   clearSession();
+  await revoked;
 }
 
 export function clearSession() {

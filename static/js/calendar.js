@@ -34,7 +34,7 @@ export function mountCalendar(root, ctx, params) {
     ctx.navigate(`#/calendar/${instructorId}/${isDate(params.week) ? weekStart : mondayOf(todayIn(me.timezone))}`, { replace: true });
     return () => {};
   }
-  const key = `${instructorId}/${weekStart}`;
+  const key = `${me.id}:${instructorId}/${weekStart}`;
   const url = weekUrl(instructorId, weekStart);
 
   const state = {
