@@ -152,3 +152,22 @@ async def http_factory():
     yield make
     for client in clients:
         await client.aclose()
+
+
+@pytest.fixture
+def run_worker_burst(settings: Settings):
+    """Run the real arq worker in burst mode until `max_jobs` jobs ran."""
+    from arq.worker import Worker
+
+    from tasks.worker import worker_settings
+
+    async def run(max_jobs: int = 1) -> Worker:
+        worker = Worker(**worker_settings(settings), burst=True, poll_delay=0.05, max_burst_jobs=max_jobs)
+        worker.handle_signals = False
+        try:
+            await worker.main()
+        finally:
+            await worker.close()
+        return worker
+
+    return run

@@ -23,8 +23,10 @@ async def create_booking(
         hub = request.app.state.hub
         await events.booking_changed(hub, booked.instructor, booking, by=request.user.id)
         if booking["status"] == "held":
+            # arq's job ids are not prefixed: ours carry the deployment prefix so deployments never collide.
+            job_id = f"{request.app.state.settings.redis_prefix}hold:{booking['id']}"
             await request.app.state.arq.enqueue_job(
-                "release_expired_hold", booking["id"], _job_id=f"hold:{booking['id']}", _defer_until=booking["expires_at"]
+                "release_expired_hold", booking["id"], _job_id=job_id, _defer_until=booking["expires_at"]
             )
         else:
             await events.notify_booked(hub, booked.instructor, booking)

@@ -89,7 +89,7 @@ export function mountCalendar(root, ctx, params) {
     h('div', { class: 'calendar-status' }, saveStatus, presence),
     banner,
     gridBox));
-  title.append(`Week of ${weekStart}`, h('span', { class: 'week-span' }, formatWeekSpan(weekStart)));
+  title.append(`Week of ${weekStart} `, h('span', { class: 'week-span' }, formatWeekSpan(weekStart)));
 
   function setStatus(text, kind = 'info', extra = null) {
     replace(saveStatus, text, extra);
@@ -222,6 +222,7 @@ export function mountCalendar(root, ctx, params) {
         setStatus(`Not saved: ${describeError(err)}`, 'error');
       }
       render();
+      if (state.foreignChangeWhileSaving) refresh();
     }
   }
 
@@ -264,8 +265,11 @@ export function mountCalendar(root, ctx, params) {
     if (msg.type === 'presence') {
       showPresence(data.editors);
     } else if (msg.type === 'availability.updated') {
-      if (ours && state.saving) return; // the PUT response carries this version
-      if (state.saving) state.foreignChangeWhileSaving = true;
+      if (state.saving) {
+        // Ours is carried by the PUT response; anyone else's is fetched once the save settles.
+        if (!ours) state.foreignChangeWhileSaving = true;
+        return;
+      }
       state.epoch += 1;
       const { by: _by, client_id: _clientId, ...week } = data;
       receive(week);
