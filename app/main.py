@@ -67,6 +67,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        ops.document_websocket(app)
         bind_tables(engine)
         await open_pool(engine)
         app.state.arq = await create_pool(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Request, Response, get
+from litestar import Litestar, Request, Response, get
+from litestar.enums import ParamType
+from litestar.openapi.spec import OpenAPIResponse, OpenAPIType, Operation, Parameter, PathItem, Schema
 from litestar.response import File
 
 from app.settings import PROJECT_ROOT
@@ -32,3 +34,34 @@ async def ready(request: Request) -> Response[dict[str, object]]:
 @get("/", exclude_from_auth=True, include_in_schema=False, sync_to_thread=False)
 def index() -> File:
     return File(PROJECT_ROOT / "static" / "index.html", content_disposition_type="inline")
+
+
+WS_DESCRIPTION = """The realtime protocol (API.md "Websocket"). Upgrade with `?token=<token>` or
+`Authorization: Bearer <token>` (anonymous clients may read `slots:` channels only). Every frame is
+a JSON object with an `op`. Client: `subscribe {channel, last_id}`, `unsubscribe {channel}`, `ping`.
+Server: `subscribed {channel, last_id}`, `event {channel, id?, type, data}`, `resync {channel,
+last_id}`, `error {channel?, code, detail}`, `pong`. Channels: `calendar:{instructor_id}:{week_start}`
+(editors; availability.updated, presence, conflict), `slots:{instructor_id}` (anyone;
+slots.changed), `notifications:{user_id}` (that user; notification.created). Served natively by
+socketify (uWebSockets) in production and as an ASGI websocket under uvicorn."""
+
+
+def document_websocket(app: Litestar) -> None:
+    """Websocket handlers are not in Litestar's OpenAPI output; /ws is documented here."""
+    schema = app.openapi_schema
+    schema.paths = schema.paths or {}
+    schema.paths["/ws"] = PathItem(
+        get=Operation(
+            operation_id="RealtimeWebsocket",
+            summary="Realtime websocket (upgrade)",
+            description=WS_DESCRIPTION,
+            tags=["realtime"],
+            parameters=[
+                Parameter(name="token", param_in=ParamType.QUERY, required=False, schema=Schema(type=OpenAPIType.STRING))
+            ],
+            responses={
+                "101": OpenAPIResponse(description="Switching protocols: the socket speaks the /ws protocol"),
+                "400": OpenAPIResponse(description="Not a websocket upgrade"),
+            },
+        )
+    )

@@ -20,6 +20,7 @@ import redis
 def ensure_postgres(data_dir: Path) -> str:
     import pgserver  # imported lazily: it is only needed without DATABASE_URL
 
+    data_dir.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(data_dir / "pg", cleanup_mode=None)
     return server.get_uri()
 

@@ -57,6 +57,7 @@ _SERVICE_RESTART = 1012
 _UV_TICK_SECONDS = 0.25
 _BODYLESS_STATUSES = frozenset({204, 304})
 
+_current_tasks = asyncio.tasks._current_tasks
 _libc_ffi = cffi.FFI()
 _libc_ffi.cdef("int getpeername(int sockfd, void *addr, unsigned int *addrlen);")
 _libc = _libc_ffi.dlopen(None)
@@ -91,22 +92,26 @@ def serve_socketify(
 class _RequestTask(asyncio.tasks._PyTask):
     """A genuine asyncio Task whose first step runs immediately, in the caller's stack frame."""
 
+    _name = "asgi-request"
+    _num_cancels_requested = 0
+    _must_cancel = False
+    _fut_waiter = None
+
     def __init__(self, coro: Any, loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.futures._PyFuture.__init__(self, loop=loop)
-        self._name = "asgi-request"
-        self._num_cancels_requested = 0
-        self._must_cancel = False
-        self._fut_waiter = None
+        # Future.__init__ and Task.__init__ inlined: the latter would schedule the first step.
+        self._loop = loop
+        self._callbacks = []
         self._coro = coro
-        self._context = contextvars.copy_context()
-        # A websocket close emitted from inside another task's step reaches us with that task current.
-        outer = asyncio.current_task(loop)
-        if outer is not None:
+        self._context = context = contextvars.copy_context()
+        outer = _current_tasks.get(loop)
+        if outer is None:
+            context.run(self._Task__step)
+        else:
+            # A websocket close emitted inside another task's step reaches us with that task current.
             asyncio.tasks._leave_task(loop, outer)
-        try:
-            self._context.run(self._Task__step)
-        finally:
-            if outer is not None:
+            try:
+                context.run(self._Task__step)
+            finally:
                 asyncio.tasks._enter_task(loop, outer)
         if not self.done():
             asyncio.tasks._register_task(self)
@@ -137,10 +142,12 @@ class _Server:
         # Requests and websocket handshakes uWS may still call back for, by uws_res_t address.
         self.pending: dict[int, _HttpCycle | _AsgiWebSocket] = {}
         self.websockets: set[_AsgiWebSocket] = set()
+        self.peers: dict[Any, tuple[str, int] | None] = {}  # (host, port) by open HTTP connection
         self.corked_res: Any = None
         self.cork_job: tuple[_HttpCycle, bytes, bool] | None = None
         self.wake_scheduled = False
         self.closing = False
+        lib.uws_filter(self.ssl, self.uws_app, _on_connection, self.handle)
         self._http_info = lib.socketify_add_asgi_http_handler(self.ssl, self.uws_app, _on_http, self.handle)
         self._ws_info = lib.socketify_add_asgi_ws_handler(
             self.ssl, self.uws_app, _asgi_ws_behavior(), _on_ws_upgrade, self.handle
@@ -239,7 +246,7 @@ class _Server:
             "asgi": _ASGI,
             "http_version": "1.1",
             "server": self.server_addr,
-            "client": _peer(lib.uws_res_get_native_handle(self.ssl, res)),
+            "client": self.peers.get(res),
             "scheme": "http",
             "method": method,
             "root_path": "",
@@ -250,7 +257,7 @@ class _Server:
             "state": self.state.copy(),
         }
         cycle = _HttpCycle(self, res, method == "HEAD")
-        self.pending[cycle.key] = cycle
+        self.pending[res] = cycle
         lib.uws_res_on_aborted(self.ssl, res, _on_aborted, self.handle)
         if info.has_content:
             cycle.body = deque()
@@ -273,7 +280,7 @@ class _Server:
             "asgi": _ASGI,
             "http_version": "1.1",
             "server": self.server_addr,
-            "client": _peer(lib.uws_res_get_native_handle(self.ssl, res)),
+            "client": self.peers.get(res),
             "scheme": "ws",
             "root_path": "",
             "path": path,
@@ -287,7 +294,7 @@ class _Server:
         key = ffi.unpack(info.key, info.key_size) if info.key_size else b""
         extensions = ffi.unpack(info.extensions, info.extensions_size) if info.extensions_size else b""
         ws = _AsgiWebSocket(self, res, context, key, extensions)
-        self.pending[ws.res_key] = ws
+        self.pending[res] = ws
         lib.uws_res_on_aborted(self.ssl, res, _on_aborted, self.handle)
         self.spawn(ws.run(scope))
 
@@ -299,13 +306,12 @@ class _Server:
 
 
 class _HttpCycle:
-    __slots__ = ("server", "res", "key", "head_only", "body", "body_done", "request_done", "waiter",
+    __slots__ = ("server", "res", "head_only", "body", "body_done", "request_done", "waiter",
                  "status", "headers", "head_written", "complete", "aborted", "close", "done_waiter")
 
     def __init__(self, server: _Server, res: Any, head_only: bool) -> None:
         self.server = server
         self.res = res
-        self.key = _address(res)
         self.head_only = head_only
         self.body: deque[bytes] | None = None  # None: the request has no body
         self.body_done = False
@@ -402,7 +408,7 @@ class _HttpCycle:
 
     def finish(self) -> None:
         self.complete = True
-        self.server.pending.pop(self.key, None)
+        self.server.pending.pop(self.res, None)
         if self.done_waiter is not None and not self.done_waiter.done():
             self.done_waiter.set_result(None)
 
@@ -432,7 +438,6 @@ class _AsgiWebSocket:
     def __init__(self, server: _Server, res: Any, context: Any, key: bytes, extensions: bytes) -> None:
         self.server = server
         self.res = res
-        self.res_key = _address(res)
         self.context = context
         self.key = key
         self.extensions = extensions
@@ -512,7 +517,7 @@ class _AsgiWebSocket:
 
     def _accept(self, message: dict[str, Any]) -> None:
         server, res = self.server, self.res
-        server.pending.pop(self.res_key, None)
+        server.pending.pop(self.res, None)
         self.handshake = "accepted"
         server.websockets.add(self)
         protocol = (message.get("subprotocol") or "").encode()
@@ -532,7 +537,7 @@ class _AsgiWebSocket:
 
     def _refuse(self, status: int, headers: list[Any], body: bytes = b"") -> None:
         server = self.server
-        server.pending.pop(self.res_key, None)
+        server.pending.pop(self.res, None)
         self.handshake = "refused"
         self.closed = True
         self.close_code = 1006
@@ -674,14 +679,10 @@ def _request_parts(info: Any) -> tuple[list[tuple[bytes, bytes]], bytes, str, by
     return headers, raw_path, path, ffi.unpack(info.query_string, info.query_string_size)[1:]
 
 
-def _address(pointer: Any) -> int:
-    return int(ffi.cast("uintptr_t", pointer))
-
-
 def _peer(native_handle: Any) -> tuple[str, int] | None:
     """(host, port) of a plain-TCP uWS socket, whose native handle is its file descriptor."""
     _peer_len[0] = 128
-    if _libc.getpeername(_address(native_handle), _peer_buf, _peer_len) != 0:
+    if _libc.getpeername(int(ffi.cast("intptr_t", native_handle)), _peer_buf, _peer_len) != 0:
         return None
     raw = bytes(_libc_ffi.buffer(_peer_buf, _peer_len[0]))
     port = int.from_bytes(raw[2:4], "big")
@@ -709,6 +710,16 @@ def _on_listen(listen_socket: Any, config: Any, user_data: Any) -> None:
         server.server_addr = (server.host, lib.us_socket_local_port(server.ssl, listen_socket))
 
 
+@ffi.callback("void(uws_res_t *, int, void *)")
+def _on_connection(res: Any, event: int, user_data: Any) -> None:
+    """uWS filter: an HTTP connection opened (1) or closed (-1); the peer is looked up once."""
+    server = ffi.from_handle(user_data)
+    if event == 1:
+        server.peers[res] = _peer(lib.uws_res_get_native_handle(server.ssl, res))
+    else:
+        server.peers.pop(res, None)
+
+
 @ffi.callback("void(int, uws_res_t *, socketify_asgi_data, void *)")
 def _on_http(ssl: int, res: Any, info: Any, user_data: Any) -> None:
     server = ffi.from_handle(user_data)
@@ -717,20 +728,20 @@ def _on_http(ssl: int, res: Any, info: Any, user_data: Any) -> None:
     except Exception:
         # uWS terminates the process if a request is left without a response or an abort handler.
         logger.exception("Could not start an ASGI request")
-        if _address(res) not in server.pending:
+        if res not in server.pending:
             lib.uws_res_end(server.ssl, res, b"", 0, True)
 
 
 @ffi.callback("void(uws_res_t *, void *)")
 def _on_aborted(res: Any, user_data: Any) -> None:
-    cycle = ffi.from_handle(user_data).pending.pop(_address(res), None)
+    cycle = ffi.from_handle(user_data).pending.pop(res, None)
     if cycle is not None:
         cycle.abort()
 
 
 @ffi.callback("void(uws_res_t *, const char *, size_t, bool, void *)")
 def _on_data(res: Any, chunk: Any, length: int, fin: bool, user_data: Any) -> None:
-    cycle = ffi.from_handle(user_data).pending.get(_address(res))
+    cycle = ffi.from_handle(user_data).pending.get(res)
     if cycle is not None:
         cycle.data(ffi.unpack(chunk, length) if length else b"", bool(fin))
 
@@ -747,7 +758,7 @@ def _on_ws_upgrade(ssl: int, res: Any, info: Any, context: Any, user_data: Any) 
         server.websocket(res, info, context)
     except Exception:
         logger.exception("Could not start an ASGI websocket")
-        if _address(res) not in server.pending:
+        if res not in server.pending:
             lib.uws_res_end(server.ssl, res, b"", 0, True)
 
 
