@@ -1,7 +1,8 @@
 """The ASGI transport: /ws as a Litestar websocket route, for uvicorn and in-process tests.
 
-Each socket gets a bounded queue drained by its own sender; a client whose queue fills is
-disconnected, so a slow reader never holds up the others. Heartbeats are the server's
+Each socket gets a queue drained by its own sender, bounded in bytes like uWebSockets'
+max_backpressure; a client whose queue overflows is disconnected, so a slow reader never holds
+up the others. Heartbeats are the server's
 protocol-level pings (uvicorn's ws_ping_interval / ws_ping_timeout).
 """
 
@@ -18,7 +19,7 @@ from litestar.exceptions import WebSocketDisconnect
 from app.core.auth import bearer_token
 from realtime.transport import Connection, Transport
 
-QUEUE_LIMIT = 1000
+QUEUE_LIMIT_BYTES = 4 * 1024 * 1024
 
 
 class AsgiConnection(Connection):
@@ -26,16 +27,18 @@ class AsgiConnection(Connection):
         self.id = uuid.uuid4().hex
         self.socket = socket
         self.transport = transport
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(QUEUE_LIMIT)
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.queued_bytes = 0
         self.close_with: tuple[int, str] | None = None
 
     def send(self, frame: str) -> None:
         if self.close_with is not None:
             return
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if self.queued_bytes + len(frame) > QUEUE_LIMIT_BYTES:
             self.close(1008, "too far behind")
+            return
+        self.queued_bytes += len(frame)
+        self.queue.put_nowait(frame)
 
     def join(self, topic: str) -> None:
         self.transport.topics[topic].add(self)
@@ -50,12 +53,11 @@ class AsgiConnection(Connection):
     def close(self, code: int = 1000, reason: str = "") -> None:
         if self.close_with is None:
             self.close_with = (code, reason)
-            # The sender drains what was queued before the close, then closes.
-            with contextlib.suppress(asyncio.QueueFull):
-                self.queue.put_nowait(None)
-            if self.queue.full():
-                self.queue.get_nowait()
-                self.queue.put_nowait(None)
+            # A client cut off for falling behind gets no more backlog: drop it, then close.
+            if code == 1008:
+                while not self.queue.empty():
+                    self.queue.get_nowait()
+            self.queue.put_nowait(None)
 
 
 class AsgiTransport(Transport):
@@ -73,6 +75,7 @@ class AsgiTransport(Transport):
 
 async def _send_loop(conn: AsgiConnection) -> None:
     while (frame := await conn.queue.get()) is not None:
+        conn.queued_bytes -= len(frame)
         await conn.socket.send_text(frame)
     code, reason = conn.close_with or (1000, "")
     await conn.socket.close(code=code, reason=reason)

@@ -1,7 +1,11 @@
 """The hub's sockets on uWebSockets' native websockets: topics fan out in C, not in Python.
 
-Built and routed by `app.server.socketify.serve_socketify` (which hands it to the app through
-`transport_ready`); the hub only sees `Transport` and `Connection`.
+    transport = SocketifyTransport()
+    app = create_app(settings, transport=transport)      # the hub holds it from the start
+    serve_socketify(app, host=..., port=..., transport=transport, hub_provider=lambda: app.state.hub)
+
+The hub only sees `Transport` and `Connection`. The token for `hub.opened` comes from `?token=`,
+else from `Authorization: Bearer`.
 
 For one connection the hub's callbacks never overlap and keep their order: `opened` first, then
 each `received` in arrival order, `closed` last, after the others finished — and never from inside
@@ -65,24 +69,16 @@ class SocketifyConnection(Connection):
 
 
 class SocketifyTransport(Transport):
+    """Create it first, hand it to the hub, then give it to `serve_socketify`, which binds it to uWS."""
+
     def __init__(
         self,
-        ssl: Any,
-        uws_app: Any,
         *,
-        spawn: Callable[[Coroutine[Any, Any, None]], None],
-        wake: Callable[[], None],
-        hub_provider: Callable[[], HubCallbacks | None],
         max_backpressure: int = 1024 * 1024,
         max_payload_length: int = 64 * 1024,
         idle_timeout: int = 60,
         max_queued_messages: int = 256,
     ) -> None:
-        self.ssl = ssl
-        self._app = uws_app
-        self._spawn = spawn
-        self.wake = wake
-        self._hub_provider = hub_provider
         self._connections: dict[str, SocketifyConnection] = {}
         self._handle = ffi.new_handle(self)
         self._header = ffi.new("char **")
@@ -105,12 +101,30 @@ class SocketifyTransport(Transport):
         behavior.close = _on_close
         behavior.subscription = ffi.NULL
         self._behavior = behavior
+        self.ssl: Any = None
+        self._app: Any = None
 
-    def route(self, path: str) -> None:
-        """Serve websockets at `path`; call before the server listens."""
-        lib.uws_ws(self.ssl, self._app, path.encode(), self._behavior[0], self._handle)
+    def bind(
+        self,
+        ssl: Any,
+        uws_app: Any,
+        path: str,
+        *,
+        hub_provider: Callable[[], HubCallbacks | None],
+        spawn: Callable[[Coroutine[Any, Any, None]], None],
+        wake: Callable[[], None],
+    ) -> None:
+        """Serve websockets at `path` of the uWS app; `serve_socketify` calls it before listening."""
+        self.ssl = ssl
+        self._app = uws_app
+        self._hub_provider = hub_provider
+        self._spawn = spawn
+        self.wake = wake
+        lib.uws_ws(ssl, uws_app, path.encode(), self._behavior[0], self._handle)
 
     def publish(self, topic: str, frame: str) -> None:
+        if self._app is None:
+            return  # not serving yet: nobody can have joined
         name, data = topic.encode(), frame.encode()
         lib.uws_publish(self.ssl, self._app, name, len(name), data, len(data), _TEXT, False)
         self.wake()  # uWS delivers publishes in its next loop iteration

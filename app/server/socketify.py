@@ -2,16 +2,21 @@
 
     from app.server.socketify import serve_socketify
 
+    from realtime.socketify_transport import SocketifyTransport
+
+    transport = SocketifyTransport()                  # exists before the app, so the hub holds it
+    app = create_app(settings, transport=transport)
     serve_socketify(
         app, host="0.0.0.0", port=8000,
-        transport_ready=hub.attach,     # gets the SocketifyTransport before lifespan startup runs
-        hub_provider=lambda: hub,       # asked on every upgrade at ws_path; None refuses it (503)
+        transport=transport,                          # serves ws_path natively, on the same port
+        hub_provider=lambda: app.state.hub,           # asked on every upgrade; None refuses it (503)
     )
 
 It blocks until SIGTERM or SIGINT, then stops listening, closes websockets with 1012, waits up to
 `graceful_timeout` for requests in flight and runs lifespan shutdown; it returns normally (exit 0)
-and raises SystemExit(3) when lifespan startup fails. Without `hub_provider`, `ws_path` is an
-ordinary ASGI route.
+and raises SystemExit(3) when lifespan startup fails or the port cannot be bound. Lifespan startup
+completes before the port is bound. Without a transport, `ws_path` is an ordinary ASGI route; with
+one, the app's own route at `ws_path` (if any) is shadowed but stays in its OpenAPI document.
 
 What the ASGI app sees matches uvicorn: the scope (decoded path, raw_path, query_string without
 '?', client (host, port), no "method" on websockets, "state"), websocket close codes and reasons,
@@ -44,7 +49,7 @@ import uvloop
 from socketify.native import ffi, lib
 
 from realtime.socketify_transport import SocketifyTransport
-from realtime.transport import HubCallbacks, Transport
+from realtime.transport import HubCallbacks
 
 logger = logging.getLogger("app.server")
 
@@ -58,6 +63,7 @@ _UV_TICK_SECONDS = 0.25
 _BODYLESS_STATUSES = frozenset({204, 304})
 
 _current_tasks = asyncio.tasks._current_tasks
+_HEADER_PTR = ffi.typeof("socketify_header *")
 _libc_ffi = cffi.FFI()
 _libc_ffi.cdef("int getpeername(int sockfd, void *addr, unsigned int *addrlen);")
 _libc = _libc_ffi.dlopen(None)
@@ -70,21 +76,20 @@ def serve_socketify(
     *,
     host: str,
     port: int,
+    transport: SocketifyTransport | None = None,
     hub_provider: Callable[[], HubCallbacks | None] | None = None,
     ws_path: str = "/ws",
-    transport_ready: Callable[[Transport], None] | None = None,
     on_ready: Callable[[], None] | None = None,
     graceful_timeout: float = 10.0,
 ) -> None:
+    if (transport is None) != (hub_provider is None):
+        raise ValueError("a native transport needs a hub_provider, and a hub_provider a transport")
     server = _Server(asgi_app, host, port, graceful_timeout)
-    if hub_provider is not None:
-        transport = SocketifyTransport(
-            server.ssl, server.uws_app, spawn=server.spawn, wake=server.wake, hub_provider=hub_provider
+    if transport is not None:
+        transport.bind(
+            server.ssl, server.uws_app, ws_path, hub_provider=hub_provider, spawn=server.spawn, wake=server.wake
         )
-        transport.route(ws_path)
         server.transport = transport
-        if transport_ready is not None:
-            transport_ready(transport)
     if not server.run(on_ready):
         raise SystemExit(3)
 
@@ -671,7 +676,7 @@ def _request_parts(info: Any) -> tuple[list[tuple[bytes, bytes]], bytes, str, by
     header = info.header_list
     while header != ffi.NULL:
         headers.append((ffi.unpack(header.name, header.name_size), ffi.unpack(header.value, header.value_size)))
-        header = ffi.cast("socketify_header *", header.next)
+        header = ffi.cast(_HEADER_PTR, header.next)
     raw_path = ffi.unpack(info.url, info.url_size)
     path = raw_path.decode("latin-1")
     if "%" in path:

@@ -13,11 +13,15 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import hashlib
+
 import anyio
 import httpx
-from litestar import Litestar, Request, WebSocket, get, websocket
+from litestar import Litestar, Request, Response, WebSocket, asgi, get, post, websocket
+from litestar.response import Stream
 
-from realtime.transport import HubCallbacks, Transport
+from realtime.socketify_transport import SocketifyTransport
+from realtime.transport import HubCallbacks
 
 
 @get("/json")
@@ -40,6 +44,36 @@ async def scope_seen(request: Request) -> dict[str, Any]:
         "method": scope["method"],
         "headers": [[name.decode("latin-1"), value.decode("latin-1")] for name, value in scope["headers"]],
     }
+
+
+@post("/body", status_code=200)
+async def body_digest(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    return {"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+
+
+@get("/stream")
+async def stream() -> Stream:
+    async def chunks() -> Any:
+        for n in range(5):
+            await anyio.sleep(0)
+            yield f"chunk {n};".encode()
+
+    return Stream(chunks(), media_type="text/plain")
+
+
+@get("/etag")
+async def etag(request: Request) -> Response[dict[str, str]]:
+    if request.headers.get("if-none-match") == '"v1"':
+        return Response(None, status_code=304, headers={"etag": '"v1"'})
+    return Response({"version": "v1"}, headers={"etag": '"v1"'})
+
+
+@asgi("/head", is_mount=True)
+async def head_only(scope: Any, receive: Any, send: Any) -> None:
+    """Answers any method as HEAD is answered: the GET's Content-Length, no body."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"17")]})
+    await send({"type": "http.response.body", "body": b""})
 
 
 @get("/outbound")
@@ -80,6 +114,14 @@ async def echo(socket: WebSocket) -> None:
         await socket.send_text(text)
 
 
+@websocket("/ws-subprotocol")
+async def subprotocol(socket: WebSocket) -> None:
+    offered = socket.scope["subprotocols"]
+    await socket.accept(subprotocols=offered[-1], headers={"x-accepted": "yes"})
+    await socket.send_json({"offered": offered})
+    await socket.close()
+
+
 @websocket("/ws-refuse")
 async def refuse(socket: WebSocket) -> None:
     await socket.close(code=1008)
@@ -98,7 +140,7 @@ def _on_startup() -> None:
 
 
 app = Litestar(
-    [hello, scope_seen, outbound, task_group, echo, refuse],
+    [hello, scope_seen, body_digest, stream, etag, head_only, outbound, task_group, echo, subprotocol, refuse],
     on_startup=[_on_startup],
     on_shutdown=[_on_shutdown],
 )
@@ -108,8 +150,8 @@ def serve(
     server: str,
     port: int,
     *,
+    transport: SocketifyTransport | None = None,
     hub_provider: Callable[[], HubCallbacks | None] | None = None,
-    transport_ready: Callable[[Transport], None] | None = None,
 ) -> None:
     def ready() -> None:
         print("ready", flush=True)
@@ -118,8 +160,7 @@ def serve(
         from app.server.socketify import serve_socketify
 
         serve_socketify(
-            app, host="127.0.0.1", port=port, hub_provider=hub_provider, transport_ready=transport_ready,
-            on_ready=ready,
+            app, host="127.0.0.1", port=port, transport=transport, hub_provider=hub_provider, on_ready=ready
         )
     else:
         import uvicorn

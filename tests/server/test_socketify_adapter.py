@@ -9,6 +9,7 @@ serves /ws natively through `FakeHub`, which stands in for the real hub at trans
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import select
@@ -35,12 +36,9 @@ START_TIMEOUT = 20.0
 class FakeHub:
     """Just enough of a hub to drive the transport: a token check, one room, a few commands."""
 
-    def __init__(self) -> None:
-        self.transport: Any = None
-        self.closed_count = 0
-
-    def attach(self, transport: Any) -> None:
+    def __init__(self, transport: Any) -> None:
         self.transport = transport
+        self.closed_count = 0
 
     async def opened(self, conn: Any, token: str | None) -> None:
         await asyncio.sleep(0)  # suspend, as a real token lookup would
@@ -65,6 +63,9 @@ class FakeHub:
             conn.send(f"{self.transport.connection_count()} open {self.closed_count} closed")
         elif command == "close":
             conn.close(4000, "bye")
+        elif command == "flood":
+            for _ in range(int(argument)):
+                conn.send("x" * 65536)
 
     def closed(self, conn: Any) -> None:
         self.closed_count += 1
@@ -171,6 +172,34 @@ def test_client_is_host_and_the_callers_port(server: Server) -> None:
     assert ["x-probe", "Mixed Case"] in seen["headers"]
 
 
+def test_request_body_arrives_whole(server: Server) -> None:
+    body = os.urandom(3 * 1024 * 1024 + 7)
+    response = httpx.post(server.url + "/body", content=body, trust_env=False, timeout=10)
+
+    assert response.json() == {"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+
+
+def test_streamed_response_arrives_whole(server: Server) -> None:
+    response = httpx.get(server.url + "/stream", trust_env=False, timeout=5)
+
+    assert response.text == "".join(f"chunk {n};" for n in range(5))
+
+
+def test_head_and_304_keep_their_headers_and_send_no_body(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+        client.sendall(
+            b"GET /etag HTTP/1.1\r\nHost: probe\r\n\r\n"
+            b'GET /etag HTTP/1.1\r\nHost: probe\r\nIf-None-Match: "v1"\r\n\r\n'
+            b"HEAD /head HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n"
+        )
+        stream = _read_until_closed(client)
+    full, not_modified, head = _split_responses(stream, with_body=[True, False, False])
+
+    assert full[0] == 200 and json.loads(full[2]) == {"version": "v1"}
+    assert not_modified[0] == 304 and not_modified[1]["etag"] == '"v1"' and not_modified[2] == b""
+    assert head[0] == 200 and head[1]["content-length"] == "17" and head[2] == b""
+
+
 def test_httpx_call_inside_a_handler_works(server: Server) -> None:
     assert get_json(server, "/outbound") == {"status": 200, "body": {"hello": "world"}}
 
@@ -196,6 +225,17 @@ def test_asgi_websocket_echoes_and_closes_with_the_chosen_code_and_reason(server
 
     assert echoed == "hello"
     assert (closed.rcvd.code, closed.rcvd.reason) == (4005, "gone fishing")
+
+
+def test_asgi_websocket_accepts_with_the_chosen_subprotocol_and_headers(server: Server) -> None:
+    async def talk() -> tuple[Any, Any, str]:
+        async with connect(server.ws_url + "/ws-subprotocol", proxy=None, subprotocols=["one", "two"]) as ws:
+            return ws.subprotocol, ws.response.headers.get("x-accepted"), await _recv(ws)
+
+    chosen, header, message = asyncio.run(talk())
+
+    assert (chosen, header) == ("two", "yes")
+    assert json.loads(message) == {"offered": ["one", "two"]}
 
 
 def test_close_before_accept_refuses_the_handshake_and_ends_the_connection(server: Server) -> None:
@@ -325,6 +365,26 @@ def test_native_close_from_the_hub_reaches_the_client_and_the_hub_hears_closed(s
     assert after == f"{open_before} open {closed_before + 1} closed"
 
 
+def test_native_client_that_stops_reading_is_dropped(socketify_server: Server) -> None:
+    async def scenario() -> str:
+        url = socketify_server.ws_url + "/ws?token=good"
+        async with connect(url, proxy=None) as watcher, connect(url, proxy=None, max_queue=1, close_timeout=0.5) as slow:
+            await _recv(watcher)
+            await watcher.send("count")
+            open_before = int((await _recv(watcher)).split()[0])
+            await _recv(slow)
+            await slow.send("flood 400")  # 25 MiB: more than the socket buffers and max_backpressure
+            deadline = asyncio.get_running_loop().time() + 10
+            while asyncio.get_running_loop().time() < deadline:
+                await watcher.send("count")
+                if int((await _recv(watcher)).split()[0]) == open_before - 1:
+                    return "dropped"
+                await asyncio.sleep(0.05)
+            return "still connected"
+
+    assert asyncio.run(scenario()) == "dropped"
+
+
 def test_asgi_routes_share_the_port_with_the_native_hub(socketify_server: Server) -> None:
     async def scenario() -> tuple[str, str]:
         async with (
@@ -366,6 +426,26 @@ def _read_until_closed(client: socket.socket) -> bytes:
     raise AssertionError(f"the server kept the connection open after {b''.join(chunks)[:200]!r}")
 
 
+def _split_responses(stream: bytes, with_body: list[bool]) -> list[tuple[int, dict[str, str], bytes]]:
+    """Pipelined responses; those without a body (HEAD, 304) keep their Content-Length header."""
+    responses = []
+    for has_body in with_body:
+        head, _, stream = stream.partition(b"\r\n\r\n")
+        status, headers, _ = _parse_response(head)
+        length = int(headers.get("content-length", 0)) if has_body else 0
+        responses.append((status, headers, stream[:length]))
+        stream = stream[length:]
+    assert stream == b"", f"unexpected bytes after the responses: {stream[:100]!r}"
+    return responses
+
+
+def _parse_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict((name.lower(), value.strip()) for name, value in (line.split(":", 1) for line in lines[1:]))
+    return int(lines[0].split()[1]), headers, body
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -390,7 +470,10 @@ if __name__ == "__main__":
 
     kind, port = sys.argv[1], int(sys.argv[2])
     if kind == "socketify":
-        hub = FakeHub()
-        serve(kind, port, hub_provider=lambda: hub, transport_ready=hub.attach)
+        from realtime.socketify_transport import SocketifyTransport
+
+        transport = SocketifyTransport()
+        hub = FakeHub(transport)
+        serve(kind, port, transport=transport, hub_provider=lambda: hub)
     else:
         serve(kind, port)
