@@ -97,9 +97,20 @@ def _wrk(
     """requests/s, p99 latency in ms, server CPU microseconds per request."""
     cpu_before = _cpu_seconds(process.pid)
     output = subprocess.run(
-        ["taskset", "-c", "0", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-         f"http://127.0.0.1:{port}/json"],
-        capture_output=True, text=True, check=True,
+        [
+            "taskset",
+            "-c",
+            "0",
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            f"http://127.0.0.1:{port}/json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     if "Non-2xx" in output or "Socket errors" in output:
         sys.exit(f"wrk saw errors:\n{output}")

@@ -65,7 +65,14 @@ _BODYLESS_STATUSES = frozenset({204, 304})
 _current_tasks = asyncio.tasks._current_tasks
 _HEADER_PTR = ffi.typeof("socketify_header *")
 _libc_ffi = cffi.FFI()
-_libc_ffi.cdef("int getpeername(int sockfd, void *addr, unsigned int *addrlen);")
+_libc_ffi.cdef(
+    "int getpeername(int sockfd, void *addr, unsigned int *addrlen);"
+    "int prctl(int option, unsigned long arg2);"
+)
+_PR_SET_PDEATHSIG = 1
+# uSockets listen option: without it the port is opened with SO_REUSEPORT and a second server on
+# the same port would silently share it.
+_LISTEN_EXCLUSIVE_PORT = 1
 _libc = _libc_ffi.dlopen(None)
 _peer_buf = _libc_ffi.new("unsigned char[128]")
 _peer_len = _libc_ffi.new("unsigned int *")
@@ -81,17 +88,79 @@ def serve_socketify(
     ws_path: str = "/ws",
     on_ready: Callable[[], None] | None = None,
     graceful_timeout: float = 10.0,
+    workers: int = 1,
 ) -> None:
     if (transport is None) != (hub_provider is None):
         raise ValueError("a native transport needs a hub_provider, and a hub_provider a transport")
-    server = _Server(asgi_app, host, port, graceful_timeout)
-    if transport is not None:
-        transport.bind(
-            server.ssl, server.uws_app, ws_path, hub_provider=hub_provider, spawn=server.spawn, wake=server.wake
-        )
-        server.transport = transport
-    if not server.run(on_ready):
-        raise SystemExit(3)
+
+    def serve(shared_port: bool) -> int:
+        server = _Server(asgi_app, host, port, graceful_timeout, shared_port)
+        if transport is not None:
+            server.transport = transport
+            transport.bind(
+                server.ssl,
+                server.uws_app,
+                ws_path,
+                hub_provider=hub_provider,
+                spawn=server.spawn,
+                wake=server.wake,
+            )
+        return 0 if server.run(on_ready) else 3
+
+    code = _run_workers(workers, serve) if workers > 1 else serve(False)
+    if code:
+        raise SystemExit(code)
+
+
+def _run_workers(count: int, serve: Callable[[bool], int]) -> int:
+    """Fork `count` servers sharing the port (SO_REUSEPORT); SIGTERM/SIGINT stop them all.
+
+    A worker that exits on its own takes the others down, and the exit code is the first non-zero
+    one: the process manager restarts the whole. Workers get SIGTERM if this process dies.
+    """
+    parent = os.getpid()
+    children: set[int] = set()
+    stopping = False
+
+    def stop_all(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop_all)
+    signal.signal(signal.SIGINT, stop_all)
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+            code = 1
+            try:
+                if os.getppid() == parent:  # else the supervisor died before prctl took effect
+                    code = serve(True)
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else 1
+            except BaseException:
+                logger.exception("Worker %d failed", os.getpid())
+            finally:
+                logging.shutdown()
+                os._exit(code)
+        children.add(pid)
+        if stopping:
+            os.kill(pid, signal.SIGTERM)
+    exit_code = 0
+    while children:
+        pid, status = os.wait()
+        children.discard(pid)
+        code = os.waitstatus_to_exitcode(status)
+        if code and not exit_code:
+            exit_code = code if code > 0 else 1
+        if not stopping:
+            logger.error("Worker %d exited with %d; stopping the others", pid, code)
+            stop_all()
+    return exit_code
 
 
 class _RequestTask(asyncio.tasks._PyTask):
@@ -123,10 +192,13 @@ class _RequestTask(asyncio.tasks._PyTask):
 
 
 class _Server:
-    def __init__(self, asgi_app: ASGIApp, host: str, port: int, graceful_timeout: float) -> None:
+    def __init__(
+        self, asgi_app: ASGIApp, host: str, port: int, graceful_timeout: float, shared_port: bool
+    ) -> None:
         self.app = asgi_app
         self.host = host
         self.port = port
+        self.shared_port = shared_port
         self.graceful_timeout = graceful_timeout
         self.loop = uvloop.new_event_loop()
         asyncio.set_event_loop(self.loop)
@@ -151,7 +223,7 @@ class _Server:
         self.corked_res: Any = None
         self.cork_job: tuple[_HttpCycle, bytes, bool] | None = None
         self.wake_scheduled = False
-        self.closing = False
+        self.ticker: asyncio.TimerHandle | None = None
         lib.uws_filter(self.ssl, self.uws_app, _on_connection, self.handle)
         self._http_info = lib.socketify_add_asgi_http_handler(self.ssl, self.uws_app, _on_http, self.handle)
         self._ws_info = lib.socketify_add_asgi_ws_handler(
@@ -167,7 +239,7 @@ class _Server:
             loop.add_signal_handler(signum, lambda: stop.done() or stop.set_result(None))
         backend_fd = _uv_backend_fd(self.uv)
         loop.add_reader(backend_fd, self.pump)
-        ticker = loop.call_soon(self._tick)
+        self._tick()
         lifespan = _Lifespan(self.app, self.state)
         if not loop.run_until_complete(lifespan.startup()):
             logger.error("Application startup failed. Exiting.")
@@ -185,7 +257,7 @@ class _Server:
         self._stop_accepting()
         loop.run_until_complete(self._finish_in_flight())
         loop.remove_reader(backend_fd)
-        ticker.cancel()
+        self.ticker.cancel()
         loop.run_until_complete(lifespan.shutdown())
         return served
 
@@ -194,7 +266,7 @@ class _Server:
         host = ffi.new("char[]", self.host.encode())
         config.port = self.port
         config.host = host
-        config.options = 0
+        config.options = 0 if self.shared_port else _LISTEN_EXCLUSIVE_PORT
         lib.uws_app_listen_with_config(self.ssl, self.uws_app, config[0], _on_listen, self.handle)
         if self.listen_socket is None:
             logger.error("Could not listen on %s:%d", self.host, self.port)
@@ -202,7 +274,6 @@ class _Server:
         return True
 
     def _stop_accepting(self) -> None:
-        self.closing = True
         if self.listen_socket is not None:
             lib.us_listen_socket_close(self.ssl, self.listen_socket)
             self.listen_socket = None
@@ -230,6 +301,7 @@ class _Server:
     def pump(self) -> None:
         self.wake_scheduled = False
         lib.socketify_loop_run(self.uv, lib.SOCKETIFY_RUN_NOWAIT)
+        lib.socketify_loop_run(self.uv, lib.SOCKETIFY_RUN_NOWAIT)
 
     def wake(self) -> None:
         """Run the uWS loop soon: publishes and closes finish in its next iteration."""
@@ -239,7 +311,7 @@ class _Server:
 
     def _tick(self) -> None:
         self.pump()
-        self.loop.call_later(_UV_TICK_SECONDS, self._tick)
+        self.ticker = self.loop.call_later(_UV_TICK_SECONDS, self._tick)
 
     # --- HTTP --------------------------------------------------------------------------------
 
@@ -311,8 +383,22 @@ class _Server:
 
 
 class _HttpCycle:
-    __slots__ = ("server", "res", "head_only", "body", "body_done", "request_done", "waiter",
-                 "status", "headers", "head_written", "complete", "aborted", "close", "done_waiter")
+    __slots__ = (
+        "aborted",
+        "body",
+        "body_done",
+        "close",
+        "complete",
+        "done_waiter",
+        "head_only",
+        "head_written",
+        "headers",
+        "request_done",
+        "res",
+        "server",
+        "status",
+        "waiter",
+    )
 
     def __init__(self, server: _Server, res: Any, head_only: bool) -> None:
         self.server = server
@@ -392,7 +478,7 @@ class _HttpCycle:
             lib.uws_res_write_status(ssl, res, line, len(line))
             for name, value in self.headers:
                 lowered = name.lower()
-                if lowered == b"content-length" and not bodyless or lowered == b"transfer-encoding":
+                if (lowered == b"content-length" and not bodyless) or lowered == b"transfer-encoding":
                     continue  # uWS writes the framing itself
                 if lowered == b"connection" and value.lower() == b"close":
                     self.close = True
@@ -514,7 +600,9 @@ class _AsgiWebSocket:
             opcode = 2
             if data is None:
                 data, opcode = message["text"].encode(), 1
-            lib.socketify_ws_cork_send_with_options(self.server.ssl, self.ws, data, len(data), opcode, False, True)
+            lib.socketify_ws_cork_send_with_options(
+                self.server.ssl, self.ws, data, len(data), opcode, False, True
+            )
         elif self.handshake == "accepted" and kind == "websocket.close":
             self.end(message.get("code", 1000), (message.get("reason") or "").encode())
         else:
@@ -534,8 +622,16 @@ class _AsgiWebSocket:
             for name, value in extra:
                 lib.uws_res_write_header(server.ssl, res, name, len(name), value, len(value))
         lib.uws_res_upgrade(
-            server.ssl, res, self.handle, self.key, len(self.key), protocol, len(protocol),
-            self.extensions, len(self.extensions), self.context,
+            server.ssl,
+            res,
+            self.handle,
+            self.key,
+            len(self.key),
+            protocol,
+            len(protocol),
+            self.extensions,
+            len(self.extensions),
+            self.context,
         )
         self.res = None
         server.wake()
@@ -675,7 +771,9 @@ def _request_parts(info: Any) -> tuple[list[tuple[bytes, bytes]], bytes, str, by
     headers = []
     header = info.header_list
     while header != ffi.NULL:
-        headers.append((ffi.unpack(header.name, header.name_size), ffi.unpack(header.value, header.value_size)))
+        headers.append(
+            (ffi.unpack(header.name, header.name_size), ffi.unpack(header.value, header.value_size))
+        )
         header = ffi.cast(_HEADER_PTR, header.next)
     raw_path = ffi.unpack(info.url, info.url_size)
     path = raw_path.decode("latin-1")

@@ -2,20 +2,20 @@
 
     python -m tests.server.asgi_probe_app socketify|uvicorn PORT
 
-Prints "ready" on stdout once it accepts traffic. PROBE_SHUTDOWN_FILE names a file its lifespan
-shutdown writes; PROBE_FAIL_STARTUP=1 makes its startup fail.
+Prints "ready" on stdout once it accepts traffic (each socketify worker does). PROBE_SHUTDOWN_FILE
+names a file its lifespan shutdown appends a line to; PROBE_FAIL_STARTUP=1 makes startup fail.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-import hashlib
-
 import anyio
+import anyio.lowlevel
 import httpx
 from litestar import Litestar, Request, Response, WebSocket, asgi, get, post, websocket
 from litestar.response import Stream
@@ -42,6 +42,7 @@ async def scope_seen(request: Request) -> dict[str, Any]:
         "http_version": scope["http_version"],
         "root_path": scope["root_path"],
         "method": scope["method"],
+        "pid": os.getpid(),
         "headers": [[name.decode("latin-1"), value.decode("latin-1")] for name, value in scope["headers"]],
     }
 
@@ -56,7 +57,7 @@ async def body_digest(request: Request) -> dict[str, Any]:
 async def stream() -> Stream:
     async def chunks() -> Any:
         for n in range(5):
-            await anyio.sleep(0)
+            await anyio.lowlevel.checkpoint()
             yield f"chunk {n};".encode()
 
     return Stream(chunks(), media_type="text/plain")
@@ -130,8 +131,8 @@ async def refuse(socket: WebSocket) -> None:
 def _on_shutdown() -> None:
     path = os.environ.get("PROBE_SHUTDOWN_FILE")
     if path:
-        with open(path, "w") as file:
-            file.write("shutdown ran")
+        with open(path, "a") as file:
+            file.write(f"shutdown ran in {os.getpid()}\n")
 
 
 def _on_startup() -> None:
@@ -140,7 +141,19 @@ def _on_startup() -> None:
 
 
 app = Litestar(
-    [hello, scope_seen, body_digest, stream, etag, head_only, outbound, task_group, echo, subprotocol, refuse],
+    [
+        hello,
+        scope_seen,
+        body_digest,
+        stream,
+        etag,
+        head_only,
+        outbound,
+        task_group,
+        echo,
+        subprotocol,
+        refuse,
+    ],
     on_startup=[_on_startup],
     on_shutdown=[_on_shutdown],
 )
@@ -152,6 +165,7 @@ def serve(
     *,
     transport: SocketifyTransport | None = None,
     hub_provider: Callable[[], HubCallbacks | None] | None = None,
+    workers: int = 1,
 ) -> None:
     def ready() -> None:
         print("ready", flush=True)
@@ -160,14 +174,26 @@ def serve(
         from app.server.socketify import serve_socketify
 
         serve_socketify(
-            app, host="127.0.0.1", port=port, transport=transport, hub_provider=hub_provider, on_ready=ready
+            app,
+            host="127.0.0.1",
+            port=port,
+            transport=transport,
+            hub_provider=hub_provider,
+            on_ready=ready,
+            workers=workers,
         )
     else:
         import uvicorn
 
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, loop="uvloop", http="httptools", lifespan="on",
-            log_level="warning", access_log=False,
+            app,
+            host="127.0.0.1",
+            port=port,
+            loop="uvloop",
+            http="httptools",
+            lifespan="on",
+            log_level="warning",
+            access_log=False,
         )
         uv_server = uvicorn.Server(config)
         original_startup = uv_server.startup

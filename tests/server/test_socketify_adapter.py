@@ -3,7 +3,7 @@
 Each server runs the probe app in a subprocess on a free 127.0.0.1 port. The socketify one also
 serves /ws natively through `FakeHub`, which stands in for the real hub at transport level.
 
-    python -m tests.server.test_socketify_adapter socketify|uvicorn PORT   # what the tests start
+    python -m tests.server.test_socketify_adapter socketify|socketify-workers|uvicorn PORT
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class Server:
         self.process.stdout.close()
 
 
-def start_server(kind: str, tmp_path: Path, **env: str) -> Server:
+def start_server(kind: str, tmp_path: Path, ready_lines: int = 1, **env: str) -> Server:
     port = _free_port()
     log = tmp_path / f"{kind}-{port}.log"
     with open(log, "wb") as stderr:
@@ -110,7 +110,9 @@ def start_server(kind: str, tmp_path: Path, **env: str) -> Server:
     while time.monotonic() < deadline and process.poll() is None:
         readable, _, _ = select.select([process.stdout], [], [], deadline - time.monotonic())
         if readable and process.stdout.readline().strip() == b"ready":
-            return server
+            ready_lines -= 1
+            if ready_lines == 0:
+                return server
     server.stop()
     raise AssertionError(f"{kind} did not start:\n{log.read_text()}")
 
@@ -163,7 +165,9 @@ def test_path_is_percent_decoded_and_query_string_has_no_question_mark(server: S
 
 def test_client_is_host_and_the_callers_port(server: Server) -> None:
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
-        client.sendall(b"GET /scope/x HTTP/1.1\r\nHost: probe\r\nX-Probe: Mixed Case\r\nConnection: close\r\n\r\n")
+        client.sendall(
+            b"GET /scope/x HTTP/1.1\r\nHost: probe\r\nX-Probe: Mixed Case\r\nConnection: close\r\n\r\n"
+        )
         response = _read_until_closed(client)
         client_port = client.getsockname()[1]
     seen = json.loads(response.split(b"\r\n\r\n", 1)[1])
@@ -254,7 +258,9 @@ def test_close_before_accept_refuses_the_handshake_and_ends_the_connection(serve
 
 # uvicorn re-raises the signal once it has shut down; the socketify adapter exits 0.
 @pytest.mark.parametrize(("kind", "exit_code"), [("socketify", 0), ("uvicorn", -signal.SIGTERM)])
-def test_sigterm_runs_lifespan_shutdown_then_exits_leaving_no_process(kind: str, exit_code: int, tmp_path: Path) -> None:
+def test_sigterm_runs_lifespan_shutdown_then_exits_leaving_no_process(
+    kind: str, exit_code: int, tmp_path: Path
+) -> None:
     marker = tmp_path / "shutdown.txt"
     running = start_server(kind, tmp_path, PROBE_SHUTDOWN_FILE=str(marker))
     try:
@@ -265,8 +271,42 @@ def test_sigterm_runs_lifespan_shutdown_then_exits_leaving_no_process(kind: str,
         running.stop()
 
     assert returncode == exit_code, running.log.read_text()
-    assert marker.read_text() == "shutdown ran"
+    assert marker.read_text() == f"shutdown ran in {running.process.pid}\n"
     assert _processes_in_group(running.process.pid) == []
+
+
+def test_workers_share_the_port_and_sigterm_shuts_every_one_down(tmp_path: Path) -> None:
+    marker = tmp_path / "shutdown.txt"
+    running = start_server("socketify-workers", tmp_path, ready_lines=2, PROBE_SHUTDOWN_FILE=str(marker))
+    try:
+        workers = set(_processes_in_group(running.process.pid)) - {running.process.pid}
+        served_by = {get_json(running, "/scope/who")["pid"] for _ in range(30)}
+        running.process.send_signal(signal.SIGTERM)
+        returncode = running.process.wait(timeout=20)
+    finally:
+        running.stop()
+
+    assert len(workers) == 2
+    assert served_by == workers  # 30 connections, spread by the kernel over both
+    assert returncode == 0, running.log.read_text()
+    assert sorted(marker.read_text().splitlines()) == sorted(f"shutdown ran in {pid}" for pid in workers)
+    assert _processes_in_group(running.process.pid) == []
+
+
+def test_workers_shut_down_when_their_supervisor_is_killed(tmp_path: Path) -> None:
+    marker = tmp_path / "shutdown.txt"
+    running = start_server("socketify-workers", tmp_path, ready_lines=2, PROBE_SHUTDOWN_FILE=str(marker))
+    try:
+        running.process.kill()
+        running.process.wait(timeout=5)
+        deadline = time.monotonic() + 15
+        while _processes_in_group(running.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        running.stop()
+
+    assert _processes_in_group(running.process.pid) == []
+    assert len(marker.read_text().splitlines()) == 2
 
 
 @pytest.mark.parametrize("kind", SERVERS)
@@ -287,7 +327,9 @@ def test_failed_lifespan_startup_exits_3_without_serving(kind: str) -> None:
 # --- the hub on native websockets (socketify only) ---------------------------------------------
 
 
-def test_native_topic_publish_reaches_every_joined_client_and_not_one_that_left(socketify_server: Server) -> None:
+def test_native_topic_publish_reaches_every_joined_client_and_not_one_that_left(
+    socketify_server: Server,
+) -> None:
     async def scenario() -> dict[str, Any]:
         url = socketify_server.ws_url + "/ws"
         async with (
@@ -342,7 +384,9 @@ def test_native_bad_token_is_told_and_closed_with_the_hubs_code(socketify_server
     assert (closed.rcvd.code, closed.rcvd.reason) == (4401, "unauthorized")
 
 
-def test_native_close_from_the_hub_reaches_the_client_and_the_hub_hears_closed(socketify_server: Server) -> None:
+def test_native_close_from_the_hub_reaches_the_client_and_the_hub_hears_closed(
+    socketify_server: Server,
+) -> None:
     async def scenario() -> tuple[websockets.ConnectionClosed, str, str]:
         url = socketify_server.ws_url + "/ws?token=good"
         async with connect(url, proxy=None) as watcher:
@@ -368,7 +412,10 @@ def test_native_close_from_the_hub_reaches_the_client_and_the_hub_hears_closed(s
 def test_native_client_that_stops_reading_is_dropped(socketify_server: Server) -> None:
     async def scenario() -> str:
         url = socketify_server.ws_url + "/ws?token=good"
-        async with connect(url, proxy=None) as watcher, connect(url, proxy=None, max_queue=1, close_timeout=0.5) as slow:
+        async with (
+            connect(url, proxy=None) as watcher,
+            connect(url, proxy=None, max_queue=1, close_timeout=0.5) as slow,
+        ):
             await _recv(watcher)
             await watcher.send("count")
             open_before = int((await _recv(watcher)).split()[0])
@@ -442,7 +489,9 @@ def _split_responses(stream: bytes, with_body: list[bool]) -> list[tuple[int, di
 def _parse_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
     head, _, body = raw.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
-    headers = dict((name.lower(), value.strip()) for name, value in (line.split(":", 1) for line in lines[1:]))
+    headers = dict(
+        (name.lower(), value.strip()) for name, value in (line.split(":", 1) for line in lines[1:])
+    )
     return int(lines[0].split()[1]), headers, body
 
 
@@ -469,11 +518,12 @@ if __name__ == "__main__":
     from tests.server.asgi_probe_app import serve
 
     kind, port = sys.argv[1], int(sys.argv[2])
-    if kind == "socketify":
+    if kind.startswith("socketify"):
         from realtime.socketify_transport import SocketifyTransport
 
         transport = SocketifyTransport()
         hub = FakeHub(transport)
-        serve(kind, port, transport=transport, hub_provider=lambda: hub)
+        workers = 2 if kind == "socketify-workers" else 1
+        serve("socketify", port, transport=transport, hub_provider=lambda: hub, workers=workers)
     else:
         serve(kind, port)
