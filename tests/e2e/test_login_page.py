@@ -1,0 +1,58 @@
+"""Logging in and registering through the page."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+
+from playwright.async_api import expect
+
+from tests.support.accounts import PASSWORD, Accounts
+
+_ids = itertools.count(1)
+
+
+async def test_log_in_through_the_page_and_a_wrong_password_is_refused(http, new_page):
+    student = await Accounts(http).student(name="Lena Learner")
+    page = await new_page("#/login")
+
+    await page.get_by_test_id("login-email").fill(student.email)
+    await page.get_by_test_id("login-password").fill(PASSWORD + "-wrong")
+    await page.get_by_test_id("login-submit").click()
+    await expect(page.get_by_test_id("form-error")).to_be_visible()
+    await expect(page.get_by_test_id("form-error")).not_to_be_empty()
+    await expect(page.get_by_test_id("user-name")).to_have_count(0)
+    await expect(page).to_have_url(re.compile(r"#/login$"))
+
+    await page.get_by_test_id("login-password").fill(PASSWORD)
+    await page.get_by_test_id("login-submit").click()
+    await expect(page.get_by_test_id("user-name")).to_have_text("Lena Learner")
+    await expect(page).to_have_url(re.compile(r"#/instructors$"))  # a student's home
+    await expect(page.get_by_test_id("form-error")).to_have_count(0)
+
+
+async def test_register_through_the_page(http, new_page):
+    email = f"new-teacher-{os.getpid()}-{next(_ids)}@example.test"
+    page = await new_page("#/login")
+
+    await page.get_by_test_id("register-name").fill("Nora Newcomer")
+    await page.get_by_test_id("register-email").fill(email)
+    await page.get_by_test_id("register-password").fill(PASSWORD)
+    await page.get_by_test_id("register-role").select_option("instructor")
+    await page.get_by_test_id("register-timezone").select_option("Europe/Berlin")
+    await page.get_by_test_id("register-submit").click()
+
+    await expect(page.get_by_test_id("user-name")).to_have_text("Nora Newcomer")
+    await expect(page).to_have_url(re.compile(r"#/calendar$"))  # an instructor's home
+    await expect(page.get_by_test_id("week-grid")).to_be_visible()
+
+    login = await http.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    me = login.json()["user"]
+    assert (me["full_name"], me["email"], me["role"], me["timezone"]) == (
+        "Nora Newcomer",
+        email,
+        "instructor",
+        "Europe/Berlin",
+    )
