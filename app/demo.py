@@ -38,7 +38,10 @@ async def create_demo_accounts() -> None:
         instructor_id,
         piano["id"],
         InstructorServiceUpdate(
-            hourly_rate_cents=7500, durations_minutes=[30, 60], age_groups=["kids", "adults"], locations=["online"]
+            hourly_rate_cents=7500,
+            durations_minutes=[30, 60],
+            age_groups=["kids", "adults"],
+            locations=["online"],
         ),
     )
     instructor = await find_instructor(instructor_id)

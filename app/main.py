@@ -25,7 +25,7 @@ from app.accounts.service import LoginLimiter
 from app.availability.routes import router as availability_router
 from app.bookings.routes import router as bookings_router
 from app.catalog.routes import router as catalog_router
-from app.core.auth import Tokens, TokenAuthMiddleware
+from app.core.auth import TokenAuthMiddleware, Tokens
 from app.core.db import bind_tables, make_engine, open_pool
 from app.core.errors import handle_http_exception, handle_redis_unavailable, handle_unexpected
 from app.core.logging import configure_logging
@@ -70,9 +70,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         ops.document_websocket(app)
         bind_tables(engine)
         await open_pool(engine)
-        app.state.arq = await create_pool(
-            arq_settings(settings), default_queue_name=arq_queue_name(settings)
-        )
+        app.state.arq = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
         await hub.start()
         try:
             yield
@@ -118,7 +116,14 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         stores={"rate_limit": RedisStore(redis, namespace=f"{settings.redis_prefix}ratelimit")},
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),
-            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Client-Id", "Idempotency-Key"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "X-Client-Id",
+                "Idempotency-Key",
+            ],
             expose_headers=["ETag", "Last-Modified", "Retry-After"],
         ),
         openapi_config=OpenAPIConfig(

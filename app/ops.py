@@ -57,7 +57,12 @@ def document_websocket(app: Litestar) -> None:
             description=WS_DESCRIPTION,
             tags=["realtime"],
             parameters=[
-                Parameter(name="token", param_in=ParamType.QUERY, required=False, schema=Schema(type=OpenAPIType.STRING))
+                Parameter(
+                    name="token",
+                    param_in=ParamType.QUERY,
+                    required=False,
+                    schema=Schema(type=OpenAPIType.STRING),
+                )
             ],
             responses={
                 "101": OpenAPIResponse(description="Switching protocols: the socket speaks the /ws protocol"),

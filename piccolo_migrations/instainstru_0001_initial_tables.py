@@ -1,15 +1,16 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Array
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSONB
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    JSONB,
+    Array,
+    Date,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -61,9 +62,7 @@ DESCRIPTION = "initial tables"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="instainstru", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="instainstru", description=DESCRIPTION)
 
     manager.add_table(
         class_name="AvailabilitySettings",
@@ -86,13 +85,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Booking", tablename="bookings", schema=None, columns=None
-    )
+    manager.add_table(class_name="Booking", tablename="bookings", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Category", tablename="categories", schema=None, columns=None
-    )
+    manager.add_table(class_name="Category", tablename="categories", schema=None, columns=None)
 
     manager.add_table(
         class_name="AvailabilityWeek",
@@ -108,13 +103,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="User", tablename="users", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="users", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Service", tablename="services", schema=None, columns=None
-    )
+    manager.add_table(class_name="Service", tablename="services", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="AvailabilitySettings",

@@ -19,7 +19,7 @@ STATEMENTS = [
     "ALTER TABLE availability_weeks ADD CONSTRAINT availability_weeks_one_per_week UNIQUE (instructor, week_start)",
     "ALTER TABLE availability_weeks ADD CONSTRAINT availability_weeks_monday "
     "CHECK (extract(isodow FROM week_start) = 1)",
-    "ALTER TABLE collaborators ADD CONSTRAINT collaborators_once UNIQUE (instructor, \"user\")",
+    'ALTER TABLE collaborators ADD CONSTRAINT collaborators_once UNIQUE (instructor, "user")',
     "ALTER TABLE instructor_services ADD CONSTRAINT instructor_services_once UNIQUE (instructor, service)",
     "ALTER TABLE bookings ADD CONSTRAINT bookings_status_check "
     "CHECK (status IN ('held', 'confirmed', 'cancelled', 'completed'))",
@@ -34,12 +34,11 @@ STATEMENTS = [
         int8range(student, student, '[]') WITH &&,
         tstzrange(start_at, end_at, '[)') WITH &&
     ) WHERE ({LIVE})""",
-    "CREATE UNIQUE INDEX bookings_idempotency ON bookings (student, idempotency_key) "
-    "WHERE idempotency_key IS NOT NULL",
+    "CREATE UNIQUE INDEX bookings_idempotency ON bookings (student, idempotency_key) WHERE idempotency_key IS NOT NULL",
     "CREATE INDEX bookings_instructor_start ON bookings (instructor, start_at)",
     "CREATE INDEX bookings_student_start ON bookings (student, start_at)",
-    "CREATE INDEX notifications_feed ON notifications (\"user\", id DESC)",
-    "CREATE INDEX notifications_unread ON notifications (\"user\") WHERE read_at IS NULL",
+    'CREATE INDEX notifications_feed ON notifications ("user", id DESC)',
+    'CREATE INDEX notifications_unread ON notifications ("user") WHERE read_at IS NULL',
 ]
 
 

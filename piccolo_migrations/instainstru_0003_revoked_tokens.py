@@ -1,6 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 
@@ -10,9 +9,7 @@ DESCRIPTION = "revoked tokens"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="instainstru", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="instainstru", description=DESCRIPTION)
 
     manager.add_table(
         class_name="RevokedToken",

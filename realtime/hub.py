@@ -436,7 +436,9 @@ class Hub:
                 return  # the listener reconnects again and calls us again
             if after and history.origin == local.origin and history.can_replay_after(after):
                 for stored in history.events:
-                    self._dispatch(local, stored.id, protocol.event(local.name, stored.type, stored.data_json, stored.id))
+                    self._dispatch(
+                        local, stored.id, protocol.event(local.name, stored.type, stored.data_json, stored.id)
+                    )
                 continue
             local.origin = history.origin
             local.high = _parse(history.last)

@@ -157,9 +157,7 @@ class SocketifyTransport(Transport):
         self._connections[conn.id] = conn
         key = self._request_header(req, b"sec-websocket-key")
         extensions = self._request_header(req, b"sec-websocket-extensions")
-        lib.uws_res_upgrade(
-            self.ssl, res, conn._handle, key, len(key), b"", 0, extensions, len(extensions), context
-        )
+        lib.uws_res_upgrade(self.ssl, res, conn._handle, key, len(key), b"", 0, extensions, len(extensions), context)
 
     def _request_header(self, req: Any, name: bytes) -> bytes:
         size = lib.uws_req_get_header(req, name, len(name), self._header)

@@ -30,7 +30,7 @@ PUBLISH = (
 local id = redis.call('XADD', KEYS[1], '*', 't', ARGV[1], 'd', ARGV[2])
 local max = tonumber(ARGV[5])
 local len = redis.call('XLEN', KEYS[1])
-if len > max + %d then
+if len > max + TRIM_SLACK then
   local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', len - max)
   redis.call('HSET', KEYS[2], 'trimmed', old[#old][1])
   redis.call('XTRIM', KEYS[1], 'MAXLEN', max)
@@ -39,8 +39,7 @@ redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('EXPIRE', KEYS[2], ARGV[6])
 redis.call('PUBLISH', KEYS[3], id .. '\\n' .. ARGV[3] .. id .. ARGV[4])
 return id
-"""
-    % TRIM_SLACK
+""".replace("TRIM_SLACK", str(TRIM_SLACK))
 )
 
 OPEN = (

@@ -22,7 +22,11 @@ _DUMMY_HASH = hasher.hash("not-a-real-password")
 
 def user_out(row: dict) -> UserOut:
     return UserOut(
-        id=row["id"], email=row["email"], full_name=row["full_name"], role=row["role"], timezone=row["timezone"]
+        id=row["id"],
+        email=row["email"],
+        full_name=row["full_name"],
+        role=row["role"],
+        timezone=row["timezone"],
     )
 
 

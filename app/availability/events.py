@@ -28,7 +28,9 @@ async def week_changed(
 
 
 async def slots_changed(hub: Any, instructor_id: int, first: date, last: date) -> None:
-    await hub.publish(slots_channel(instructor_id), "slots.changed", {"start": first.isoformat(), "end": last.isoformat()})
+    await hub.publish(
+        slots_channel(instructor_id), "slots.changed", {"start": first.isoformat(), "end": last.isoformat()}
+    )
 
 
 async def week_saved(hub: Any, view: WeekView, *, by: int, client_id: str | None) -> None:

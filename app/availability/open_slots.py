@@ -57,7 +57,10 @@ async def compute_open_slots(
     window_end = boundary_to_utc(last + timedelta(days=2), 0, tz)
     buffer = timedelta(minutes=settings["buffer_minutes"])
     # A new lesson [s, e) is blocked until e + buffer, exactly what the exclusion constraint compares.
-    busy = [(b["start_at"] - buffer, b["blocked_until"]) for b in await live_bookings_between(instructor.id, window_start, window_end)]
+    busy = [
+        (b["start_at"] - buffer, b["blocked_until"])
+        for b in await live_bookings_between(instructor.id, window_start, window_end)
+    ]
     return open_slot_starts(
         days,
         tz,
@@ -83,5 +86,3 @@ async def open_slots(instructor: Instructor, first: date, last: date, duration: 
 
 def slot_is_open(slots: list[tuple[datetime, datetime]], start: datetime) -> bool:
     return any(s == start for s, _ in slots)
-
-

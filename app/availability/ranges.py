@@ -101,9 +101,7 @@ def _parse_range(item: object, key: str, problems: _Problems) -> Range | None:
     return None if extras else (start, end)
 
 
-def _parse_field(
-    item: dict, field: str, key: str, problems: _Problems, *, lowest: int, highest: int
-) -> int | None:
+def _parse_field(item: dict, field: str, key: str, problems: _Problems, *, lowest: int, highest: int) -> int | None:
     path = f"{key}.{field}"
     if field not in item:
         problems.add(path, "is required")
@@ -168,8 +166,7 @@ def days_to_json(days: Week, *, week_start: date | None = None) -> dict[str, lis
     dates = week_dates(week_start) if week_start is not None else sorted(days)
     return {
         d.isoformat(): [
-            {"start": minutes_to_hhmm(start), "end": minutes_to_hhmm(end)}
-            for start, end in sorted(days.get(d, []))
+            {"start": minutes_to_hhmm(start), "end": minutes_to_hhmm(end)} for start, end in sorted(days.get(d, []))
         ]
         for d in dates
     }

@@ -22,15 +22,26 @@ from app.core.errors import ApiError
 
 WEEK = "/instructors/{instructor_id:int}/availability/weeks/{week_start:str}"
 WEEK_HEADERS = [
-    ResponseHeader(name="ETag", description='The week\'s version, quoted: send it back as If-Match', documentation_only=True),
-    ResponseHeader(name="Last-Modified", description="When the week or its bookings last changed", documentation_only=True),
+    ResponseHeader(
+        name="ETag",
+        description="The week's version, quoted: send it back as If-Match",
+        documentation_only=True,
+    ),
+    ResponseHeader(
+        name="Last-Modified",
+        description="When the week or its bookings last changed",
+        documentation_only=True,
+    ),
 ]
 
 
 def week_response(view: service.WeekView) -> Response[dict[str, Any]]:
     return Response(
         view.to_json(),
-        headers={"ETag": f'"{view.version}"', "Last-Modified": format_datetime(view.last_modified, usegmt=True)},
+        headers={
+            "ETag": f'"{view.version}"',
+            "Last-Modified": format_datetime(view.last_modified, usegmt=True),
+        },
     )
 
 

@@ -11,12 +11,12 @@ from app.accounts.tables import User
 from app.availability.ranges import (
     RangeProblem,
     Week,
+    covers,
     days_to_json,
     minutes_to_hhmm,
     parse_week_days,
     week_digest,
     week_intervals_utc,
-    covers,
 )
 from app.availability.tables import AvailabilitySettings, AvailabilityWeek, Collaborator
 from app.bookings.tables import Booking
@@ -61,9 +61,11 @@ class WeekView:
 
 
 async def find_instructor(instructor_id: int) -> Instructor:
-    row = await User.select(User.id, User.full_name, User.timezone, User.created_at).where(
-        (User.id == instructor_id) & (User.role == "instructor")
-    ).first()
+    row = (
+        await User.select(User.id, User.full_name, User.timezone, User.created_at)
+        .where((User.id == instructor_id) & (User.role == "instructor"))
+        .first()
+    )
     if row is None:
         raise ApiError(404, f"No instructor with id {instructor_id}", code="not_found")
     return Instructor(**row)
@@ -136,9 +138,11 @@ def stored_days(row: dict[str, Any] | None, week_start: date) -> Week:
 
 async def load_week(instructor: Instructor, week_start: date) -> WeekView:
     tz = instructor.tz
-    row = await AvailabilityWeek.select(
-        AvailabilityWeek.days, AvailabilityWeek.revision, AvailabilityWeek.updated_at
-    ).where((AvailabilityWeek.instructor == instructor.id) & (AvailabilityWeek.week_start == week_start)).first()
+    row = (
+        await AvailabilityWeek.select(AvailabilityWeek.days, AvailabilityWeek.revision, AvailabilityWeek.updated_at)
+        .where((AvailabilityWeek.instructor == instructor.id) & (AvailabilityWeek.week_start == week_start))
+        .first()
+    )
     days = stored_days(row, week_start)
     bookings = await live_bookings_between(instructor.id, *week_span_utc(week_start, tz))
     in_week = [b for b in bookings if week_start <= b["start_at"].astimezone(tz).date() < week_start + timedelta(7)]
@@ -187,14 +191,16 @@ async def lock_instructor(instructor_id: int) -> None:
 async def _write_week(instructor_id: int, week_start: date, days: Week) -> None:
     payload = {d.isoformat(): [list(r) for r in ranges] for d, ranges in days.items() if ranges}
     now = datetime.now(UTC)
-    updated = await AvailabilityWeek.update(
-        {
-            AvailabilityWeek.days: payload,
-            AvailabilityWeek.revision: AvailabilityWeek.revision + 1,
-            AvailabilityWeek.updated_at: now,
-        }
-    ).where((AvailabilityWeek.instructor == instructor_id) & (AvailabilityWeek.week_start == week_start)).returning(
-        AvailabilityWeek.id
+    updated = (
+        await AvailabilityWeek.update(
+            {
+                AvailabilityWeek.days: payload,
+                AvailabilityWeek.revision: AvailabilityWeek.revision + 1,
+                AvailabilityWeek.updated_at: now,
+            }
+        )
+        .where((AvailabilityWeek.instructor == instructor_id) & (AvailabilityWeek.week_start == week_start))
+        .returning(AvailabilityWeek.id)
     )
     if not updated:
         await AvailabilityWeek.insert(
@@ -267,9 +273,15 @@ async def copy_week(instructor: Instructor, week_start: date, targets: Any) -> l
 
 
 async def settings_of(instructor_id: int) -> dict[str, int]:
-    row = await AvailabilitySettings.select(
-        AvailabilitySettings.min_notice_minutes, AvailabilitySettings.buffer_minutes, AvailabilitySettings.hold_minutes
-    ).where(AvailabilitySettings.instructor == instructor_id).first()
+    row = (
+        await AvailabilitySettings.select(
+            AvailabilitySettings.min_notice_minutes,
+            AvailabilitySettings.buffer_minutes,
+            AvailabilitySettings.hold_minutes,
+        )
+        .where(AvailabilitySettings.instructor == instructor_id)
+        .first()
+    )
     return row or {"min_notice_minutes": 120, "buffer_minutes": 0, "hold_minutes": 10}
 
 
@@ -286,18 +298,22 @@ async def update_settings(instructor_id: int, data: dict[str, Any]) -> dict[str,
         raise bad_input(problems)
     merged = {**await settings_of(instructor_id), **data}
     async with AvailabilitySettings._meta.db.transaction():
-        updated = await AvailabilitySettings.update(
-            {getattr(AvailabilitySettings, k): v for k, v in merged.items()}
-        ).where(AvailabilitySettings.instructor == instructor_id).returning(AvailabilitySettings.id)
+        updated = (
+            await AvailabilitySettings.update({getattr(AvailabilitySettings, k): v for k, v in merged.items()})
+            .where(AvailabilitySettings.instructor == instructor_id)
+            .returning(AvailabilitySettings.id)
+        )
         if not updated:
             await AvailabilitySettings.insert(AvailabilitySettings(instructor=instructor_id, **merged))
     return merged
 
 
 async def collaborators_of(instructor_id: int) -> list[dict[str, Any]]:
-    rows = await Collaborator.select(
-        Collaborator.user.id, Collaborator.user.email, Collaborator.user.full_name
-    ).where(Collaborator.instructor == instructor_id).order_by(Collaborator.id)
+    rows = (
+        await Collaborator.select(Collaborator.user.id, Collaborator.user.email, Collaborator.user.full_name)
+        .where(Collaborator.instructor == instructor_id)
+        .order_by(Collaborator.id)
+    )
     return [{"user_id": r["user.id"], "email": r["user.email"], "full_name": r["user.full_name"]} for r in rows]
 
 
@@ -314,8 +330,10 @@ async def add_collaborator(instructor_id: int, email: str) -> dict[str, Any]:
 
 
 async def remove_collaborator(instructor_id: int, user_id: int) -> None:
-    deleted = await Collaborator.delete().where(
-        (Collaborator.instructor == instructor_id) & (Collaborator.user == user_id)
-    ).returning(Collaborator.id)
+    deleted = (
+        await Collaborator.delete()
+        .where((Collaborator.instructor == instructor_id) & (Collaborator.user == user_id))
+        .returning(Collaborator.id)
+    )
     if not deleted:
         raise ApiError(404, f"User {user_id} is not a collaborator", code="not_found")

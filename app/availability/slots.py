@@ -53,9 +53,7 @@ class _Busy:
 
 
 class _Request:
-    def __init__(
-        self, duration_minutes: int, busy: list[Interval], buffer_minutes: int, not_before: datetime
-    ):
+    def __init__(self, duration_minutes: int, busy: list[Interval], buffer_minutes: int, not_before: datetime):
         if duration_minutes <= 0:
             raise ValueError("duration_minutes must be positive")
         if buffer_minutes < 0:

@@ -67,4 +67,6 @@ async def list_bookings(
     return [service.booking_out(r, r["instructor.timezone"]) for r in rows]
 
 
-router = Router("/api", route_handlers=[create_booking, confirm_booking, cancel_booking, list_bookings], tags=["bookings"])
+router = Router(
+    "/api", route_handlers=[create_booking, confirm_booking, cancel_booking, list_bookings], tags=["bookings"]
+)

@@ -48,18 +48,22 @@ class Booked:
 
 
 async def _offered_durations(instructor_id: int, service_id: int) -> list[int] | None:
-    row = await InstructorService.select(InstructorService.durations_minutes).where(
-        (InstructorService.instructor == instructor_id) & (InstructorService.service == service_id)
-    ).first()
+    row = (
+        await InstructorService.select(InstructorService.durations_minutes)
+        .where((InstructorService.instructor == instructor_id) & (InstructorService.service == service_id))
+        .first()
+    )
     return row["durations_minutes"] if row else None
 
 
 async def _existing(student_id: int, idempotency_key: str | None) -> dict[str, Any] | None:
     if not idempotency_key:
         return None
-    return await Booking.select().where(
-        (Booking.student == student_id) & (Booking.idempotency_key == idempotency_key)
-    ).first()
+    return (
+        await Booking.select()
+        .where((Booking.student == student_id) & (Booking.idempotency_key == idempotency_key))
+        .first()
+    )
 
 
 async def release_stale_holds(*, instructor_id: int | None = None, student_id: int | None = None) -> list[dict]:
@@ -70,9 +74,13 @@ async def release_stale_holds(*, instructor_id: int | None = None, student_id: i
         condition &= Booking.instructor == instructor_id
     if student_id is not None:
         condition &= Booking.student == student_id
-    return await Booking.update(
-        {Booking.status: "cancelled", Booking.cancel_outcome: "hold_expired", Booking.updated_at: now}
-    ).where(condition).returning(*Booking.all_columns())
+    return (
+        await Booking.update(
+            {Booking.status: "cancelled", Booking.cancel_outcome: "hold_expired", Booking.updated_at: now}
+        )
+        .where(condition)
+        .returning(*Booking.all_columns())
+    )
 
 
 async def create_booking(student_id: int, data: BookingCreate, idempotency_key: str | None) -> Booked:
@@ -151,9 +159,11 @@ async def confirm_booking(student_id: int, booking_id: int) -> dict[str, Any]:
     now = datetime.now(UTC)
     if row["status"] != "held" or row["expires_at"] <= now:
         raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
-    updated = await Booking.update({Booking.status: "confirmed", Booking.expires_at: None, Booking.updated_at: now}).where(
-        (Booking.id == booking_id) & (Booking.status == "held") & (Booking.expires_at > now)
-    ).returning(*Booking.all_columns())
+    updated = (
+        await Booking.update({Booking.status: "confirmed", Booking.expires_at: None, Booking.updated_at: now})
+        .where((Booking.id == booking_id) & (Booking.status == "held") & (Booking.expires_at > now))
+        .returning(*Booking.all_columns())
+    )
     if not updated:
         raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
     return updated[0]
@@ -193,9 +203,18 @@ async def cancel_booking(user_id: int, booking_id: int) -> tuple[dict[str, Any],
         raise ApiError(409, "A completed lesson cannot be cancelled", code="already_completed")
     now = datetime.now(UTC)
     outcome = cancellation_outcome(row, user_id == row["instructor"], now)
-    updated = await Booking.update(
-        {Booking.status: "cancelled", Booking.cancelled_by: user_id, Booking.cancel_outcome: outcome, Booking.updated_at: now}
-    ).where((Booking.id == booking_id) & Booking.status.is_in(["held", "confirmed"])).returning(*Booking.all_columns())
+    updated = (
+        await Booking.update(
+            {
+                Booking.status: "cancelled",
+                Booking.cancelled_by: user_id,
+                Booking.cancel_outcome: outcome,
+                Booking.updated_at: now,
+            }
+        )
+        .where((Booking.id == booking_id) & Booking.status.is_in(["held", "confirmed"]))
+        .returning(*Booking.all_columns())
+    )
     if not updated:
         return await get_booking(booking_id), False
     return updated[0], True

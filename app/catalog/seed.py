@@ -5,11 +5,35 @@ from __future__ import annotations
 from app.catalog.tables import Category, Service
 
 CATALOG = [
-    ("music", "Music", "music", "Piano, guitar, voice and more", ["piano", "guitar", "violin", "voice", "drums"]),
-    ("languages", "Languages", "globe", "Speak with confidence", ["spanish", "french", "mandarin", "english-esl"]),
-    ("fitness", "Fitness", "dumbbell", "Personal training and movement", ["yoga", "personal-training", "pilates"]),
+    (
+        "music",
+        "Music",
+        "music",
+        "Piano, guitar, voice and more",
+        ["piano", "guitar", "violin", "voice", "drums"],
+    ),
+    (
+        "languages",
+        "Languages",
+        "globe",
+        "Speak with confidence",
+        ["spanish", "french", "mandarin", "english-esl"],
+    ),
+    (
+        "fitness",
+        "Fitness",
+        "dumbbell",
+        "Personal training and movement",
+        ["yoga", "personal-training", "pilates"],
+    ),
     ("art", "Art", "palette", "Drawing, painting and design", ["drawing", "painting", "photography"]),
-    ("tutoring", "Tutoring", "book", "Test prep and school subjects", ["math", "sat-prep", "chemistry", "writing"]),
+    (
+        "tutoring",
+        "Tutoring",
+        "book",
+        "Test prep and school subjects",
+        ["math", "sat-prep", "chemistry", "writing"],
+    ),
     ("kids", "Kids", "sparkles", "Lessons made for children", ["chess", "coding-for-kids", "swimming"]),
 ]
 
@@ -25,7 +49,12 @@ async def seed_catalog() -> None:
     for order, (slug, name, icon, subtitle, services) in enumerate(CATALOG, start=1):
         category = await Category.objects().get_or_create(
             Category.slug == slug,
-            defaults={Category.name: name, Category.icon: icon, Category.subtitle: subtitle, Category.display_order: order},
+            defaults={
+                Category.name: name,
+                Category.icon: icon,
+                Category.subtitle: subtitle,
+                Category.display_order: order,
+            },
         )
         for service_slug in services:
             await Service.objects().get_or_create(

@@ -59,12 +59,18 @@ async def offer_service(instructor_id: int, service_id: int, data: InstructorSer
         InstructorService.locations: sorted(set(data.locations)),
     }
     async with InstructorService._meta.db.transaction():
-        updated = await InstructorService.update(values).where(
-            (InstructorService.instructor == instructor_id) & (InstructorService.service == service_id)
-        ).returning(InstructorService.id)
+        updated = (
+            await InstructorService.update(values)
+            .where((InstructorService.instructor == instructor_id) & (InstructorService.service == service_id))
+            .returning(InstructorService.id)
+        )
         if not updated:
             await InstructorService.insert(
-                InstructorService(instructor=instructor_id, service=service_id, **{c._meta.name: v for c, v in values.items()})
+                InstructorService(
+                    instructor=instructor_id,
+                    service=service_id,
+                    **{c._meta.name: v for c, v in values.items()},
+                )
             )
     return InstructorServiceOut(
         service_id=service_id, name=service["name"], hourly_rate_cents=data.hourly_rate_cents,
@@ -74,9 +80,11 @@ async def offer_service(instructor_id: int, service_id: int, data: InstructorSer
 
 
 async def withdraw_service(instructor_id: int, service_id: int) -> None:
-    deleted = await InstructorService.delete().where(
-        (InstructorService.instructor == instructor_id) & (InstructorService.service == service_id)
-    ).returning(InstructorService.id)
+    deleted = (
+        await InstructorService.delete()
+        .where((InstructorService.instructor == instructor_id) & (InstructorService.service == service_id))
+        .returning(InstructorService.id)
+    )
     if not deleted:
         raise ApiError(404, f"You do not offer service {service_id}", code="not_found")
 
@@ -102,7 +110,9 @@ async def offers_of(instructor_ids: list[int] | None = None) -> dict[int, list[I
 
 async def bookable_instructors() -> list[InstructorOut]:
     offers = await offers_of()
-    users = await User.select(User.id, User.full_name, User.timezone).where(
-        (User.role == "instructor") & User.id.is_in(list(offers) or [0])
-    ).order_by(User.full_name)
+    users = (
+        await User.select(User.id, User.full_name, User.timezone)
+        .where((User.role == "instructor") & User.id.is_in(list(offers) or [0]))
+        .order_by(User.full_name)
+    )
     return [InstructorOut(u["id"], u["full_name"], u["timezone"], offers[u["id"]]) for u in users]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt

@@ -42,17 +42,22 @@ async def feed(user_id: int, before: int | None, limit: int) -> dict[str, Any]:
     condition = Notification.user == user_id
     if before is not None:
         condition &= Notification.id < before
-    rows = await Notification.select(*COLUMNS).where(condition).order_by(Notification.id, ascending=False).limit(
-        max(1, min(limit, MAX_PAGE))
+    rows = (
+        await Notification.select(*COLUMNS)
+        .where(condition)
+        .order_by(Notification.id, ascending=False)
+        .limit(max(1, min(limit, MAX_PAGE)))
     )
     unread = await Notification.count().where((Notification.user == user_id) & Notification.read_at.is_null())
     return {"items": [notification_json(r) for r in rows], "unread": unread}
 
 
 async def mark_read(user_id: int, notification_id: int) -> None:
-    updated = await Notification.update({Notification.read_at: datetime.now(UTC)}).where(
-        (Notification.id == notification_id) & (Notification.user == user_id) & Notification.read_at.is_null()
-    ).returning(Notification.id)
+    updated = (
+        await Notification.update({Notification.read_at: datetime.now(UTC)})
+        .where((Notification.id == notification_id) & (Notification.user == user_id) & Notification.read_at.is_null())
+        .returning(Notification.id)
+    )
     if not updated and not await Notification.exists().where(
         (Notification.id == notification_id) & (Notification.user == user_id)
     ):

@@ -66,8 +66,7 @@ _current_tasks = asyncio.tasks._current_tasks
 _HEADER_PTR = ffi.typeof("socketify_header *")
 _libc_ffi = cffi.FFI()
 _libc_ffi.cdef(
-    "int getpeername(int sockfd, void *addr, unsigned int *addrlen);"
-    "int prctl(int option, unsigned long arg2);"
+    "int getpeername(int sockfd, void *addr, unsigned int *addrlen);int prctl(int option, unsigned long arg2);"
 )
 _PR_SET_PDEATHSIG = 1
 # uSockets listen option: without it the port is opened with SO_REUSEPORT and a second server on
@@ -192,9 +191,7 @@ class _RequestTask(asyncio.tasks._PyTask):
 
 
 class _Server:
-    def __init__(
-        self, asgi_app: ASGIApp, host: str, port: int, graceful_timeout: float, shared_port: bool
-    ) -> None:
+    def __init__(self, asgi_app: ASGIApp, host: str, port: int, graceful_timeout: float, shared_port: bool) -> None:
         self.app = asgi_app
         self.host = host
         self.port = port
@@ -600,9 +597,7 @@ class _AsgiWebSocket:
             opcode = 2
             if data is None:
                 data, opcode = message["text"].encode(), 1
-            lib.socketify_ws_cork_send_with_options(
-                self.server.ssl, self.ws, data, len(data), opcode, False, True
-            )
+            lib.socketify_ws_cork_send_with_options(self.server.ssl, self.ws, data, len(data), opcode, False, True)
         elif self.handshake == "accepted" and kind == "websocket.close":
             self.end(message.get("code", 1000), (message.get("reason") or "").encode())
         else:
@@ -771,9 +766,7 @@ def _request_parts(info: Any) -> tuple[list[tuple[bytes, bytes]], bytes, str, by
     headers = []
     header = info.header_list
     while header != ffi.NULL:
-        headers.append(
-            (ffi.unpack(header.name, header.name_size), ffi.unpack(header.value, header.value_size))
-        )
+        headers.append((ffi.unpack(header.name, header.name_size), ffi.unpack(header.value, header.value_size)))
         header = ffi.cast(_HEADER_PTR, header.next)
     raw_path = ffi.unpack(info.url, info.url_size)
     path = raw_path.decode("latin-1")

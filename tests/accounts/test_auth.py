@@ -6,7 +6,6 @@ from dataclasses import replace
 from litestar.testing import AsyncTestClient
 
 from app.main import create_app
-
 from tests.support.accounts import PASSWORD
 
 
@@ -50,7 +49,8 @@ async def test_duplicate_email_is_409_case_insensitively(client):
 
 async def test_bad_input_is_400_naming_each_field(client):
     response = await client.post(
-        "/api/auth/register", json=registration(email="not-an-email", password="short", timezone="Mars/Olympus")
+        "/api/auth/register",
+        json=registration(email="not-an-email", password="short", timezone="Mars/Olympus"),
     )
     assert response.status_code == 400
     keys = {item["key"] for item in response.json()["extra"]}
@@ -111,7 +111,12 @@ async def test_protected_route_without_token_is_401(client):
 
 async def test_student_on_instructor_route_is_403(client, accounts):
     student = await accounts.student()
-    body = {"hourly_rate_cents": 5000, "durations_minutes": [60], "age_groups": ["adults"], "locations": ["online"]}
+    body = {
+        "hourly_rate_cents": 5000,
+        "durations_minutes": [60],
+        "age_groups": ["adults"],
+        "locations": ["online"],
+    }
     response = await client.put("/api/instructors/me/services/1", json=body, headers=student.headers)
     assert response.status_code == 403
 

@@ -41,7 +41,9 @@ async def test_slot_query_problems_are_400_naming_the_parameter(client, accounts
         assert response.status_code == 400, path
         assert key in {e["key"] for e in response.json()["extra"]}, path
     assert (await client.get(slots_path(instructor, monday, monday + timedelta(days=30)))).status_code == 200
-    assert (await client.get(f"/api/instructors/999999/slots?start={monday}&end={monday}&duration=60")).status_code == 404
+    assert (
+        await client.get(f"/api/instructors/999999/slots?start={monday}&end={monday}&duration=60")
+    ).status_code == 404
 
 
 async def test_spring_forward_2027_skips_the_missing_hour_without_shifting_slots(client, accounts):
@@ -89,13 +91,20 @@ async def test_minimum_notice_and_buffer_are_taken_out(client, accounts):
     instructor = await accounts.instructor()
     student = await accounts.student()
     service_id = await offer_piano(client, instructor)
-    await client.put("/api/instructors/me/availability/settings", json={"buffer_minutes": 15}, headers=instructor.headers)
+    await client.put(
+        "/api/instructors/me/availability/settings", json={"buffer_minutes": 15}, headers=instructor.headers
+    )
     monday = monday_after()
     await save_week(client, instructor, instructor, monday, {monday.isoformat(): [{"start": "09:00", "end": "13:00"}]})
     first = (await client.get(slots_path(instructor, monday, monday))).json()["slots"][0]
     booked = await client.post(
         "/api/bookings",
-        json={"instructor_id": instructor.id, "service_id": service_id, "start": "%sT10:00:00-05:00" % monday, "duration_minutes": 60},
+        json={
+            "instructor_id": instructor.id,
+            "service_id": service_id,
+            "start": f"{monday}T10:00:00-05:00",
+            "duration_minutes": 60,
+        },
         headers=student.headers,
     )
     assert booked.status_code == 201, booked.text

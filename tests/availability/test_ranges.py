@@ -184,9 +184,7 @@ def test_bad_dates_are_named_by_their_key():
 
 
 def test_compact_iso_dates_are_not_accepted():
-    assert problems_of({"20261123": []}) == [
-        {"key": "days.20261123", "message": "must be a date written YYYY-MM-DD"}
-    ]
+    assert problems_of({"20261123": []}) == [{"key": "days.20261123", "message": "must be a date written YYYY-MM-DD"}]
 
 
 def test_wrong_types_are_problems_not_exceptions():
@@ -231,18 +229,14 @@ def test_start_at_24_00_and_end_at_00_00_are_out_of_bounds():
 
 
 def test_end_must_be_after_start():
-    assert problems_of(
-        {"2026-11-23": [{"start": "12:00", "end": "09:00"}, {"start": "10:00", "end": "10:00"}]}
-    ) == [
+    assert problems_of({"2026-11-23": [{"start": "12:00", "end": "09:00"}, {"start": "10:00", "end": "10:00"}]}) == [
         {"key": "days.2026-11-23[0].end", "message": "must be after the start 12:00"},
         {"key": "days.2026-11-23[1].end", "message": "must be after the start 10:00"},
     ]
 
 
 def test_missing_and_extra_fields_of_a_range():
-    assert problems_of(
-        {"2026-11-23": [{"start": "09:00", "end": "10:00", "note": "x"}, {"start": "11:00"}]}
-    ) == [
+    assert problems_of({"2026-11-23": [{"start": "09:00", "end": "10:00", "note": "x"}, {"start": "11:00"}]}) == [
         {"key": "days.2026-11-23[0].note", "message": "is not a field of a range (only start and end)"},
         {"key": "days.2026-11-23[1].end", "message": "is required"},
     ]
@@ -361,9 +355,7 @@ def test_range_entirely_inside_the_gap_disappears():
 
 
 def test_fall_back_range_lasts_its_elapsed_time():
-    assert week_intervals_utc({FALL_BACK: [(0, 180)]}, NEW_YORK) == [
-        (utc(2026, 11, 1, 4, 0), utc(2026, 11, 1, 8, 0))
-    ]
+    assert week_intervals_utc({FALL_BACK: [(0, 180)]}, NEW_YORK) == [(utc(2026, 11, 1, 4, 0), utc(2026, 11, 1, 8, 0))]
 
 
 def test_ranges_touching_across_midnight_stay_separate_but_cover_continuously():

@@ -25,10 +25,8 @@ async def test_save_replaces_the_week_merging_touching_ranges(client, accounts):
     instructor = await accounts.instructor()
     monday = monday_after()
     day = monday.isoformat()
-    body = await save_week(
-        client, instructor, instructor, monday,
-        {day: [{"start": "13:00", "end": "15:00"}, {"start": "09:00", "end": "12:00"}, {"start": "12:00", "end": "13:00"}]},
-    )  # fmt: skip
+    ranges = [{"start": "13:00", "end": "15:00"}, {"start": "09:00", "end": "12:00"}, {"start": "12:00", "end": "13:00"}]
+    body = await save_week(client, instructor, instructor, monday, {day: ranges})
     assert body["days"][day] == [{"start": "09:00", "end": "15:00"}]
     again = await client.get(week_path(instructor, monday), headers=instructor.headers)
     assert again.json() == body
@@ -60,11 +58,15 @@ async def test_stale_save_gets_409_with_current_week(client, accounts):
     stale_etag = loaded.headers["etag"]
     day = monday.isoformat()
     first = await client.put(
-        path, json={"days": {day: [{"start": "09:00", "end": "10:00"}]}}, headers={**instructor.headers, "If-Match": stale_etag}
+        path,
+        json={"days": {day: [{"start": "09:00", "end": "10:00"}]}},
+        headers={**instructor.headers, "If-Match": stale_etag},
     )
     assert first.status_code == 200
     second = await client.put(
-        path, json={"days": {day: [{"start": "15:00", "end": "16:00"}]}}, headers={**instructor.headers, "If-Match": stale_etag}
+        path,
+        json={"days": {day: [{"start": "15:00", "end": "16:00"}]}},
+        headers={**instructor.headers, "If-Match": stale_etag},
     )
     assert second.status_code == 409
     body = second.json()
@@ -92,7 +94,16 @@ async def test_bad_ranges_are_400_naming_each_problem_and_change_nothing(client,
     outside = (monday + timedelta(days=7)).isoformat()
     response = await client.put(
         path,
-        json={"days": {day: [{"start": "09:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}, {"start": "25:00", "end": "26:00"}], outside: []}},
+        json={
+            "days": {
+                day: [
+                    {"start": "09:00", "end": "12:00"},
+                    {"start": "11:00", "end": "13:00"},
+                    {"start": "25:00", "end": "26:00"},
+                ],
+                outside: [],
+            }
+        },
         headers={**instructor.headers, "If-Match": loaded.headers["etag"]},
     )
     assert response.status_code == 400
@@ -138,17 +149,25 @@ async def test_collaborator_can_edit_until_removed(client, accounts):
     manager = await accounts.student(name="Studio Manager")
     monday = monday_after()
     added = await client.post(
-        f"/api/instructors/{instructor.id}/collaborators", json={"email": manager.email}, headers=instructor.headers
+        f"/api/instructors/{instructor.id}/collaborators",
+        json={"email": manager.email},
+        headers=instructor.headers,
     )
     assert added.status_code == 201
     assert added.json()["user_id"] == manager.id
     listed = await client.get(f"/api/instructors/{instructor.id}/collaborators", headers=instructor.headers)
     assert [c["user_id"] for c in listed.json()] == [manager.id]
-    body = await save_week(client, manager, instructor, monday, {monday.isoformat(): [{"start": "08:00", "end": "09:00"}]})
+    body = await save_week(
+        client, manager, instructor, monday, {monday.isoformat(): [{"start": "08:00", "end": "09:00"}]}
+    )
     assert body["days"][monday.isoformat()] == [{"start": "08:00", "end": "09:00"}]
     # Only the instructor manages collaborators.
-    assert (await client.get(f"/api/instructors/{instructor.id}/collaborators", headers=manager.headers)).status_code == 403
-    removed = await client.delete(f"/api/instructors/{instructor.id}/collaborators/{manager.id}", headers=instructor.headers)
+    assert (
+        await client.get(f"/api/instructors/{instructor.id}/collaborators", headers=manager.headers)
+    ).status_code == 403
+    removed = await client.delete(
+        f"/api/instructors/{instructor.id}/collaborators/{manager.id}", headers=instructor.headers
+    )
     assert removed.status_code == 204
     assert (await client.get(week_path(instructor, monday), headers=manager.headers)).status_code == 403
 
@@ -156,12 +175,17 @@ async def test_collaborator_can_edit_until_removed(client, accounts):
 async def test_copy_week_to_following_weeks_all_or_nothing(client, accounts):
     instructor = await accounts.instructor()
     monday = monday_after()
-    days = {monday.isoformat(): [{"start": "09:00", "end": "11:00"}], (monday + timedelta(days=2)).isoformat(): [{"start": "14:00", "end": "16:00"}]}
+    days = {
+        monday.isoformat(): [{"start": "09:00", "end": "11:00"}],
+        (monday + timedelta(days=2)).isoformat(): [{"start": "14:00", "end": "16:00"}],
+    }
     await save_week(client, instructor, instructor, monday, days)
     targets = [monday + timedelta(days=7 * i) for i in (1, 2)]
     versions = {}
     for target in targets:
-        versions[target.isoformat()] = (await client.get(week_path(instructor, target), headers=instructor.headers)).json()["version"]
+        versions[target.isoformat()] = (
+            await client.get(week_path(instructor, target), headers=instructor.headers)
+        ).json()["version"]
     stale = {**versions, targets[1].isoformat(): "stale"}
     refused = await client.post(week_path(instructor, monday) + "/copy", json={"to": stale}, headers=instructor.headers)
     assert refused.status_code == 409
@@ -169,7 +193,9 @@ async def test_copy_week_to_following_weeks_all_or_nothing(client, accounts):
     assert targets[1].isoformat() in refused.json()["detail"]
     untouched = await client.get(week_path(instructor, targets[0]), headers=instructor.headers)
     assert untouched.json()["version"] == versions[targets[0].isoformat()], "nothing was copied"
-    copied = await client.post(week_path(instructor, monday) + "/copy", json={"to": versions}, headers=instructor.headers)
+    copied = await client.post(
+        week_path(instructor, monday) + "/copy", json={"to": versions}, headers=instructor.headers
+    )
     assert copied.status_code == 200
     for target in targets:
         week = (await client.get(week_path(instructor, target), headers=instructor.headers)).json()

@@ -25,7 +25,12 @@ async def test_200_concurrent_bookings_for_one_slot(live, http_factory, settings
     editor = await WsClient.connect(b, instructor.token)
     channel = f"calendar:{instructor.id}:{monday}"
     await editor.subscribe(channel)
-    body = {"instructor_id": instructor.id, "service_id": service_id, "start": f"{monday}T10:00:00-05:00", "duration_minutes": 60}
+    body = {
+        "instructor_id": instructor.id,
+        "service_id": service_id,
+        "start": f"{monday}T10:00:00-05:00",
+        "duration_minutes": 60,
+    }
 
     async def attempt(i: int):
         http = (http_a, http_b)[i % 2]

@@ -19,23 +19,41 @@ async def open_week(client, accounts):
 
 
 def booking_body(instructor, service_id, monday, at="10:00", minutes=60, **extra):
-    return {"instructor_id": instructor.id, "service_id": service_id, "start": f"{monday}T{at}:00-05:00", "duration_minutes": minutes, **extra}
+    return {
+        "instructor_id": instructor.id,
+        "service_id": service_id,
+        "start": f"{monday}T{at}:00-05:00",
+        "duration_minutes": minutes,
+        **extra,
+    }
 
 
 async def test_booking_an_open_slot_confirms_it_and_takes_the_slot_away(client, accounts, open_week):
     instructor, service_id, monday = open_week
     student = await accounts.student()
     before = await client.get(week_path(instructor, monday), headers=instructor.headers)
-    response = await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=student.headers)
+    response = await client.post(
+        "/api/bookings", json=booking_body(instructor, service_id, monday), headers=student.headers
+    )
     assert response.status_code == 201
     booking = response.json()
     assert booking["status"] == "confirmed"
     assert booking["start"] == f"{monday}T10:00:00-05:00"
     assert booking["end"] == f"{monday}T11:00:00-05:00"
-    assert (booking["instructor_id"], booking["student_id"], booking["service_id"]) == (instructor.id, student.id, service_id)
+    assert (booking["instructor_id"], booking["student_id"], booking["service_id"]) == (
+        instructor.id,
+        student.id,
+        service_id,
+    )
     week = await client.get(week_path(instructor, monday), headers=instructor.headers)
     assert week.json()["booked"] == [
-        {"booking_id": booking["id"], "date": monday.isoformat(), "start": "10:00", "end": "11:00", "status": "confirmed"}
+        {
+            "booking_id": booking["id"],
+            "date": monday.isoformat(),
+            "start": "10:00",
+            "end": "11:00",
+            "status": "confirmed",
+        }
     ]
     assert week.headers["etag"] != before.headers["etag"], "a booking changes the week's version"
     slots = await client.get(f"/api/instructors/{instructor.id}/slots?start={monday}&end={monday}&duration=60")
@@ -49,7 +67,9 @@ async def test_booking_an_open_slot_confirms_it_and_takes_the_slot_away(client, 
 async def test_slot_taken_not_open_or_in_the_past_is_409(client, accounts, open_week):
     instructor, service_id, monday = open_week
     first, second = await accounts.student(), await accounts.student()
-    assert (await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=first.headers)).status_code == 201
+    assert (
+        await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=first.headers)
+    ).status_code == 201
     for body in (
         booking_body(instructor, service_id, monday, at="10:30"),  # overlaps
         booking_body(instructor, service_id, monday, at="13:00"),  # outside availability
@@ -73,13 +93,17 @@ async def test_bad_booking_input_is_400(client, accounts, open_week):
         response = await client.post("/api/bookings", json=body, headers=student.headers)
         assert response.status_code == 400, key
         assert key in {e["key"] for e in response.json()["extra"]}
-    assert (await client.post("/api/bookings", json={"instructor_id": instructor.id}, headers=student.headers)).status_code == 400
+    assert (
+        await client.post("/api/bookings", json={"instructor_id": instructor.id}, headers=student.headers)
+    ).status_code == 400
 
 
 async def test_only_students_book(client, accounts, open_week):
     instructor, service_id, monday = open_week
     assert (await client.post("/api/bookings", json=booking_body(instructor, service_id, monday))).status_code == 401
-    response = await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=instructor.headers)
+    response = await client.post(
+        "/api/bookings", json=booking_body(instructor, service_id, monday), headers=instructor.headers
+    )
     assert response.status_code == 403
 
 
@@ -99,8 +123,12 @@ async def test_a_student_cannot_hold_two_lessons_at_once(client, accounts, open_
     other_service = await offer_piano(client, other)
     await save_week(client, other, other, monday, {monday.isoformat(): [{"start": "09:00", "end": "12:00"}]})
     student = await accounts.student()
-    assert (await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=student.headers)).status_code == 201
-    clash = await client.post("/api/bookings", json=booking_body(other, other_service, monday, at="10:30"), headers=student.headers)
+    assert (
+        await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=student.headers)
+    ).status_code == 201
+    clash = await client.post(
+        "/api/bookings", json=booking_body(other, other_service, monday, at="10:30"), headers=student.headers
+    )
     assert clash.status_code == 409
     assert clash.json()["code"] == "slot_taken"
 
@@ -108,7 +136,9 @@ async def test_a_student_cannot_hold_two_lessons_at_once(client, accounts, open_
 async def test_hold_then_confirm(client, accounts, open_week):
     instructor, service_id, monday = open_week
     student = await accounts.student()
-    held = await client.post("/api/bookings", json=booking_body(instructor, service_id, monday, hold=True), headers=student.headers)
+    held = await client.post(
+        "/api/bookings", json=booking_body(instructor, service_id, monday, hold=True), headers=student.headers
+    )
     assert held.status_code == 201
     assert held.json()["status"] == "held"
     assert held.json()["expires_at"]
@@ -126,13 +156,17 @@ async def test_hold_then_confirm(client, accounts, open_week):
 async def test_expired_hold_releases_the_slot(client, accounts, open_week, settings):
     instructor, service_id, monday = open_week
     student, other = await accounts.student(), await accounts.student()
-    held = await client.post("/api/bookings", json=booking_body(instructor, service_id, monday, hold=True), headers=student.headers)
+    held = await client.post(
+        "/api/bookings", json=booking_body(instructor, service_id, monday, hold=True), headers=student.headers
+    )
     conn = await asyncpg.connect(settings.database_url)
     await conn.execute("UPDATE bookings SET expires_at = now() - interval '1 second' WHERE id = $1", held.json()["id"])
     await conn.close()
     week = (await client.get(week_path(instructor, monday), headers=instructor.headers)).json()
     assert week["booked"] == []
-    retaken = await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=other.headers)
+    retaken = await client.post(
+        "/api/bookings", json=booking_body(instructor, service_id, monday), headers=other.headers
+    )
     assert retaken.status_code == 201
     late = await client.post(f"/api/bookings/{held.json()['id']}/confirm", headers=student.headers)
     assert late.status_code == 409
@@ -141,7 +175,9 @@ async def test_expired_hold_releases_the_slot(client, accounts, open_week, setti
 async def test_cancel_applies_the_policy_once(client, accounts, open_week):
     instructor, service_id, monday = open_week
     student = await accounts.student()
-    booking = (await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=student.headers)).json()
+    booking = (
+        await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=student.headers)
+    ).json()
     first = await client.post(f"/api/bookings/{booking['id']}/cancel", headers=student.headers)
     assert first.status_code == 200
     assert first.json()["status"] == "cancelled"
@@ -150,14 +186,18 @@ async def test_cancel_applies_the_policy_once(client, accounts, open_week):
     assert again.json() == first.json()
     stranger = await accounts.student()
     assert (await client.post(f"/api/bookings/{booking['id']}/cancel", headers=stranger.headers)).status_code == 404
-    rebook = await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=stranger.headers)
+    rebook = await client.post(
+        "/api/bookings", json=booking_body(instructor, service_id, monday), headers=stranger.headers
+    )
     assert rebook.status_code == 201, "a cancelled booking frees its slot"
 
 
 async def test_instructor_cancellation_always_refunds_fully(client, accounts, open_week):
     instructor, service_id, monday = open_week
     student = await accounts.student()
-    booking = (await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=student.headers)).json()
+    booking = (
+        await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=student.headers)
+    ).json()
     response = await client.post(f"/api/bookings/{booking['id']}/cancel", headers=instructor.headers)
     assert response.json()["policy"]["outcome"] == "full_refund"
 
@@ -165,7 +205,9 @@ async def test_instructor_cancellation_always_refunds_fully(client, accounts, op
 async def test_save_that_shrinks_a_booked_range_is_refused_naming_it(client, accounts, open_week):
     instructor, service_id, monday = open_week
     student = await accounts.student()
-    booking = (await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=student.headers)).json()
+    booking = (
+        await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=student.headers)
+    ).json()
     current = await client.get(week_path(instructor, monday), headers=instructor.headers)
     response = await client.put(
         week_path(instructor, monday),
@@ -195,9 +237,10 @@ async def test_postgres_itself_refuses_overlapping_live_bookings(client, account
     try:
         with pytest.raises(asyncpg.ExclusionViolationError):
             await conn.execute(
-                """INSERT INTO bookings (instructor, student, service, start_at, end_at, blocked_until, status, created_at, updated_at)
-                   VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz + interval '1 hour', $4::timestamptz + interval '1 hour',
-                           'confirmed', now(), now())""",
+                """INSERT INTO bookings (instructor, student, service, start_at, end_at, blocked_until, status,
+                                         created_at, updated_at)
+                   VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz + interval '1 hour',
+                           $4::timestamptz + interval '1 hour', 'confirmed', now(), now())""",
                 instructor.id, other.id, service_id, datetime.fromisoformat(f"{monday}T10:30:00-05:00"),
             )  # fmt: skip
     finally:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncpg
-
 from arq import create_pool
 
 from app.main import arq_queue_name, arq_settings

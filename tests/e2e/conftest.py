@@ -76,9 +76,7 @@ async def new_page(browser: Browser, server: LiveServer) -> AsyncIterator:
     async def make(route: str = "#/", as_: Account | None = None) -> Page:
         storage = {"cookies": [], "origins": []}
         if as_ is not None:
-            storage["origins"].append(
-                {"origin": server.url, "localStorage": [{"name": TOKEN_KEY, "value": as_.token}]}
-            )
+            storage["origins"].append({"origin": server.url, "localStorage": [{"name": TOKEN_KEY, "value": as_.token}]})
         context = await browser.new_context(
             base_url=server.url,
             viewport={"width": 1280, "height": 860},

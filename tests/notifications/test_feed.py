@@ -5,7 +5,12 @@ from tests.support.live import WsClient
 
 
 async def book(client, instructor, student, service_id, monday, at="10:00"):
-    body = {"instructor_id": instructor.id, "service_id": service_id, "start": f"{monday}T{at}:00-05:00", "duration_minutes": 60}
+    body = {
+        "instructor_id": instructor.id,
+        "service_id": service_id,
+        "start": f"{monday}T{at}:00-05:00",
+        "duration_minutes": 60,
+    }
     response = await client.post("/api/bookings", json=body, headers=student.headers)
     assert response.status_code == 201, response.text
     return response.json()

@@ -19,7 +19,11 @@ async def test_save_on_one_process_reaches_an_editor_on_another(live, http_facto
     http_a, http_b = http_factory(a), http_factory(b)
     instructor = await Accounts(http_a).instructor(name="Ada Owner")
     manager = await Accounts(http_a).student(name="Max Manager")
-    added = await http_a.post(f"/api/instructors/{instructor.id}/collaborators", json={"email": manager.email}, headers=instructor.headers)
+    added = await http_a.post(
+        f"/api/instructors/{instructor.id}/collaborators",
+        json={"email": manager.email},
+        headers=instructor.headers,
+    )
     assert added.status_code == 201
     monday = monday_after()
     channel = f"calendar:{instructor.id}:{monday}"
@@ -29,9 +33,7 @@ async def test_save_on_one_process_reaches_an_editor_on_another(live, http_facto
     try:
         assert (await owner_ws.subscribe(channel))["op"] == "subscribed"
         assert (await manager_ws.subscribe(channel))["op"] == "subscribed"
-        presence = await owner_ws.next(
-            lambda f: f.get("type") == "presence" and len(f["data"]["editors"]) == 2
-        )
+        presence = await owner_ws.next(lambda f: f.get("type") == "presence" and len(f["data"]["editors"]) == 2)
         assert {e["full_name"] for e in presence["data"]["editors"]} == {"Ada Owner", "Max Manager"}
         assert "id" not in presence, "presence is live only"
 
@@ -78,7 +80,12 @@ async def test_refused_subscriptions_leak_nothing(live, http_factory, server_kin
     anonymous = await WsClient.connect(server)
     try:
         refused = await ws.subscribe(f"calendar:{owner.id}:{monday}")
-        assert refused == {"op": "error", "channel": f"calendar:{owner.id}:{monday}", "code": "forbidden", "detail": refused["detail"]}
+        assert refused == {
+            "op": "error",
+            "channel": f"calendar:{owner.id}:{monday}",
+            "code": "forbidden",
+            "detail": refused["detail"],
+        }
         assert (await ws.subscribe(f"notifications:{student.id}"))["code"] == "forbidden"
         assert (await ws.subscribe("bogus:1"))["code"] == "unknown_channel"
         assert (await anonymous.subscribe(f"notifications:{student.id}"))["code"] == "unauthorized"
@@ -136,7 +143,11 @@ async def test_removed_collaborator_loses_the_live_subscription(live, http_facto
         frame = await ws.next(lambda f: f["op"] == "error")
         assert frame == {"op": "error", "channel": channel, "code": "forbidden", "detail": frame["detail"]}
         loaded = await http.get(week_path(owner, monday), headers=owner.headers)
-        await http.put(week_path(owner, monday), json={"days": {}}, headers={**owner.headers, "If-Match": loaded.headers["etag"]})
+        await http.put(
+            week_path(owner, monday),
+            json={"days": {}},
+            headers={**owner.headers, "If-Match": loaded.headers["etag"]},
+        )
         assert [f for f in await ws.quiet(1.0) if f["op"] == "event" and f["type"] != "presence"] == []
     finally:
         await ws.close()

@@ -184,7 +184,8 @@ async def test_redis_restart_keeps_rest_working_and_clients_recover(live, http_f
         start_redis(port)
 
         frame = await ws.next(
-            lambda f: f["op"] == "resync" or (f["op"] == "event" and f["type"] == "availability.updated"), timeout=15
+            lambda f: f["op"] == "resync" or (f["op"] == "event" and f["type"] == "availability.updated"),
+            timeout=15,
         )
         if frame["op"] == "event":
             assert frame["data"]["version"] == during.json()["version"]

@@ -165,9 +165,7 @@ def test_path_is_percent_decoded_and_query_string_has_no_question_mark(server: S
 
 def test_client_is_host_and_the_callers_port(server: Server) -> None:
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
-        client.sendall(
-            b"GET /scope/x HTTP/1.1\r\nHost: probe\r\nX-Probe: Mixed Case\r\nConnection: close\r\n\r\n"
-        )
+        client.sendall(b"GET /scope/x HTTP/1.1\r\nHost: probe\r\nX-Probe: Mixed Case\r\nConnection: close\r\n\r\n")
         response = _read_until_closed(client)
         client_port = client.getsockname()[1]
     seen = json.loads(response.split(b"\r\n\r\n", 1)[1])
@@ -489,9 +487,7 @@ def _split_responses(stream: bytes, with_body: list[bool]) -> list[tuple[int, di
 def _parse_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
     head, _, body = raw.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
-    headers = dict(
-        (name.lower(), value.strip()) for name, value in (line.split(":", 1) for line in lines[1:])
-    )
+    headers = dict((name.lower(), value.strip()) for name, value in (line.split(":", 1) for line in lines[1:]))
     return int(lines[0].split()[1]), headers, body
 
 

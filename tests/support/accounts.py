@@ -30,11 +30,19 @@ class Accounts:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    async def create(self, role: str = "student", timezone: str = "America/New_York", name: str | None = None) -> Account:
+    async def create(
+        self, role: str = "student", timezone: str = "America/New_York", name: str | None = None
+    ) -> Account:
         n = next(_ids)
         email = f"{role}{n}@example.test"
         full_name = name or f"{role.title()} {n}"
-        body = {"email": email, "password": PASSWORD, "full_name": full_name, "role": role, "timezone": timezone}
+        body = {
+            "email": email,
+            "password": PASSWORD,
+            "full_name": full_name,
+            "role": role,
+            "timezone": timezone,
+        }
         response = await self.client.post("/api/auth/register", json=body)
         assert response.status_code == 201, response.text
         login = await self.client.post("/api/auth/login", json={"email": email, "password": PASSWORD})

@@ -7,7 +7,12 @@ from zoneinfo import ZoneInfo
 
 from tests.support.accounts import Account
 
-PIANO_OFFER = {"hourly_rate_cents": 6000, "durations_minutes": [30, 60], "age_groups": ["adults"], "locations": ["online"]}
+PIANO_OFFER = {
+    "hourly_rate_cents": 6000,
+    "durations_minutes": [30, 60],
+    "age_groups": ["adults"],
+    "locations": ["online"],
+}
 
 
 def monday_after(days: int = 7, tz: str = "America/New_York") -> date:
@@ -27,7 +32,9 @@ async def piano_id(client) -> int:
 
 async def offer_piano(client, instructor: Account) -> int:
     service_id = await piano_id(client)
-    response = await client.put(f"/api/instructors/me/services/{service_id}", json=PIANO_OFFER, headers=instructor.headers)
+    response = await client.put(
+        f"/api/instructors/me/services/{service_id}", json=PIANO_OFFER, headers=instructor.headers
+    )
     assert response.status_code == 200, response.text
     return service_id
 

@@ -120,7 +120,8 @@ class WsClient:
 
     async def event(self, type_: str, channel: str | None = None, timeout: float = 10) -> dict[str, Any]:
         return await self.next(
-            lambda f: f["op"] == "event" and f["type"] == type_ and (channel is None or f["channel"] == channel), timeout
+            lambda f: f["op"] == "event" and f["type"] == type_ and (channel is None or f["channel"] == channel),
+            timeout,
         )
 
     async def quiet(self, seconds: float = 0.5) -> list[dict[str, Any]]:
