@@ -89,8 +89,11 @@ def serve(settings: Settings, server: str, host: str, port: int) -> None:
         )
         return
     from app.server.socketify import serve_socketify
+    from realtime.socketify_transport import SocketifyTransport
 
-    serve_socketify(create_app, settings, host=host, port=port)
+    transport = SocketifyTransport()  # exists before the app so the hub delivers through it
+    app = create_app(settings, transport=transport)
+    serve_socketify(app, host=host, port=port, transport=transport, hub_provider=lambda: app.state.hub)
 
 
 def run_worker(settings: Settings) -> None:
