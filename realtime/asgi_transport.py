@@ -19,7 +19,7 @@ from litestar.exceptions import WebSocketDisconnect
 from app.core.auth import bearer_token
 from realtime.transport import Connection, Transport
 
-QUEUE_LIMIT_BYTES = 4 * 1024 * 1024
+QUEUE_LIMIT_BYTES = 1024 * 1024
 
 
 class AsgiConnection(Connection):

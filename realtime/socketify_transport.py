@@ -216,6 +216,7 @@ def _connection(ws: Any, ssl: Any) -> SocketifyConnection:
 @ffi.callback("void(uws_res_t *, uws_req_t *, uws_socket_context_t *, void *)")
 def _on_upgrade(res: Any, req: Any, context: Any, user_data: Any) -> None:
     transport = ffi.from_handle(user_data)
+    transport.wake()  # libuv applies the epoll changes of this event in its next iteration
     try:
         transport._upgrade(res, req, context)
     except Exception:
@@ -226,16 +227,19 @@ def _on_upgrade(res: Any, req: Any, context: Any, user_data: Any) -> None:
 @ffi.callback("void(uws_websocket_t *, void *)")
 def _on_open(ws: Any, user_data: Any) -> None:
     transport = ffi.from_handle(user_data)
+    transport.wake()
     transport._opened(_connection(ws, transport.ssl), ws)
 
 
 @ffi.callback("void(uws_websocket_t *, const char *, size_t, uws_opcode_t, void *)")
 def _on_message(ws: Any, message: Any, length: int, opcode: int, user_data: Any) -> None:
     transport = ffi.from_handle(user_data)
+    transport.wake()
     transport._received(_connection(ws, transport.ssl), ffi.unpack(message, length), int(opcode))
 
 
 @ffi.callback("void(uws_websocket_t *, int, const char *, size_t, void *)")
 def _on_close(ws: Any, code: int, message: Any, length: int, user_data: Any) -> None:
     transport = ffi.from_handle(user_data)
+    transport.wake()
     transport._closed(_connection(ws, transport.ssl))

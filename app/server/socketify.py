@@ -298,10 +298,11 @@ class _Server:
     def pump(self) -> None:
         self.wake_scheduled = False
         lib.socketify_loop_run(self.uv, lib.SOCKETIFY_RUN_NOWAIT)
-        lib.socketify_loop_run(self.uv, lib.SOCKETIFY_RUN_NOWAIT)
 
     def wake(self) -> None:
-        """Run the uWS loop soon: publishes and closes finish in its next iteration."""
+        """Run the uWS loop again soon. Every uWS event calls it: libuv applies the epoll changes an
+        event causes (a new socket to watch, a wait for writability) only in its next iteration,
+        and uWS delivers publishes and finishes closes there too."""
         if not self.wake_scheduled:
             self.wake_scheduled = True
             self.loop.call_soon(self.pump)
@@ -810,6 +811,7 @@ def _on_listen(listen_socket: Any, config: Any, user_data: Any) -> None:
 def _on_connection(res: Any, event: int, user_data: Any) -> None:
     """uWS filter: an HTTP connection opened (1) or closed (-1); the peer is looked up once."""
     server = ffi.from_handle(user_data)
+    server.wake()
     if event == 1:
         server.peers[res] = _peer(lib.uws_res_get_native_handle(server.ssl, res))
     else:
@@ -819,6 +821,7 @@ def _on_connection(res: Any, event: int, user_data: Any) -> None:
 @ffi.callback("void(int, uws_res_t *, socketify_asgi_data, void *)")
 def _on_http(ssl: int, res: Any, info: Any, user_data: Any) -> None:
     server = ffi.from_handle(user_data)
+    server.wake()
     try:
         server.http(res, info)
     except Exception:
@@ -830,14 +833,18 @@ def _on_http(ssl: int, res: Any, info: Any, user_data: Any) -> None:
 
 @ffi.callback("void(uws_res_t *, void *)")
 def _on_aborted(res: Any, user_data: Any) -> None:
-    cycle = ffi.from_handle(user_data).pending.pop(res, None)
+    server = ffi.from_handle(user_data)
+    server.wake()
+    cycle = server.pending.pop(res, None)
     if cycle is not None:
         cycle.abort()
 
 
 @ffi.callback("void(uws_res_t *, const char *, size_t, bool, void *)")
 def _on_data(res: Any, chunk: Any, length: int, fin: bool, user_data: Any) -> None:
-    cycle = ffi.from_handle(user_data).pending.get(res)
+    server = ffi.from_handle(user_data)
+    server.wake()
+    cycle = server.pending.get(res)
     if cycle is not None:
         cycle.data(ffi.unpack(chunk, length) if length else b"", bool(fin))
 
@@ -850,6 +857,7 @@ def _on_cork(res: Any, user_data: Any) -> None:
 @ffi.callback("void(int, uws_res_t *, socketify_asgi_ws_data, uws_socket_context_t *, void *)")
 def _on_ws_upgrade(ssl: int, res: Any, info: Any, context: Any, user_data: Any) -> None:
     server = ffi.from_handle(user_data)
+    server.wake()
     try:
         server.websocket(res, info, context)
     except Exception:
@@ -860,15 +868,20 @@ def _on_ws_upgrade(ssl: int, res: Any, info: Any, context: Any, user_data: Any) 
 
 @ffi.callback("void(uws_websocket_t *, void *)")
 def _on_ws_open(ws: Any, user_data: Any) -> None:
-    ffi.from_handle(user_data).opened(ws)
+    socket = ffi.from_handle(user_data)
+    socket.server.wake()
+    socket.opened(ws)
 
 
 @ffi.callback("void(uws_websocket_t *, const char *, size_t, uws_opcode_t, void *)")
 def _on_ws_message(ws: Any, message: Any, length: int, opcode: int, user_data: Any) -> None:
-    ffi.from_handle(user_data).message(ffi.unpack(message, length) if length else b"", int(opcode))
+    socket = ffi.from_handle(user_data)
+    socket.server.wake()
+    socket.message(ffi.unpack(message, length) if length else b"", int(opcode))
 
 
 @ffi.callback("void(uws_websocket_t *, int, const char *, size_t, void *)")
 def _on_ws_close(ws: Any, code: int, message: Any, length: int, user_data: Any) -> None:
-    reason = ffi.unpack(message, length).decode(errors="replace") if length else ""
-    ffi.from_handle(user_data).disconnected(int(code), reason)
+    socket = ffi.from_handle(user_data)
+    socket.server.wake()
+    socket.disconnected(int(code), ffi.unpack(message, length).decode(errors="replace") if length else "")

@@ -49,8 +49,10 @@ async def test_two_editors_and_students_see_each_other_live(http, new_page):
     helper = await new_page(calendar, as_=manager)
     booker = await new_page(f"#/instructor/{instructor.id}", as_=student)
     visitor = await new_page(f"#/instructor/{instructor.id}")  # logged out
-    for page in (owner, helper, booker, visitor):
+    pages = (owner, helper, booker, visitor)
+    for page in pages:
         await expect(page.get_by_test_id("ws-status")).to_have_text("live")
+        await page.evaluate("window.__e2eNotReloaded = true")  # gone if the page ever reloads
     for page in (owner, helper):
         await expect(range_block(page, day, "09:00", "12:00")).to_be_visible()
     for page in (booker, visitor):
@@ -116,6 +118,8 @@ async def test_two_editors_and_students_see_each_other_live(http, new_page):
     await expect(helper.get_by_test_id("week-save")).to_be_disabled()  # nothing unsaved any more
 
     await owner.screenshot(path="/tmp/e2e-calendar.png")
+    for page in pages:
+        assert await page.evaluate("window.__e2eNotReloaded === true"), "every change above arrived live"
 
     # What the pages showed is what the server holds.
     week = (
