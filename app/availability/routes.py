@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from email.utils import format_datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, Router, delete, get, post, put
 from litestar.datastructures import ResponseHeader
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.availability import events, service
@@ -61,8 +61,8 @@ async def replace_week(
     instructor_id: int,
     week_start: str,
     data: WeekReplace,
-    if_match: str | None = Parameter(header="If-Match", default=None),
-    client_id: str | None = Parameter(header="X-Client-Id", default=None),
+    if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
+    client_id: Annotated[str | None, HeaderParameter(name="X-Client-Id")] = None,
 ) -> Response[dict[str, Any]]:
     instructor = await service.require_editor(request.user, instructor_id)
     version = service.parse_if_match(if_match)
@@ -77,7 +77,7 @@ async def copy_week(
     instructor_id: int,
     week_start: str,
     data: WeekCopy,
-    client_id: str | None = Parameter(header="X-Client-Id", default=None),
+    client_id: Annotated[str | None, HeaderParameter(name="X-Client-Id")] = None,
 ) -> dict[str, Any]:
     instructor = await service.require_editor(request.user, instructor_id)
     views = await service.copy_week(instructor, service.parse_week_start(week_start), data.to)

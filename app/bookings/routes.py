@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from app.availability.service import find_instructor
 from app.bookings import events, service
@@ -15,7 +15,7 @@ from app.core.auth import students_only
 async def create_booking(
     request: Request,
     data: BookingCreate,
-    idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, max_length=200),
+    idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=200)] = None,
 ) -> Response[BookingOut]:
     booked = await service.create_booking(request.user.id, data, idempotency_key)
     booking = booked.booking
