@@ -45,29 +45,37 @@ async def _with_database(database_url: str, work) -> None:
         await engine.close_connection_pool()
 
 
-def seed(database_url: str, *, demo: bool) -> None:
-    from app.catalog.seed import seed_catalog, seed_demo
+def passwords(settings: Settings):
+    from app.accounts.passwords import Passwords
+
+    return Passwords.create(settings.password_time_cost, settings.password_memory_kib)
+
+
+def seed(settings: Settings, *, demo: bool) -> None:
+    from app.catalog.seed import seed_catalog
+    from app.demo import create_demo_accounts
 
     async def work() -> None:
         await seed_catalog()
         if demo:
-            await seed_demo()
+            await create_demo_accounts(passwords(settings))
 
-    asyncio.run(_with_database(database_url, work))
+    asyncio.run(_with_database(settings.database_url, work))
 
 
-def create_admin(database_url: str, email: str, password: str, full_name: str) -> None:
+def create_admin(settings: Settings, email: str, password: str, full_name: str) -> None:
     from app.accounts.schemas import UserRegister
     from app.accounts.service import register
 
     async def work() -> None:
         user = await register(
             UserRegister(email=email, password=password, full_name=full_name, role="student", timezone="UTC"),
+            passwords(settings),
             role="admin",
         )
         print(f"admin {user.email} created with id {user.id}")
 
-    asyncio.run(_with_database(database_url, work))
+    asyncio.run(_with_database(settings.database_url, work))
 
 
 def serve(settings: Settings, server: str, host: str, port: int) -> None:
@@ -107,7 +115,7 @@ def run_worker(settings: Settings) -> None:
 def dev(settings: Settings, port: int) -> None:
     """Everything a newcomer needs: services, schema, demo data, one web and one worker process."""
     migrate(settings.database_url)
-    seed(settings.database_url, demo=True)
+    seed(settings, demo=True)
     env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url}
     python = sys.executable
     children = [
@@ -180,6 +188,6 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "migrate":
         migrate(settings.database_url)
     elif args.command == "seed":
-        seed(settings.database_url, demo=args.demo)
+        seed(settings, demo=args.demo)
     elif args.command == "create-admin":
-        create_admin(settings.database_url, args.email, args.password, args.full_name)
+        create_admin(settings, args.email, args.password, args.full_name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from app.accounts.passwords import Passwords
 from app.accounts.schemas import UserRegister
 from app.accounts.service import register
 from app.accounts.tables import User
@@ -18,19 +19,21 @@ PASSWORD = "demo-password"
 WEEKDAY_HOURS = [{"start": "09:00", "end": "12:00"}, {"start": "14:00", "end": "18:00"}]
 
 
-async def _account(email: str, name: str, role: str, timezone: str) -> int:
+async def _account(passwords: Passwords, email: str, name: str, role: str, timezone: str) -> int:
     existing = await User.select(User.id).where(User.email == email).first()
     if existing:
         return existing["id"]
-    user = await register(UserRegister(email=email, password=PASSWORD, full_name=name, role=role, timezone=timezone))
+    user = await register(
+        UserRegister(email=email, password=PASSWORD, full_name=name, role=role, timezone=timezone), passwords
+    )
     return user.id
 
 
-async def create_demo_accounts() -> None:
+async def create_demo_accounts(passwords: Passwords) -> None:
     tz = "America/New_York"
-    instructor_id = await _account("instructor@demo.test", "Ada Piano", "instructor", tz)
-    manager_id = await _account("manager@demo.test", "Sam Studio", "student", tz)
-    await _account("student@demo.test", "Leo Student", "student", tz)
+    instructor_id = await _account(passwords, "instructor@demo.test", "Ada Piano", "instructor", tz)
+    manager_id = await _account(passwords, "manager@demo.test", "Sam Studio", "student", tz)
+    await _account(passwords, "student@demo.test", "Leo Student", "student", tz)
     if not await Collaborator.exists().where(Collaborator.user == manager_id):
         await Collaborator.insert(Collaborator(instructor=instructor_id, user=manager_id, created_at=datetime.now(UTC)))
     piano = await Service.select(Service.id).where(Service.slug == "piano").first()

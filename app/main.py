@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from app import ops
+from app.accounts.passwords import Passwords
 from app.accounts.routes import router as accounts_router
 from app.accounts.service import LoginLimiter
 from app.availability.routes import router as availability_router
@@ -147,6 +148,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
     app.state.redis = redis
     app.state.tokens = tokens
     app.state.hub = hub
+    app.state.passwords = Passwords.create(settings.password_time_cost, settings.password_memory_kib)
     app.state.login_limiter = LoginLimiter(
         redis, settings.redis_prefix, settings.login_failures_per_email, settings.login_failure_window_seconds
     )

@@ -23,6 +23,9 @@ class Settings:
     redis_prefix: str = "ii:"
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     token_ttl_seconds: int = 7 * 24 * 3600
+    # Argon2 cost: the library's defaults (RFC 9106 low-memory profile); tests lower them.
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
     login_failures_per_email: int = 5
     login_failure_window_seconds: int = 60
     login_attempts_per_address_per_minute: int = 60
@@ -52,6 +55,8 @@ class Settings:
             redis_prefix=env.get("REDIS_PREFIX", defaults.redis_prefix),
             secret_key=env.get("SECRET_KEY") or _dev_secret(Path(env.get("DATA_DIR") or defaults.data_dir)),
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", defaults.token_ttl_seconds),
+            password_time_cost=_int(env, "PASSWORD_TIME_COST", defaults.password_time_cost),
+            password_memory_kib=_int(env, "PASSWORD_MEMORY_KIB", defaults.password_memory_kib),
             login_failures_per_email=_int(env, "LOGIN_FAILURES_PER_EMAIL", defaults.login_failures_per_email),
             login_failure_window_seconds=_int(
                 env, "LOGIN_FAILURE_WINDOW_SECONDS", defaults.login_failure_window_seconds

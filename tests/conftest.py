@@ -83,6 +83,8 @@ def settings(service_urls: tuple[str, str], database_url: str) -> Settings:
         redis_url=service_urls[1],
         redis_prefix=f"t{RUN_ID}-{next(_counter)}:",
         secret_key="test-secret-key-" + "x" * 32,
+        password_time_cost=1,
+        password_memory_kib=8192,
     )
 
 

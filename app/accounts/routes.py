@@ -12,15 +12,15 @@ from app.core.errors import ApiError
 
 
 @post("/auth/register", status_code=HTTP_201_CREATED, exclude_from_auth=True)
-async def register(data: UserRegister) -> UserOut:
-    return await service.register(data)
+async def register(request: Request, data: UserRegister) -> UserOut:
+    return await service.register(data, request.app.state.passwords)
 
 
 @post("/auth/login", status_code=200, exclude_from_auth=True)
 async def login(request: Request, data: UserLogin) -> LoginResult:
     limiter: service.LoginLimiter = request.app.state.login_limiter
     await limiter.refuse_if_locked(data.email)
-    user = await service.check_password(data.email, data.password)
+    user = await service.check_password(data.email, data.password, request.app.state.passwords)
     if user is None:
         await limiter.record_failure(data.email)
         raise ApiError(401, "Wrong email or password", code="bad_credentials")

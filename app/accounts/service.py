@@ -4,10 +4,9 @@ import re
 from datetime import UTC, datetime
 
 import asyncpg
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from redis.asyncio import Redis
 
+from app.accounts.passwords import Passwords
 from app.accounts.schemas import UserOut, UserRegister
 from app.accounts.tables import User
 from app.core.errors import ApiError, bad_input
@@ -15,9 +14,6 @@ from app.core.time import is_valid_timezone
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
-hasher = PasswordHasher()
-# Verifying against this keeps unknown emails as slow as wrong passwords.
-_DUMMY_HASH = hasher.hash("not-a-real-password")
 
 
 def user_out(row: dict) -> UserOut:
@@ -43,7 +39,7 @@ def registration_problems(data: UserRegister) -> list[dict[str, str]]:
     return problems
 
 
-async def register(data: UserRegister, *, role: str | None = None) -> UserOut:
+async def register(data: UserRegister, passwords: Passwords, *, role: str | None = None) -> UserOut:
     problems = registration_problems(data)
     if problems:
         raise bad_input(problems)
@@ -52,7 +48,7 @@ async def register(data: UserRegister, *, role: str | None = None) -> UserOut:
         rows = await User.insert(
             User(
                 email=email,
-                password_hash=hasher.hash(data.password),
+                password_hash=await passwords.hash(data.password),
                 full_name=data.full_name.strip(),
                 role=role or data.role,
                 timezone=data.timezone,
@@ -64,11 +60,9 @@ async def register(data: UserRegister, *, role: str | None = None) -> UserOut:
     return user_out(rows[0])
 
 
-async def check_password(email: str, password: str) -> UserOut | None:
+async def check_password(email: str, password: str, passwords: Passwords) -> UserOut | None:
     row = await User.select().where(User.email == email.strip().lower()).first()
-    try:
-        hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    if not await passwords.verify(row["password_hash"] if row else None, password):
         return None
     return user_out(row) if row else None
 

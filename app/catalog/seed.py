@@ -64,9 +64,3 @@ async def seed_catalog() -> None:
                     Service.name: SERVICE_NAMES.get(service_slug, service_slug.replace("-", " ").title()),
                 },
             )
-
-
-async def seed_demo() -> None:
-    from app.demo import create_demo_accounts
-
-    await create_demo_accounts()

@@ -383,6 +383,23 @@ def test_native_messages_reach_the_hub_in_order(socketify_server: Server) -> Non
     assert asyncio.run(scenario()) == [str(n) for n in range(50)]
 
 
+def test_native_messages_after_idle_are_answered_at_once(socketify_server: Server) -> None:
+    async def scenario() -> list[float]:
+        delays = []
+        async with connect(socketify_server.ws_url + "/ws?token=good", proxy=None) as ws:
+            await _recv(ws)
+            for _ in range(3):
+                await asyncio.sleep(0.3)  # longer than the uWS loop's timer tick
+                started = time.monotonic()
+                await ws.send("echo ping")
+                await _recv(ws)
+                delays.append(time.monotonic() - started)
+        return delays
+
+    delays = asyncio.run(scenario())
+    assert sorted(delays)[1] < 0.05, delays
+
+
 def test_native_bad_token_is_told_and_closed_with_the_hubs_code(socketify_server: Server) -> None:
     async def scenario() -> tuple[str, websockets.ConnectionClosed]:
         async with connect(socketify_server.ws_url + "/ws?token=bad", proxy=None) as ws:

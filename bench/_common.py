@@ -1,0 +1,272 @@
+"""Shared plumbing for the benchmarks: throwaway database and Redis prefix, pinned web processes,
+percentiles, and per-process CPU / memory readings from /proc.
+
+Not a benchmark itself. Every helper here is bounded: waits have deadlines, servers are stopped
+(SIGTERM, then SIGKILL) and the database is dropped when the `Services` context exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PYTHON = sys.executable
+SERVER_CORE = 1
+CLIENT_CORE = 0
+
+
+def pin_to(core: int) -> None:
+    """Pin this process (and the children it starts without taskset) to one CPU."""
+    if len(os.sched_getaffinity(0)) < 2 and core not in os.sched_getaffinity(0):
+        return
+    os.sched_setaffinity(0, {core})
+
+
+def check_cpus() -> None:
+    if os.cpu_count() is None or os.cpu_count() < 2:
+        sys.exit("needs two CPUs: the servers on CPU 1, the load generators on CPU 0")
+
+
+def raise_fd_limit(wanted: int) -> int:
+    """Raise the soft RLIMIT_NOFILE towards `wanted` (at most the hard limit); return the new soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- statistics -------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of already sorted values (q in 0..100)."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, int(round(q / 100 * len(sorted_values) + 0.5 - 1e-9)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def summary_ms(values_ns: list[int]) -> dict[str, float]:
+    """p50 / p99 / max (ms) of nanosecond latencies."""
+    if not values_ns:
+        return {"n": 0, "p50": float("nan"), "p99": float("nan"), "max": float("nan")}
+    values = sorted(values_ns)
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50) / 1e6,
+        "p99": percentile(values, 99) / 1e6,
+        "max": values[-1] / 1e6,
+    }
+
+
+def median(values: list[float]) -> float:
+    values = [v for v in values if v == v]  # drop NaN
+    return statistics.median(values) if values else float("nan")
+
+
+def ratio(a: float, b: float) -> str:
+    if not (a == a and b == b) or b == 0:
+        return "n/a"
+    return f"x{a / b:.2f}"
+
+
+# ---- /proc readings ---------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+# ---- services: database, Redis prefix ---------------------------------------------------------
+
+
+@dataclass
+class Services:
+    """A throwaway database (migrated, optionally seeded) and a unique Redis prefix for one run."""
+
+    seed: bool = False
+    database_url: str = ""
+    redis_url: str = ""
+    server_url: str = ""
+    prefix: str = field(default_factory=lambda: f"bench{os.getpid()}:")
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    db_name: str = field(default_factory=lambda: f"bench_{os.getpid()}")
+
+    def __enter__(self) -> Services:
+        from app.core.embedded import resolve_urls
+
+        self.server_url, self.redis_url = resolve_urls(
+            os.environ.get("DATABASE_URL") or None, os.environ.get("REDIS_URL") or None, ROOT / ".data"
+        )
+        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}"', f'CREATE DATABASE "{self.db_name}"'))
+        parts = urlsplit(self.server_url)
+        self.database_url = urlunsplit(parts._replace(path=f"/{self.db_name}"))
+        env = {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "LOG_LEVEL": "WARNING"}
+        try:
+            for command in (["migrate"], ["seed"]) if self.seed else (["migrate"],):
+                subprocess.run(
+                    [PYTHON, "-m", "app", *command], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+                    timeout=300,
+                )  # fmt: skip
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(Exception):
+            asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)'))
+        with contextlib.suppress(Exception):
+            import redis
+
+            client = redis.Redis.from_url(self.redis_url)
+            keys = list(client.scan_iter(match=f"{self.prefix}*", count=1000))
+            for i in range(0, len(keys), 500):
+                client.delete(*keys[i : i + 500])
+            client.close()
+
+    async def _admin(self, *statements: str) -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(self.server_url, timeout=30)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "REDIS_PREFIX": self.prefix,
+            "SECRET_KEY": self.secret_key,
+            "LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE": "100000",
+            "LOG_LEVEL": "WARNING",
+            **extra,
+        }
+
+    def settings(self):
+        from app.settings import Settings
+
+        return Settings(
+            database_url=self.database_url,
+            redis_url=self.redis_url,
+            redis_prefix=self.prefix,
+            secret_key=self.secret_key,
+        )
+
+
+# ---- web processes ----------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    kind: str
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid  # taskset execs the server: same pid
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        with contextlib.suppress(OSError):
+            self.log_path.unlink()
+
+    def log_tail(self, lines: int = 20) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+
+def start_server(kind: str, services: Services, core: int = SERVER_CORE, timeout: float = 60) -> Server:
+    port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix=f"bench-{kind}-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        ["taskset", "-c", str(core), PYTHON, "-m", "app", "serve", "--server", kind, "--port", str(port)],
+        env=services.env(),
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    log.close()
+    server = Server(kind, port, process, Path(log.name))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = server.log_tail()
+            server.stop()
+            raise RuntimeError(f"{kind} server exited with {process.returncode}:\n{tail}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/ready", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"{kind} server did not become ready in {timeout}s")
+
+
+@contextlib.contextmanager
+def servers(kinds_and_counts: list[tuple[str, int]], services: Services) -> Iterator[dict[str, list[Server]]]:
+    started: dict[str, list[Server]] = {}
+    try:
+        for kind, count in kinds_and_counts:
+            started[kind] = [start_server(kind, services) for _ in range(count)]
+        yield started
+    finally:
+        for group in started.values():
+            for server in group:
+                server.stop()
