@@ -33,7 +33,12 @@ async def ready(request: Request) -> Response[dict[str, object]]:
 
 @get("/", exclude_from_auth=True, include_in_schema=False, sync_to_thread=False)
 def index() -> File:
-    return File(PROJECT_ROOT / "static" / "index.html", content_disposition_type="inline")
+    return File(
+        PROJECT_ROOT / "static" / "index.html",
+        filename="index.html",
+        media_type="text/html; charset=utf-8",
+        content_disposition_type="inline",
+    )
 
 
 WS_DESCRIPTION = """The realtime protocol (API.md "Websocket"). Upgrade with `?token=<token>` or

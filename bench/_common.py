@@ -21,6 +21,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# pgserver -> platformdirs warns when XDG_RUNTIME_DIR is unset; it changes nothing here.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 PYTHON = sys.executable
 SERVER_CORE = 1
@@ -106,6 +110,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_split(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -140,10 +155,11 @@ class Services:
         env = {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "LOG_LEVEL": "WARNING"}
         try:
             for command in (["migrate"], ["seed"]) if self.seed else (["migrate"],):
-                subprocess.run(
-                    [PYTHON, "-m", "app", *command], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                    timeout=300,
-                )  # fmt: skip
+                done = subprocess.run(
+                    [PYTHON, "-m", "app", *command], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+                )
+                if done.returncode:
+                    raise RuntimeError(f"python -m app {command[0]} failed:\n{done.stdout}\n{done.stderr}")
         except BaseException:
             self.__exit__(None, None, None)
             raise

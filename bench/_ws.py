@@ -194,12 +194,14 @@ class Swarm:
         deadline: float,
         extra_fd: int | None = None,
         on_extra: Callable[[], None] | None = None,
+        tick: Callable[[], None] | None = None,
         poll_interval: float = 0.05,
     ) -> None:
         """Read until `until()` is true or time.monotonic() passes `deadline`.
 
         `on_text(index, payload, kernel_ns, user_ns)` is called for every text frame.
-        `extra_fd` (e.g. stdin) is watched too and `on_extra()` called when readable.
+        `extra_fd` (e.g. stdin) is watched too and `on_extra()` called when readable; `tick()` runs
+        after every epoll wake-up (at least every `poll_interval` seconds).
         """
         epoll = self.epoll
         assert epoll is not None
@@ -210,6 +212,8 @@ class Swarm:
         unpack = _TIMESPEC.unpack_from
         try:
             while not until() and monotonic() < deadline:
+                if tick is not None:
+                    tick()
                 for fd, _ in epoll.poll(poll_interval):
                     if fd == extra_fd:
                         on_extra()

@@ -91,9 +91,7 @@ def _start(kind: str) -> tuple[subprocess.Popen[bytes], int]:
     sys.exit(f"{kind} did not start")
 
 
-def _wrk(
-    process: subprocess.Popen[bytes], port: int, seconds: int, connections: int
-) -> tuple[float, float, float]:
+def _wrk(process: subprocess.Popen[bytes], port: int, seconds: int, connections: int) -> tuple[float, float, float]:
     """requests/s, p99 latency in ms, server CPU microseconds per request."""
     cpu_before = _cpu_seconds(process.pid)
     output = subprocess.run(

@@ -141,9 +141,7 @@ class SocketifyTransport(Transport):
     def _upgrade(self, res: Any, req: Any, context: Any) -> None:
         hub = self._hub_provider()
         if hub is None:
-            status = b"503 Service Unavailable"
-            lib.uws_res_write_status(self.ssl, res, status, len(status))
-            lib.uws_res_end(self.ssl, res, b"", 0, True)
+            self._refuse(res, b"503 Service Unavailable")
             return
         token = self._request_header(req, b"authorization")
         if token[:7].lower() == b"bearer ":
@@ -158,6 +156,10 @@ class SocketifyTransport(Transport):
         key = self._request_header(req, b"sec-websocket-key")
         extensions = self._request_header(req, b"sec-websocket-extensions")
         lib.uws_res_upgrade(self.ssl, res, conn._handle, key, len(key), b"", 0, extensions, len(extensions), context)
+
+    def _refuse(self, res: Any, status: bytes) -> None:
+        lib.uws_res_write_status(self.ssl, res, status, len(status))
+        lib.uws_res_end(self.ssl, res, b"", 0, True)
 
     def _request_header(self, req: Any, name: bytes) -> bytes:
         size = lib.uws_req_get_header(req, name, len(name), self._header)
@@ -221,7 +223,7 @@ def _on_upgrade(res: Any, req: Any, context: Any, user_data: Any) -> None:
         transport._upgrade(res, req, context)
     except Exception:
         logger.exception("Websocket upgrade failed")
-        lib.uws_res_end(transport.ssl, res, b"", 0, True)
+        transport._refuse(res, b"500 Internal Server Error")
 
 
 @ffi.callback("void(uws_websocket_t *, void *)")

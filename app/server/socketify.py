@@ -65,14 +65,15 @@ _BODYLESS_STATUSES = frozenset({204, 304})
 _current_tasks = asyncio.tasks._current_tasks
 _HEADER_PTR = ffi.typeof("socketify_header *")
 _libc_ffi = cffi.FFI()
-_libc_ffi.cdef(
-    "int getpeername(int sockfd, void *addr, unsigned int *addrlen);int prctl(int option, unsigned long arg2);"
-)
+_libc_ffi.cdef("""
+    int getpeername(int sockfd, void *addr, unsigned int *addrlen);
+    int prctl(int option, unsigned long arg2);
+""")
+_libc = _libc_ffi.dlopen(None)
 _PR_SET_PDEATHSIG = 1
 # uSockets listen option: without it the port is opened with SO_REUSEPORT and a second server on
 # the same port would silently share it.
 _LISTEN_EXCLUSIVE_PORT = 1
-_libc = _libc_ffi.dlopen(None)
 _peer_buf = _libc_ffi.new("unsigned char[128]")
 _peer_len = _libc_ffi.new("unsigned int *")
 
@@ -213,8 +214,8 @@ class _Server:
         self.server_addr: tuple[str, int] = (host, port)
         self.listen_socket: Any = None
         self.tasks: set[asyncio.Future[None]] = set()
-        # Requests and websocket handshakes uWS may still call back for, by uws_res_t address.
-        self.pending: dict[int, _HttpCycle | _AsgiWebSocket] = {}
+        # Requests and websocket handshakes uWS may still call back for, by their uws_res_t pointer.
+        self.pending: dict[Any, _HttpCycle | _AsgiWebSocket] = {}
         self.websockets: set[_AsgiWebSocket] = set()
         self.peers: dict[Any, tuple[str, int] | None] = {}  # (host, port) by open HTTP connection
         self.corked_res: Any = None
@@ -472,16 +473,7 @@ class _HttpCycle:
         if not self.head_written:
             self.head_written = True
             bodyless = self.head_only or self.status in _BODYLESS_STATUSES
-            line = _status_line(self.status)
-            lib.uws_res_write_status(ssl, res, line, len(line))
-            for name, value in self.headers:
-                lowered = name.lower()
-                if (lowered == b"content-length" and not bodyless) or lowered == b"transfer-encoding":
-                    continue  # uWS writes the framing itself
-                if lowered == b"connection" and value.lower() == b"close":
-                    self.close = True
-                    continue
-                lib.uws_res_write_header(ssl, res, name, len(name), value, len(value))
+            self.close = _write_head(ssl, res, self.status, self.headers, keep_length=bodyless)
             if bodyless:
                 self.finish()
                 lib.uws_res_end_without_body(ssl, res, self.close)
@@ -613,10 +605,7 @@ class _AsgiWebSocket:
         extra = message.get("headers") or ()
         if extra:
             # uWS writes its 101 status only if none was written: writing it first lets headers follow.
-            line = _status_line(101)
-            lib.uws_res_write_status(server.ssl, res, line, len(line))
-            for name, value in extra:
-                lib.uws_res_write_header(server.ssl, res, name, len(name), value, len(value))
+            _write_head(server.ssl, res, 101, extra)
         lib.uws_res_upgrade(
             server.ssl,
             res,
@@ -638,11 +627,7 @@ class _AsgiWebSocket:
         self.handshake = "refused"
         self.closed = True
         self.close_code = 1006
-        line = _status_line(status)
-        lib.uws_res_write_status(server.ssl, self.res, line, len(line))
-        for name, value in headers:
-            if name.lower() != b"content-length":
-                lib.uws_res_write_header(server.ssl, self.res, name, len(name), value, len(value))
+        _write_head(server.ssl, self.res, status, headers)
         lib.uws_res_end(server.ssl, self.res, body, len(body), True)
         self.res = None
         server.wake()
@@ -748,6 +733,29 @@ class _Lifespan:
 
 # --- helpers and uWS callbacks -----------------------------------------------------------------
 
+
+def _write_head(ssl: Any, res: Any, status: int, headers: Any, *, keep_length: bool = False) -> bool:
+    """Status line and headers, less the framing uWS writes itself; True if the app said close."""
+    line = _status_line(status)
+    lib.uws_res_write_status(ssl, res, line, len(line))
+    close = False
+    for name, value in headers:
+        lowered = name.lower()
+        if (lowered == b"content-length" and not keep_length) or lowered == b"transfer-encoding":
+            continue
+        if lowered == b"connection" and value.lower() == b"close":
+            close = True
+            continue
+        lib.uws_res_write_header(ssl, res, name, len(name), value, len(value))
+    return close
+
+
+def _fail(ssl: Any, res: Any) -> None:
+    """Answer 500 and close: uWS ends the process if a request is left with no response."""
+    _write_head(ssl, res, 500, ())
+    lib.uws_res_end(ssl, res, b"", 0, True)
+
+
 _status_lines: dict[int, bytes] = {}
 
 
@@ -825,10 +833,9 @@ def _on_http(ssl: int, res: Any, info: Any, user_data: Any) -> None:
     try:
         server.http(res, info)
     except Exception:
-        # uWS terminates the process if a request is left without a response or an abort handler.
         logger.exception("Could not start an ASGI request")
         if res not in server.pending:
-            lib.uws_res_end(server.ssl, res, b"", 0, True)
+            _fail(server.ssl, res)
 
 
 @ffi.callback("void(uws_res_t *, void *)")
@@ -863,25 +870,25 @@ def _on_ws_upgrade(ssl: int, res: Any, info: Any, context: Any, user_data: Any) 
     except Exception:
         logger.exception("Could not start an ASGI websocket")
         if res not in server.pending:
-            lib.uws_res_end(server.ssl, res, b"", 0, True)
+            _fail(server.ssl, res)
 
 
 @ffi.callback("void(uws_websocket_t *, void *)")
 def _on_ws_open(ws: Any, user_data: Any) -> None:
-    socket = ffi.from_handle(user_data)
-    socket.server.wake()
-    socket.opened(ws)
+    websocket = ffi.from_handle(user_data)
+    websocket.server.wake()
+    websocket.opened(ws)
 
 
 @ffi.callback("void(uws_websocket_t *, const char *, size_t, uws_opcode_t, void *)")
 def _on_ws_message(ws: Any, message: Any, length: int, opcode: int, user_data: Any) -> None:
-    socket = ffi.from_handle(user_data)
-    socket.server.wake()
-    socket.message(ffi.unpack(message, length) if length else b"", int(opcode))
+    websocket = ffi.from_handle(user_data)
+    websocket.server.wake()
+    websocket.message(ffi.unpack(message, length) if length else b"", int(opcode))
 
 
 @ffi.callback("void(uws_websocket_t *, int, const char *, size_t, void *)")
 def _on_ws_close(ws: Any, code: int, message: Any, length: int, user_data: Any) -> None:
-    socket = ffi.from_handle(user_data)
-    socket.server.wake()
-    socket.disconnected(int(code), ffi.unpack(message, length).decode(errors="replace") if length else "")
+    websocket = ffi.from_handle(user_data)
+    websocket.server.wake()
+    websocket.disconnected(int(code), ffi.unpack(message, length).decode(errors="replace") if length else "")

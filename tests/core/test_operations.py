@@ -41,6 +41,7 @@ async def test_metrics_are_exposed_for_prometheus(client):
 async def test_browser_client_is_served(client):
     page = await client.get("/")
     assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html"), "a browser renders it, never downloads it"
     assert "<script" in page.text and "/static/" in page.text
     assert (await client.get("/static/js/app.js")).status_code == 200
 

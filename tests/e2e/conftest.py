@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
 ]
 TOKEN_KEY = "instainstru.token"  # where static/js/api.js keeps the session token
 TIMEZONE = "America/New_York"
-ENTRY = "/static/index.html"  # GET / serves the browser client (API.md "Running")
+ENTRY = "/"  # GET / serves the browser client (API.md "Running")
 
 # Auto-waiting assertions poll for up to this long: live updates cross processes and Redis.
 expect.set_options(timeout=10_000)

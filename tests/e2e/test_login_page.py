@@ -13,16 +13,13 @@ from tests.support.accounts import PASSWORD, Accounts
 _ids = itertools.count(1)
 
 
-async def test_the_root_url_serves_the_client_page(http):
-    """A browser renders GET / (rather than downloading it): API.md "Running" says / is the client."""
-    page = await http.get("/")
-    assert page.status_code == 200
-    assert page.headers["content-type"].startswith("text/html"), page.headers
-    assert "attachment" not in page.headers.get("content-disposition", "")
-    assert '<script type="module" src="/static/js/app.js">' in page.text
-
-
 async def test_log_in_through_the_page_and_a_wrong_password_is_refused(http, new_page):
+    # API.md "Running": GET / is the browser client, so a browser must render it, not download it.
+    root = await http.get("/")
+    assert root.status_code == 200
+    assert root.headers["content-type"].startswith("text/html"), dict(root.headers)
+    assert '<script type="module" src="/static/js/app.js">' in root.text
+
     student = await Accounts(http).student(name="Lena Learner")
     page = await new_page("#/login")
 

@@ -1,0 +1,565 @@
+"""Save -> event latency to N `slots:{id}` subscribers spread over 2 web processes, per server kind.
+
+For each server kind (uvicorn is the baseline, socketify the production server) two web processes
+share one PostgreSQL and one Redis, pinned to CPU 1. A load-generator process pinned to CPU 0 opens
+N anonymous websockets (half on each process, raw sockets + one epoll, see bench/_ws.py) and
+subscribes them all to one instructor's `slots:{id}` channel. Then, per run:
+
+  hub   M events through the real publish path (a `realtime.hub.Hub`, Lua script -> stream ->
+        PUBLISH), each carrying `sent_at` = time.time_ns() taken just before `hub.publish`;
+  rest  K real saves, `PUT /api/instructors/{id}/availability/weeks/{monday}` (alternating between
+        the two processes), each publishing `slots.changed`; sent time = just before the PUT.
+
+Latency = receive time - sent time, per (event, client). Two receive times are kept: `kernel`,
+when the frame reached the client socket (SO_TIMESTAMPNS: the server's delivery, with none of the
+client's own queueing), and `read`, when the load generator read it. The Redis floor is measured
+the same way by a redis-py subscriber pinned to CPU 1 (where the web processes read pub/sub):
+plain PUBLISH with an embedded timestamp, and the hub's Lua publish path.
+
+Kinds alternate order run by run; figures are per run, then medians over the runs.
+
+    .venv/bin/python bench/realtime_fanout.py [--clients 1000] [--runs 3] [--events 200 --rate 50]
+                                              [--rest-saves 100 --rest-rate 20] [--kinds uvicorn,socketify]
+
+Defaults scale with --clients so the load generator keeps up (--clients 5000: 100 events at 10/s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import array
+import asyncio
+import json
+import os
+import resource
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    CLIENT_CORE,
+    PYTHON,
+    ROOT,
+    SERVER_CORE,
+    Services,
+    check_cpus,
+    cpu_split,
+    loadavg,
+    median,
+    pin_to,
+    raise_fd_limit,
+    ratio,
+    servers,
+    summary_ms,
+)
+
+KINDS = ("uvicorn", "socketify")
+WARMUP_EVENTS = 5
+TARGETS_MS = {1000: 10.0, 5000: 50.0}
+
+
+# =============================================================================================
+# load generator (subprocess, CPU 0)
+# =============================================================================================
+
+
+def client_main(args: argparse.Namespace) -> None:
+    from _ws import Swarm
+
+    raise_fd_limit(args.clients + 1024)
+    ports = [int(p) for p in args.ports.split(",")]
+    swarm = Swarm()
+    targets = [(ports[i % len(ports)], args.channel) for i in range(args.clients)]
+    connect_s = swarm.open(targets, timestamps=True, timeout=300)
+    out = sys.stdout
+
+    rec_event = array.array("q")
+    rec_client = array.array("q")
+    rec_kernel = array.array("q")
+    rec_user = array.array("q")
+    seen: dict[bytes, int] = {}
+    payloads: list[bytes] = []
+    state = {"target": None, "last_ns": time.time_ns(), "done": False, "finish": None, "stdin": b"", "cpu": None}
+
+    def on_text(index: int, payload: bytes, kernel_ns: int, user_ns: int) -> None:
+        event = seen.get(payload)
+        if event is None:
+            event = seen[payload] = len(payloads)
+            payloads.append(payload)
+        rec_event.append(event)
+        rec_client.append(index)
+        rec_kernel.append(kernel_ns)
+        rec_user.append(user_ns)
+        state["last_ns"] = user_ns
+
+    def reply(message: dict) -> None:
+        out.write(json.dumps(message) + "\n")
+        out.flush()
+
+    def on_stdin() -> None:
+        chunk = os.read(0, 1 << 20)
+        if not chunk:
+            state["done"] = True
+            return
+        state["stdin"] += chunk
+        while b"\n" in state["stdin"]:
+            line, _, state["stdin"] = state["stdin"].partition(b"\n")
+            command = json.loads(line)
+            if command["cmd"] == "expect":
+                state["target"] = (command["count"], time.time_ns(), command.get("quiet", 5.0))
+            elif command["cmd"] == "cpu":
+                usage = resource.getrusage(resource.RUSAGE_SELF)
+                reply({"cpu": usage.ru_utime + usage.ru_stime})
+            elif command["cmd"] == "finish":
+                state["finish"] = command
+                state["done"] = True
+
+    def tick() -> None:
+        target = state["target"]
+        if target is None:
+            return
+        count, since, quiet = target
+        now = time.time_ns()
+        quiet_ns = quiet * 1e9
+        if len(rec_event) >= count or (now - max(state["last_ns"], since) > quiet_ns):
+            state["target"] = None
+            reply({"reached": len(rec_event) >= count, "count": len(rec_event)})
+
+    reply({"ready": True, "connect_s": connect_s, "clients": len(swarm.socks)})
+    swarm.run(
+        on_text,
+        until=lambda: state["done"],
+        deadline=time.monotonic() + args.max_seconds,
+        extra_fd=0,
+        on_extra=on_stdin,
+        tick=tick,
+    )
+    lag = [u - k for k, u in zip(rec_kernel, rec_user, strict=True)]
+    closed, pings = swarm.closed, swarm.pings
+    swarm.close()
+    finish = state["finish"] or {"rest_sent": []}
+    reply(_client_results(args.clients, payloads, rec_event, rec_client, rec_kernel, rec_user, finish)
+          | {"lag": summary_ms(lag), "closed": closed, "pings": pings, "connect_s": connect_s})  # fmt: skip
+
+
+def _client_results(clients, payloads, rec_event, rec_client, rec_kernel, rec_user, finish) -> dict:
+    """Per phase: latencies (kernel arrival and read), frames received, expected, duplicates."""
+    rest_sent = finish.get("rest_sent", [])
+    sent: list[int | None] = []
+    phase_of: list[str] = []
+    rest_ids = []
+    for index, payload in enumerate(payloads):
+        frame = json.loads(payload)
+        data = frame.get("data") or {}
+        if frame.get("op") != "event":
+            sent.append(None)
+            phase_of.append("other")
+        elif "phase" in data:
+            sent.append(int(data["sent_at"]))
+            phase_of.append(data["phase"])
+        else:
+            sent.append(None)
+            phase_of.append("rest")
+            ms, _, seq = frame["id"].partition("-")
+            rest_ids.append(((int(ms), int(seq)), index))
+    rest_ids.sort()
+    rest_mapped = len(rest_ids) == len(rest_sent)
+    for k, (_, index) in enumerate(rest_ids):
+        if k < len(rest_sent):
+            sent[index] = rest_sent[k]
+    results: dict = {"rest_mapped": rest_mapped, "rest_events_seen": len(rest_ids)}
+    seen_pairs = bytearray(len(payloads) * clients)
+    per_phase: dict[str, tuple[list[int], list[int], list[int]]] = {}
+    duplicates = 0
+    for event, client, kernel, user in zip(rec_event, rec_client, rec_kernel, rec_user, strict=True):
+        slot = event * clients + client
+        if seen_pairs[slot]:
+            duplicates += 1
+            continue
+        seen_pairs[slot] = 1
+        phase = phase_of[event]
+        lists = per_phase.setdefault(phase, ([], [], []))
+        lists[2].append(1)
+        start = sent[event]
+        if start is not None:
+            lists[0].append(kernel - start)
+            lists[1].append(user - start)
+    events_per_phase: dict[str, int] = {}
+    for phase in phase_of:
+        events_per_phase[phase] = events_per_phase.get(phase, 0) + 1
+    for phase, (kernel, user, got) in per_phase.items():
+        results[phase] = {
+            "kernel": summary_ms(kernel),
+            "read": summary_ms(user),
+            "received": len(got),
+            "events": events_per_phase.get(phase, 0),
+        }
+    results["duplicates"] = duplicates
+    return results
+
+
+# =============================================================================================
+# Redis floor subscriber (subprocess, CPU 1: where the web processes read pub/sub)
+# =============================================================================================
+
+
+def floor_main(args: argparse.Namespace) -> None:
+    import uvloop
+
+    uvloop.run(_floor(args))
+
+
+async def _floor(args: argparse.Namespace) -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(args.redis_url)
+    pubsub = redis.pubsub()
+    await pubsub.subscribe(args.raw_channel, args.hub_channel)
+    raw_channel, hub_channel = args.raw_channel.encode(), args.hub_channel.encode()
+    got: dict[str, list[int]] = {"raw": [], "hub": []}
+    expected = {"raw": 0, "hub": 0}
+    finished = asyncio.Event()
+
+    async def listen() -> None:
+        async for message in pubsub.listen():
+            now = time.time_ns()
+            if message["type"] != "message":
+                continue
+            if message["channel"] == raw_channel:
+                got["raw"].append(now - int(message["data"]))
+            elif message["channel"] == hub_channel:
+                frame = json.loads(message["data"].partition(b"\n")[2])
+                if frame["data"].get("phase") == "floor":
+                    got["hub"].append(now - int(frame["data"]["sent_at"]))
+
+    async def commands() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:
+                finished.set()
+                return
+            command = json.loads(line)
+            if command["cmd"] == "finish":
+                expected.update(command["expected"])
+                finished.set()
+                return
+
+    listener = asyncio.ensure_future(listen())
+    reader = asyncio.ensure_future(commands())
+    print(json.dumps({"ready": True}), flush=True)
+    await asyncio.wait_for(finished.wait(), args.max_seconds)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(len(got[k]) < expected[k] for k in got):
+        await asyncio.sleep(0.05)
+    listener.cancel()
+    reader.cancel()
+    print(json.dumps({k: summary_ms(v) for k, v in got.items()}), flush=True)
+    await pubsub.aclose()
+    await redis.aclose()
+    os._exit(0)  # the stdin reader thread may still be blocked in readline
+
+
+# =============================================================================================
+# orchestrator (CPU 0)
+# =============================================================================================
+
+
+class LoadGenerator:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls, argv: list[str], timeout: float) -> tuple[LoadGenerator, dict]:
+        process = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT, limit=1 << 24
+        )
+        generator = cls(process)
+        try:
+            ready = await generator.read(timeout)
+        except BaseException:
+            generator.kill()
+            raise
+        return generator, ready
+
+    async def send(self, message: dict) -> None:
+        self.process.stdin.write((json.dumps(message) + "\n").encode())
+        await self.process.stdin.drain()
+
+    async def read(self, timeout: float) -> dict:
+        line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
+        if not line:
+            raise RuntimeError(f"load generator exited ({await self.process.wait()})")
+        return json.loads(line)
+
+    async def ask(self, message: dict, timeout: float) -> dict:
+        await self.send(message)
+        return await self.read(timeout)
+
+    async def finish(self, message: dict, timeout: float) -> dict:
+        result = await self.ask(message, timeout)
+        await asyncio.wait_for(self.process.wait(), 30)
+        return result
+
+    def kill(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+
+
+def week_monday() -> datetime:
+    today = datetime.now(UTC).date() + timedelta(days=7)
+    return today + timedelta(days=(7 - today.weekday()) % 7)
+
+
+async def orchestrate(args: argparse.Namespace, services: Services, started: dict) -> None:
+    import httpx
+    import redis.asyncio as aredis
+
+    from app.realtime_channels import channel_rules
+    from realtime.asgi_transport import AsgiTransport
+    from realtime.hub import Hub
+
+    async def no_user(token):
+        return None
+
+    first = next(iter(started.values()))[0]
+    http = {s.port: httpx.AsyncClient(base_url=s.url, timeout=60) for group in started.values() for s in group}
+    account = {"email": f"fanout{os.getpid()}@bench.test", "password": "bench-password-1", "full_name": "Fanout",
+               "role": "instructor", "timezone": "UTC"}  # fmt: skip
+    response = await http[first.port].post("/api/auth/register", json=account)
+    assert response.status_code == 201, response.text
+    login = await http[first.port].post("/api/auth/login", json={k: account[k] for k in ("email", "password")})
+    assert login.status_code == 200, login.text
+    token, instructor_id = login.json()["token"], login.json()["user"]["id"]
+    auth = {"Authorization": f"Bearer {token}"}
+    monday = week_monday().isoformat()
+    week = f"/api/instructors/{instructor_id}/availability/weeks/{monday}"
+    etag = (await http[first.port].get(week, headers=auth)).headers["etag"]
+    channel = f"slots:{instructor_id}"
+
+    hub = Hub(redis_url=services.redis_url, prefix=services.prefix, transport=AsgiTransport(),
+              authenticate=no_user, rules=channel_rules(), history=1000)  # fmt: skip
+    raw_redis = aredis.Redis.from_url(services.redis_url)
+
+    def event_data(phase: str, seq: int) -> dict:
+        return {"start": monday, "end": monday, "sent_at": time.time_ns(), "seq": seq, "phase": phase}
+
+    async def paced(count: int, rate: float, action) -> None:
+        start = time.monotonic()
+        for i in range(count):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await action(i)
+
+    async def run_kind(kind: str) -> dict:
+        nonlocal etag
+        group = started[kind]
+        ports = ",".join(str(s.port) for s in group)
+        argv = [PYTHON, __file__, "--role", "client", "--ports", ports, "--channel", channel,
+                "--clients", str(args.clients), "--max-seconds", str(args.max_seconds)]  # fmt: skip
+        n = args.clients
+        generator, ready = await LoadGenerator.start(argv, timeout=300)
+        try:
+            await paced(WARMUP_EVENTS, 20, lambda i: hub.publish(channel, "slots.changed", event_data("warm", i)))
+            await generator.ask({"cmd": "expect", "count": n * WARMUP_EVENTS}, 120)
+            cpu0 = group_cpu(group)
+            client0 = (await generator.ask({"cmd": "cpu"}, 30))["cpu"]
+            await paced(args.events, args.rate, lambda i: hub.publish(channel, "slots.changed", event_data("hub", i)))
+            reached_hub = await generator.ask({"cmd": "expect", "count": n * (WARMUP_EVENTS + args.events)}, 300)
+            cpu1 = group_cpu(group)
+            client1 = (await generator.ask({"cmd": "cpu"}, 30))["cpu"]
+            rest_sent: list[int] = []
+            put_ms: list[int] = []
+
+            async def save(i: int) -> None:
+                nonlocal etag
+                server = group[i % len(group)]
+                days = {monday: [{"start": "09:00", "end": "11:00" if i % 2 else "10:00"}]}
+                sent = time.time_ns()
+                put = await http[server.port].put(week, json={"days": days}, headers={**auth, "If-Match": etag})
+                put_ms.append(time.time_ns() - sent)
+                assert put.status_code == 200, put.text
+                etag = put.headers["etag"]
+                rest_sent.append(sent)
+
+            await paced(args.rest_saves, args.rest_rate, save)
+            reached_rest = await generator.ask(
+                {"cmd": "expect", "count": n * (WARMUP_EVENTS + args.events + args.rest_saves)}, 300
+            )
+            cpu2 = group_cpu(group)
+            result = await generator.finish({"cmd": "finish", "rest_sent": rest_sent}, 300)
+        finally:
+            generator.kill()
+        hub_frames = max(1, result.get("hub", {}).get("received", 0))
+        result.update(
+            kind=kind,
+            connected=ready["clients"],
+            server_cpu_us_per_frame_hub=(sum(cpu1) - sum(cpu0)) / hub_frames * 1e6,
+            server_sys_share_hub=(cpu1[1] - cpu0[1]) / max(1e-9, sum(cpu1) - sum(cpu0)),
+            client_cpu_us_per_frame_hub=(client1 - client0) / hub_frames * 1e6,
+            server_cpu_s_rest=sum(cpu2) - sum(cpu1),
+            put=summary_ms(put_ms),
+            complete=reached_hub["reached"] and reached_rest["reached"],
+        )
+        return result
+
+    async def run_floor() -> dict:
+        raw_channel = f"{services.prefix}bench:floor"
+        floor_channel = f"slots:{instructor_id + 1_000_000}"
+        argv = ["taskset", "-c", str(SERVER_CORE), PYTHON, __file__, "--role", "floor",
+                "--redis-url", services.redis_url, "--raw-channel", raw_channel,
+                "--hub-channel", hub.streams.pubsub_key(floor_channel), "--max-seconds", str(args.max_seconds)]  # fmt: skip
+        generator, _ = await LoadGenerator.start(argv, timeout=60)
+        try:
+            await paced(args.events, args.rate, lambda i: raw_redis.publish(raw_channel, str(time.time_ns())))
+            await paced(args.events, args.rate,
+                        lambda i: hub.publish(floor_channel, "slots.changed", event_data("floor", i)))  # fmt: skip
+            return await generator.finish({"cmd": "finish", "expected": {"raw": args.events, "hub": args.events}}, 60)
+        finally:
+            generator.kill()
+
+    runs: dict[str, list[dict]] = {kind: [] for kind in args.kinds}
+    floors: list[dict] = []
+    print(f"# {args.clients} subscribers of {channel} over 2 web processes per kind (CPU {SERVER_CORE}); "
+          f"load generator on CPU {CLIENT_CORE}; hub: {args.events} events at {args.rate}/s; "
+          f"rest: {args.rest_saves} saves at {args.rest_rate}/s; {args.runs} runs; loadavg {loadavg()}", flush=True)  # fmt: skip
+    try:
+        for run in range(1, args.runs + 1):
+            order = list(args.kinds) if run % 2 else list(reversed(args.kinds))
+            for kind in order:
+                result = await run_kind(kind)
+                runs[kind].append(result)
+                print(_run_line(run, result, args.clients), flush=True)
+            floor = await run_floor()
+            floors.append(floor)
+            print(f"run {run}  redis floor  PUBLISH {_fmt(floor['raw'])}   hub Lua publish {_fmt(floor['hub'])}",
+                  flush=True)  # fmt: skip
+    finally:
+        await hub.stop()
+        await raw_redis.aclose()
+        for client in http.values():
+            await client.aclose()
+    print(f"# loadavg at the end {loadavg()}")
+    _report(args, runs, floors)
+
+
+def group_cpu(group) -> tuple[float, float]:
+    """(user, system) CPU seconds summed over a group of web processes."""
+    splits = [cpu_split(s.pid) for s in group]
+    return sum(u for u, _ in splits), sum(k for _, k in splits)
+
+
+def _fmt(s: dict) -> str:
+    return f"p50 {s['p50']:7.2f}  p99 {s['p99']:7.2f}  max {s['max']:7.2f} ms"
+
+
+def _run_line(run: int, r: dict, clients: int) -> str:
+    hub, rest = r.get("hub", {}), r.get("rest", {})
+    missing_hub = hub.get("events", 0) * clients - hub.get("received", 0)
+    missing_rest = rest.get("events", 0) * clients - rest.get("received", 0)
+    lines = [
+        f"run {run}  {r['kind']:<9}  connected {r['connected']} in {r['connect_s']:.1f}s"
+        f"  closed {r['closed']}  duplicates {r['duplicates']}  complete {r['complete']}",
+        f"    hub  publish->socket {_fmt(hub['kernel'])}   ->read {_fmt(hub['read'])}"
+        f"   missing {missing_hub}",
+        f"    rest PUT->socket     {_fmt(rest['kernel'])}   ->read {_fmt(rest['read'])}"
+        f"   missing {missing_rest}  PUT p50 {r['put']['p50']:.1f} ms"
+        + ("" if r["rest_mapped"] else f"  (!) {r['rest_events_seen']} rest events seen, ids mapped by order"),
+        f"    CPU per delivered frame: server {r['server_cpu_us_per_frame_hub']:.1f} us "
+        f"({r['server_sys_share_hub']:.0%} kernel), load generator "
+        f"{r['client_cpu_us_per_frame_hub']:.1f} us;  generator lag (read - kernel) p50 {r['lag']['p50']:.2f} "
+        f"p99 {r['lag']['p99']:.2f} ms",
+    ]
+    return "\n".join(lines)
+
+
+def _report(args: argparse.Namespace, runs: dict[str, list[dict]], floors: list[dict]) -> None:
+    def med(kind: str, *path: str) -> float:
+        values = []
+        for r in runs[kind]:
+            value = r
+            for key in path:
+                value = value.get(key, {}) if isinstance(value, dict) else {}
+            values.append(value if isinstance(value, int | float) else float("nan"))
+        return median(values)
+
+    print(f"\n## medians over {args.runs} runs, {args.clients} subscribers (ms)")
+    print(f"{'':<30}{'p50':>9}{'p99':>9}{'max':>9}")
+    rows = []
+    for kind in args.kinds:
+        for phase, label in (("hub", "hub publish->socket"), ("rest", "REST save->socket")):
+            rows.append((f"{kind} {label}", [med(kind, phase, "kernel", q) for q in ("p50", "p99", "max")]))
+        rows.append((f"{kind} hub publish->read", [med(kind, "hub", "read", q) for q in ("p50", "p99", "max")]))
+    for key, label in (("raw", "redis floor PUBLISH"), ("hub", "redis floor hub Lua publish")):
+        rows.append((label, [median([f[key][q] for f in floors]) for q in ("p50", "p99", "max")]))
+    for label, values in rows:
+        print(f"{label:<30}" + "".join(f"{v:9.2f}" for v in values))
+    for kind in args.kinds:
+        print(f"{kind}: server CPU {med(kind, 'server_cpu_us_per_frame_hub'):.1f} us per delivered frame "
+              f"({med(kind, 'server_sys_share_hub'):.0%} in the kernel), "
+              f"load generator {med(kind, 'client_cpu_us_per_frame_hub'):.1f} us, "
+              f"generator lag p99 {med(kind, 'lag', 'p99'):.2f} ms")  # fmt: skip
+    if {"socketify", "uvicorn"} <= set(args.kinds):
+        s = {q: med("socketify", "hub", "kernel", q) for q in ("p50", "p99")}
+        u = {q: med("uvicorn", "hub", "kernel", q) for q in ("p50", "p99")}
+        sr = {q: med("socketify", "rest", "kernel", q) for q in ("p50", "p99")}
+        ur = {q: med("uvicorn", "rest", "kernel", q) for q in ("p50", "p99")}
+        floor = {q: median([f["raw"][q] for f in floors]) for q in ("p50", "p99")}
+        print(f"socketify/uvicorn   hub p50 {ratio(s['p50'], u['p50'])}  p99 {ratio(s['p99'], u['p99'])};  "
+              f"REST p50 {ratio(sr['p50'], ur['p50'])}  p99 {ratio(sr['p99'], ur['p99'])}")
+        print(f"socketify/redis floor (PUBLISH)  p50 {ratio(s['p50'], floor['p50'])}  "
+              f"p99 {ratio(s['p99'], floor['p99'])}")  # fmt: skip
+    if "socketify" in args.kinds:
+        target = TARGETS_MS.get(args.clients)
+        if target is not None:
+            p99 = med("socketify", "hub", "kernel", "p99")
+            verdict = "met" if p99 <= target else "MISSED"
+            print(f"target socketify p99 <= {target:.0f} ms at {args.clients}: {verdict} "
+                  f"(hub publish->socket p99 {p99:.2f} ms; publish->read {med('socketify', 'hub', 'read', 'p99'):.2f}"
+                  f" ms; REST save->socket {med('socketify', 'rest', 'kernel', 'p99'):.2f} ms)")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--role", choices=["main", "client", "floor"], default="main", help=argparse.SUPPRESS)
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--events", type=int, default=None, help="hub events per run (200; 100 above 2000 clients)")
+    parser.add_argument("--rate", type=float, default=None, help="hub events/s (50; 50000/clients above 1000)")
+    parser.add_argument("--rest-saves", type=int, default=None, help="REST saves per run (100; 50 above 2000)")
+    parser.add_argument("--rest-rate", type=float, default=None, help="REST saves/s (20; 10 above 2000 clients)")
+    parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--max-seconds", type=float, default=600, help=argparse.SUPPRESS)
+    parser.add_argument("--ports", help=argparse.SUPPRESS)
+    parser.add_argument("--channel", help=argparse.SUPPRESS)
+    parser.add_argument("--redis-url", help=argparse.SUPPRESS)
+    parser.add_argument("--raw-channel", help=argparse.SUPPRESS)
+    parser.add_argument("--hub-channel", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role == "client":
+        client_main(args)
+        return
+    if args.role == "floor":
+        floor_main(args)
+        return
+    big = args.clients > 2000
+    args.events = args.events or (100 if big else 200)
+    args.rate = args.rate or min(50.0, 50_000 / args.clients)
+    args.rest_saves = args.rest_saves or (50 if big else 100)
+    args.rest_rate = args.rest_rate or (10.0 if big else 20.0)
+    args.kinds = tuple(k for k in args.kinds.split(",") if k)
+    check_cpus()
+    pin_to(CLIENT_CORE)
+    raise_fd_limit(max(4096, args.clients * 2 + 1024))
+    import uvloop
+
+    with Services() as services, servers([(kind, 2) for kind in args.kinds], services) as started:
+        uvloop.run(orchestrate(args, services, started))
+
+
+if __name__ == "__main__":
+    main()
