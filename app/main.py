@@ -64,6 +64,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         authenticate=tokens.authenticate,
         rules=channel_rules(),
         history=settings.channel_history,
+        presence_expire_seconds=settings.presence_expire_seconds,
     )
 
     @asynccontextmanager

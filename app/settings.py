@@ -33,6 +33,8 @@ class Settings:
     hold_minutes_default: int = 10
     # Realtime history: each channel keeps at least this many events.
     channel_history: int = 1000
+    # An editor whose process vanished leaves the presence list after this long.
+    presence_expire_seconds: int = 30
     log_level: str = "INFO"
     port: int = 8000
     s3_endpoint_url: str | None = None
@@ -66,6 +68,7 @@ class Settings:
             ),
             cors_origins=tuple(o for o in env.get("CORS_ORIGINS", "*").split(",") if o),
             channel_history=_int(env, "CHANNEL_HISTORY", defaults.channel_history),
+            presence_expire_seconds=_int(env, "PRESENCE_EXPIRE_SECONDS", defaults.presence_expire_seconds),
             log_level=env.get("LOG_LEVEL", defaults.log_level),
             port=_int(env, "PORT", defaults.port),
             s3_endpoint_url=env.get("S3_ENDPOINT_URL") or None,

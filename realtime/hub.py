@@ -79,6 +79,7 @@ class Hub:
         authenticate: Callable[[str | None], Awaitable[Any]],
         rules: list[ChannelRule],
         history: int = 1000,
+        presence_expire_seconds: float = 30,
     ) -> None:
         # Own clients: the pub/sub connection must not share a pool with request traffic.
         self.redis = Redis.from_url(redis_url, health_check_interval=5, socket_keepalive=True)
@@ -87,7 +88,7 @@ class Hub:
         self.authenticate = authenticate
         self.channels = Channels({rule.kind: rule for rule in rules})
         self.streams = Streams(self.redis, prefix, history)
-        self.presence = Presence(self.redis, prefix, self.publish_live)
+        self.presence = Presence(self.redis, prefix, self.publish_live, presence_expire_seconds)
         self._local: dict[str, LocalChannel] = {}
         self._conns: set[Connection] = set()
         self._pubsub: Any = None

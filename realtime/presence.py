@@ -16,15 +16,22 @@ import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-REFRESH_SECONDS = 10
-EXPIRE_SECONDS = 30
 
 
 class Presence:
-    def __init__(self, redis: Redis, prefix: str, publish_live: Callable[[str, str, Any], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        publish_live: Callable[[str, str, Any], Awaitable[None]],
+        expire_seconds: float = 30,
+    ) -> None:
         self.redis = redis
         self.prefix = prefix
         self.publish_live = publish_live
+        self.expire_seconds = expire_seconds
+        # Refreshed three times per expiry, so one missed beat never drops a live editor.
+        self.refresh_seconds = expire_seconds / 3
 
     def _key(self, channel: str) -> str:
         return f"{self.prefix}presence:{channel}"
@@ -39,9 +46,9 @@ class Presence:
             await self.announce(channel)
 
     async def _write(self, channel: str, conn_id: str, user_id: int, full_name: str) -> None:
-        entry = msgspec.json.encode({"user_id": user_id, "full_name": full_name, "until": time.time() + EXPIRE_SECONDS})
+        entry = msgspec.json.encode({"user_id": user_id, "full_name": full_name, "until": time.time() + self.expire_seconds})
         key = self._key(channel)
-        await self.redis.pipeline().hset(key, conn_id, entry).expire(key, EXPIRE_SECONDS * 4).execute()
+        await self.redis.pipeline().hset(key, conn_id, entry).expire(key, int(self.expire_seconds * 4) + 1).execute()
 
     async def editors(self, channel: str) -> tuple[list[dict[str, Any]], list[bytes]]:
         """The distinct live editors, and the entries that expired."""
@@ -62,7 +69,7 @@ class Presence:
 
     async def keep_alive(self, members: Callable[[], list[tuple[str, str, int, str]]]) -> None:
         while True:
-            await asyncio.sleep(REFRESH_SECONDS)
+            await asyncio.sleep(self.refresh_seconds)
             try:
                 channels = set()
                 for channel, conn_id, user_id, full_name in members():

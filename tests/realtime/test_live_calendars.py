@@ -151,3 +151,27 @@ async def test_removed_collaborator_loses_the_live_subscription(live, http_facto
         assert [f for f in await ws.quiet(1.0) if f["op"] == "event" and f["type"] != "presence"] == []
     finally:
         await ws.close()
+
+
+async def test_presence_forgets_an_editor_whose_process_died(live, http_factory):
+    a = live("uvicorn", PRESENCE_EXPIRE_SECONDS="3")
+    b = live("socketify", PRESENCE_EXPIRE_SECONDS="3")
+    http = http_factory(a)
+    owner = await Accounts(http).instructor(name="Olga Owner")
+    helper = await Accounts(http).student(name="Hugo Helper")
+    await http.post(f"/api/instructors/{owner.id}/collaborators", json={"email": helper.email}, headers=owner.headers)
+    channel = f"calendar:{owner.id}:{monday_after()}"
+    watcher = await WsClient.connect(a, owner.token)
+    doomed = await WsClient.connect(b, helper.token)
+    try:
+        await watcher.subscribe(channel)
+        await doomed.subscribe(channel)
+        await watcher.next(lambda f: f.get("type") == "presence" and len(f["data"]["editors"]) == 2)
+        b.process.kill()  # no goodbye: its presence entry is left to expire
+        frame = await watcher.next(
+            lambda f: f.get("type") == "presence" and [e["full_name"] for e in f["data"]["editors"]] == ["Olga Owner"],
+            timeout=15,
+        )
+        assert frame["data"]["editors"] == [{"user_id": owner.id, "full_name": "Olga Owner"}]
+    finally:
+        await watcher.close()
