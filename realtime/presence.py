@@ -17,7 +17,6 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 
-
 class Presence:
     def __init__(
         self,
@@ -46,7 +45,8 @@ class Presence:
             await self.announce(channel)
 
     async def _write(self, channel: str, conn_id: str, user_id: int, full_name: str) -> None:
-        entry = msgspec.json.encode({"user_id": user_id, "full_name": full_name, "until": time.time() + self.expire_seconds})
+        until = time.time() + self.expire_seconds
+        entry = msgspec.json.encode({"user_id": user_id, "full_name": full_name, "until": until})
         key = self._key(channel)
         await self.redis.pipeline().hset(key, conn_id, entry).expire(key, int(self.expire_seconds * 4) + 1).execute()
 
