@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from app.availability.service import is_editor
@@ -12,9 +13,16 @@ def _int(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) < 12 else None
 
 
+def _monday(text: str) -> bool:
+    try:
+        return date.fromisoformat(text).weekday() == 0 and len(text) == 10
+    except ValueError:
+        return False
+
+
 async def may_edit_calendar(user: Any, parts: list[str]) -> bool:
     instructor_id = _int(parts[0])
-    if user is None or instructor_id is None:
+    if user is None or instructor_id is None or not _monday(parts[1]):
         return False
     return await is_editor(user.id, instructor_id)
 

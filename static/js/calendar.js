@@ -89,7 +89,7 @@ export function mountCalendar(root, ctx, params) {
     h('div', { class: 'calendar-status' }, saveStatus, presence),
     banner,
     gridBox));
-  title.append(`Week of ${weekStart} `, h('span', { class: 'week-span' }, formatWeekSpan(weekStart)));
+  title.append(formatWeekSpan(weekStart), ' ', h('span', { class: 'week-span' }, weekStart));
 
   function setStatus(text, kind = 'info', extra = null) {
     replace(saveStatus, text, extra);

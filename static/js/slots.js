@@ -130,7 +130,7 @@ export function mountSlots(root, ctx, { id }) {
       if (!alive) return;
       const when = formatDateTimeIn(new Date(data?.start ?? slot.start), viewerTz);
       const held = data?.status === 'held' ? ' (held — confirm to keep it)' : '';
-      showStatus(`Booked: ${s.name} with ${instructor.full_name}, ${when}, ${duration()} min${held}. See My bookings.`, 'ok');
+      showStatus(`Booked: ${s.name} with ${instructor.full_name}, ${when}, ${duration()} min${held}. It is listed under My lessons.`, 'ok');
     } catch (err) {
       if (err instanceof ApiError && err.status !== 0) idempotencyKeys.delete(keyName);
       if (!alive) return;
