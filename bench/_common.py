@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import resource
 import secrets
@@ -73,7 +74,7 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile of already sorted values (q in 0..100)."""
     if not sorted_values:
         return float("nan")
-    rank = max(1, int(round(q / 100 * len(sorted_values) + 0.5 - 1e-9)))
+    rank = max(1, math.ceil(q / 100 * len(sorted_values) - 1e-9))
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
@@ -115,6 +116,19 @@ def cpu_split(pid: int) -> tuple[float, float]:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     tick = os.sysconf("SC_CLK_TCK")
     return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def sched_ns(pid: int | str = "self") -> tuple[int, int]:
+    """(on-CPU, waiting-on-a-run-queue) nanoseconds summed over a process's threads (/proc/.../schedstat)."""
+    run = wait = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:
+            continue
+        run += int(fields[0])
+        wait += int(fields[1])
+    return run, wait
 
 
 def loadavg() -> str:
@@ -247,7 +261,7 @@ class Server:
 
 def start_server(kind: str, services: Services, core: int = SERVER_CORE, timeout: float = 60) -> Server:
     port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix=f"bench-{kind}-", suffix=".log", delete=False)  # noqa: SIM115
+    log = tempfile.NamedTemporaryFile(prefix=f"bench-{kind}-", suffix=".log", delete=False)
     process = subprocess.Popen(
         ["taskset", "-c", str(core), PYTHON, "-m", "app", "serve", "--server", kind, "--port", str(port)],
         env=services.env(),

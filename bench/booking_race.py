@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     CLIENT_CORE,
     SERVER_CORE,
     Services,
@@ -56,8 +56,13 @@ async def set_up(services: Services, base_url: str, runs: int, concurrency: int)
     from app.core.auth import Tokens
 
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
-        account = {"email": "race-instructor@bench.test", "password": "bench-password-1",
-                   "full_name": "Race Instructor", "role": "instructor", "timezone": "UTC"}  # fmt: skip
+        account = {
+            "email": "race-instructor@bench.test",
+            "password": "bench-password-1",
+            "full_name": "Race Instructor",
+            "role": "instructor",
+            "timezone": "UTC",
+        }
         assert (response := await http.post("/api/auth/register", json=account)).status_code == 201, response.text
         login = await http.post("/api/auth/login", json={"email": account["email"], "password": account["password"]})
         assert login.status_code == 200, login.text
@@ -74,7 +79,9 @@ async def set_up(services: Services, base_url: str, runs: int, concurrency: int)
             week_start = monday + timedelta(weeks=week)
             path = f"/api/instructors/{instructor_id}/availability/weeks/{week_start.isoformat()}"
             etag = (await http.get(path, headers=auth)).headers["etag"]
-            days = {(week_start + timedelta(days=d)).isoformat(): [{"start": "09:00", "end": "17:00"}] for d in range(7)}
+            days = {
+                (week_start + timedelta(days=d)).isoformat(): [{"start": "09:00", "end": "17:00"}] for d in range(7)
+            }
             response = await http.put(path, json={"days": days}, headers={**auth, "If-Match": etag})
             assert response.status_code == 200, response.text
             slots += [week_start + timedelta(days=d) for d in range(7)]
@@ -86,8 +93,9 @@ async def set_up(services: Services, base_url: str, runs: int, concurrency: int)
         rows = await conn.fetch(
             "INSERT INTO users (email, password_hash, full_name, role, timezone, created_at) "
             "SELECT e, $2, 'Race Student', 'student', 'UTC', now() FROM unnest($1::text[]) AS e RETURNING id",
-            emails, password_hash,
-        )  # fmt: skip
+            emails,
+            password_hash,
+        )
     finally:
         await conn.close()
     tokens = Tokens(services.secret_key, 3600)
@@ -100,8 +108,12 @@ async def race(kind: str, group: list, setup: dict, slot_day: date, concurrency:
     import asyncpg
 
     start_iso = f"{slot_day.isoformat()}T10:00:00+00:00"
-    body = {"instructor_id": setup["instructor_id"], "service_id": setup["service_id"], "start": start_iso,
-            "duration_minutes": 60}  # fmt: skip
+    body = {
+        "instructor_id": setup["instructor_id"],
+        "service_id": setup["service_id"],
+        "start": start_iso,
+        "duration_minutes": 60,
+    }
     urls = [f"{server.url}/api/bookings" for server in group]
     connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=120)
@@ -140,8 +152,9 @@ async def race(kind: str, group: list, setup: dict, slot_day: date, concurrency:
     try:
         rows = await conn.fetchval(
             "SELECT count(*) FROM bookings WHERE instructor = $1 AND start_at = $2",
-            setup["instructor_id"], datetime.fromisoformat(start_iso),
-        )  # fmt: skip
+            setup["instructor_id"],
+            datetime.fromisoformat(start_iso),
+        )
     finally:
         await conn.close()
     return {
@@ -170,14 +183,19 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
             ok = r["rows"] == 1 and r["201"] == 1
             failures += not ok
             lat = r["latency"]
-            print(f"run {run}  {kind:<9}  201: {r['201']}  409: {r['409']}  other: {r['other']}  "
-                  f"booking rows for the slot: {r['rows']} ({'ok' if ok else 'WRONG'})   latency p50 {lat['p50']:7.1f}"
-                  f"  p99 {lat['p99']:7.1f}  max {lat['max']:7.1f} ms   burst {r['wall_ms']:7.1f} ms   "
-                  f"server CPU {r['cpu_ms_per_request']:.2f} ms/request", flush=True)  # fmt: skip
+            print(
+                f"run {run}  {kind:<9}  201: {r['201']}  409: {r['409']}  other: {r['other']}  "
+                f"booking rows for the slot: {r['rows']} ({'ok' if ok else 'WRONG'})   latency p50 {lat['p50']:7.1f}"
+                f"  p99 {lat['p99']:7.1f}  max {lat['max']:7.1f} ms   burst {r['wall_ms']:7.1f} ms   "
+                f"server CPU {r['cpu_ms_per_request']:.2f} ms/request",
+                flush=True,
+            )
             for sample in r["other_samples"]:
                 print(f"    other: {sample}")
-    print(f"\n## medians over {args.runs} runs, {args.concurrency} concurrent bookings of one slot "
-          f"over 2 web processes per kind")  # fmt: skip
+    print(
+        f"\n## medians over {args.runs} runs, {args.concurrency} concurrent bookings of one slot "
+        f"over 2 web processes per kind"
+    )
     med = {
         kind: {
             "p50": median([r["latency"]["p50"] for r in rs]),
@@ -189,14 +207,20 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
         for kind, rs in results.items()
     }
     for kind, m in med.items():
-        print(f"{kind:<9}  latency p50 {m['p50']:7.1f}  p99 {m['p99']:7.1f}  max {m['max']:7.1f} ms   "
-              f"burst {m['wall']:7.1f} ms   server CPU {m['cpu']:.2f} ms/request")  # fmt: skip
+        print(
+            f"{kind:<9}  latency p50 {m['p50']:7.1f}  p99 {m['p99']:7.1f}  max {m['max']:7.1f} ms   "
+            f"burst {m['wall']:7.1f} ms   server CPU {m['cpu']:.2f} ms/request"
+        )
     if {"socketify", "uvicorn"} <= set(args.kinds):
         s, u = med["socketify"], med["uvicorn"]
-        print(f"socketify/uvicorn  p50 {ratio(s['p50'], u['p50'])}  p99 {ratio(s['p99'], u['p99'])}  "
-              f"burst {ratio(s['wall'], u['wall'])}  CPU/request {ratio(s['cpu'], u['cpu'])}")
-    print(f"exactly one booking per slot in {sum(len(rs) for rs in results.values()) - failures} of "
-          f"{sum(len(rs) for rs in results.values())} runs")  # fmt: skip
+        print(
+            f"socketify/uvicorn  p50 {ratio(s['p50'], u['p50'])}  p99 {ratio(s['p99'], u['p99'])}  "
+            f"burst {ratio(s['wall'], u['wall'])}  CPU/request {ratio(s['cpu'], u['cpu'])}"
+        )
+    print(
+        f"exactly one booking per slot in {sum(len(rs) for rs in results.values()) - failures} of "
+        f"{sum(len(rs) for rs in results.values())} runs"
+    )
     print(f"# loadavg at the end {loadavg()}")
     if failures:
         sys.exit(1)
@@ -214,8 +238,11 @@ def main() -> None:
     raise_fd_limit(args.concurrency * 2 + 1024)
     import uvloop
 
-    print(f"# {args.concurrency} concurrent POST /api/bookings for one slot, 2 web processes per kind on CPU "
-          f"{SERVER_CORE}, client on CPU {CLIENT_CORE}; {args.runs} runs; loadavg {loadavg()}", flush=True)  # fmt: skip
+    print(
+        f"# {args.concurrency} concurrent POST /api/bookings for one slot, 2 web processes per kind on CPU "
+        f"{SERVER_CORE}, client on CPU {CLIENT_CORE}; {args.runs} runs; loadavg {loadavg()}",
+        flush=True,
+    )
     with Services(seed=True) as services, servers([(kind, 2) for kind in args.kinds], services) as started:
         uvloop.run(orchestrate(args, services, started))
 

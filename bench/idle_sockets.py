@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     CLIENT_CORE,
     SERVER_CORE,
     Services,
@@ -34,7 +34,7 @@ from _common import (  # noqa: E402
     rss_kb,
     start_server,
 )
-from _ws import Swarm  # noqa: E402
+from _ws import Swarm
 
 KINDS = ("uvicorn", "socketify")
 TARGET_KB = 2.0
@@ -104,17 +104,22 @@ def main() -> None:
         sys.exit(f"RLIMIT_NOFILE is {limit}: too low for {args.sockets} sockets (raise the hard limit)")
 
     results: dict[str, list[dict]] = {kind: [] for kind in kinds}
-    print(f"# {args.sockets} idle websockets ({args.subscribe} channel subscription) against one web process "
-          f"per kind on CPU {SERVER_CORE}, client on CPU {CLIENT_CORE}; {args.runs} runs; loadavg {loadavg()}",
-          flush=True)  # fmt: skip
+    print(
+        f"# {args.sockets} idle websockets ({args.subscribe} channel subscription) against one web process "
+        f"per kind on CPU {SERVER_CORE}, client on CPU {CLIENT_CORE}; {args.runs} runs; loadavg {loadavg()}",
+        flush=True,
+    )
     with Services() as services:
         for run in range(1, args.runs + 1):
             for kind in kinds if run % 2 else tuple(reversed(kinds)):
                 r = one_run(kind, services, args)
                 results[kind].append(r)
-                print(f"run {run}  {kind:<9}  RSS {r['before_kb'] / 1024:7.1f} MB -> {r['after_kb'] / 1024:7.1f} MB"
-                      f"  = {r['kb_per_socket']:6.2f} KB per socket   ({r['alive']} open, connected in "
-                      f"{r['connect_s']:.1f} s)", flush=True)  # fmt: skip
+                print(
+                    f"run {run}  {kind:<9}  RSS {r['before_kb'] / 1024:7.1f} MB -> {r['after_kb'] / 1024:7.1f} MB"
+                    f"  = {r['kb_per_socket']:6.2f} KB per socket   ({r['alive']} open, connected in "
+                    f"{r['connect_s']:.1f} s)",
+                    flush=True,
+                )
 
     print(f"\n## medians over {args.runs} runs, {args.sockets} sockets")
     medians = {kind: median([r["kb_per_socket"] for r in results[kind]]) for kind in kinds}
@@ -125,8 +130,10 @@ def main() -> None:
         print(f"socketify/uvicorn  {ratio(medians['socketify'], medians['uvicorn'])}")
     if "socketify" in kinds:
         verdict = "met" if medians["socketify"] <= TARGET_KB else "MISSED"
-        print(f"target socketify <= {TARGET_KB:.0f} KB per idle socket at {args.sockets}: {verdict} "
-              f"({medians['socketify']:.2f} KB)")
+        print(
+            f"target socketify <= {TARGET_KB:.0f} KB per idle socket at {args.sockets}: {verdict} "
+            f"({medians['socketify']:.2f} KB)"
+        )
 
 
 if __name__ == "__main__":

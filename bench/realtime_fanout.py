@@ -19,9 +19,14 @@ plain PUBLISH with an embedded timestamp, and the hub's Lua publish path.
 Kinds alternate order run by run; figures are per run, then medians over the runs.
 
     .venv/bin/python bench/realtime_fanout.py [--clients 1000] [--runs 3] [--events 200 --rate 50]
-                                              [--rest-saves 100 --rest-rate 20] [--kinds uvicorn,socketify]
+                                              [--rest-saves 100 --rest-rate 20] [--kinds uvicorn,socketify,raw]
 
-Defaults scale with --clients so the load generator keeps up (--clients 5000: 100 events at 10/s).
+A third kind, `raw`, is a reference rather than a product: two minimal uvloop processes (CPU 1) that
+relay the channel's Redis pub/sub messages with one write() per socket and nothing else. What it
+costs per frame is what loopback TCP costs on this machine; socketify cannot do much better.
+
+Defaults scale with --clients so the load generator keeps up (--clients 5000: 60 events at 10/s,
+30 saves at 10/s).
 """
 
 from __future__ import annotations
@@ -32,14 +37,17 @@ import asyncio
 import json
 import os
 import resource
+import select
+import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     CLIENT_CORE,
     PYTHON,
     ROOT,
@@ -47,16 +55,19 @@ from _common import (  # noqa: E402
     Services,
     check_cpus,
     cpu_split,
+    free_port,
     loadavg,
     median,
     pin_to,
     raise_fd_limit,
     ratio,
+    sched_ns,
     servers,
     summary_ms,
 )
 
-KINDS = ("uvicorn", "socketify")
+KINDS = ("uvicorn", "socketify", "raw")
+APP_KINDS = ("uvicorn", "socketify")
 WARMUP_EVENTS = 5
 TARGETS_MS = {1000: 10.0, 5000: 50.0}
 
@@ -112,7 +123,7 @@ def client_main(args: argparse.Namespace) -> None:
                 state["target"] = (command["count"], time.time_ns(), command.get("quiet", 5.0))
             elif command["cmd"] == "cpu":
                 usage = resource.getrusage(resource.RUSAGE_SELF)
-                reply({"cpu": usage.ru_utime + usage.ru_stime})
+                reply({"cpu": usage.ru_utime + usage.ru_stime, "wait_ns": sched_ns()[1]})
             elif command["cmd"] == "finish":
                 state["finish"] = command
                 state["done"] = True
@@ -141,8 +152,10 @@ def client_main(args: argparse.Namespace) -> None:
     closed, pings = swarm.closed, swarm.pings
     swarm.close()
     finish = state["finish"] or {"rest_sent": []}
-    reply(_client_results(args.clients, payloads, rec_event, rec_client, rec_kernel, rec_user, finish)
-          | {"lag": summary_ms(lag), "closed": closed, "pings": pings, "connect_s": connect_s})  # fmt: skip
+    reply(
+        _client_results(args.clients, payloads, rec_event, rec_client, rec_kernel, rec_user, finish)
+        | {"lag": summary_ms(lag), "closed": closed, "pings": pings, "connect_s": connect_s}
+    )
 
 
 def _client_results(clients, payloads, rec_event, rec_client, rec_kernel, rec_user, finish) -> dict:
@@ -253,7 +266,7 @@ async def _floor(args: argparse.Namespace) -> None:
     print(json.dumps({"ready": True}), flush=True)
     await asyncio.wait_for(finished.wait(), args.max_seconds)
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(len(got[k]) < expected[k] for k in got):
+    while time.monotonic() < deadline and any(len(got[k]) < expected[k] for k in got):  # noqa: ASYNC110
         await asyncio.sleep(0.05)
     listener.cancel()
     reader.cancel()
@@ -261,6 +274,146 @@ async def _floor(args: argparse.Namespace) -> None:
     await pubsub.aclose()
     await redis.aclose()
     os._exit(0)  # the stdin reader thread may still be blocked in readline
+
+
+# =============================================================================================
+# the floor: a minimal fan-out server (subprocess, CPU 1), uvloop + one write() per socket
+# =============================================================================================
+
+_SWITCHING = (
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Accept: not-checked-by-the-bench-client\r\n\r\n"
+)
+
+
+def _server_frame(payload: bytes) -> bytes:
+    size = len(payload)
+    if size < 126:
+        return bytes([0x81, size]) + payload
+    if size < 65536:
+        return bytes([0x81, 126]) + size.to_bytes(2, "big") + payload
+    return bytes([0x81, 127]) + size.to_bytes(8, "big") + payload
+
+
+def rawserver_main(args: argparse.Namespace) -> None:
+    """What any server must pay to fan a frame out over loopback TCP from one core, and little more:
+    no hub, no protocol beyond the upgrade and one `subscribed` reply, one write() per socket for
+    each message of the channel's Redis pub/sub key (the same messages the hub's processes get)."""
+    import uvloop
+
+    uvloop.run(_rawserver(args))
+
+
+async def _rawserver(args: argparse.Namespace) -> None:
+    from redis.asyncio import Redis
+
+    members: set[asyncio.Transport] = set()
+    subscribed = _server_frame(json.dumps({"op": "subscribed", "channel": args.channel, "last_id": None}).encode())
+
+    class Peer(asyncio.Protocol):
+        def connection_made(self, transport) -> None:
+            self.transport, self.buf, self.state = transport, b"", 0
+            transport.get_extra_info("socket").setsockopt(6, 1, 1)  # TCP_NODELAY, like uWS
+
+        def data_received(self, data: bytes) -> None:
+            if self.state == 2:
+                return  # pongs and the like: nothing to do
+            self.buf += data
+            if self.state == 0 and b"\r\n\r\n" in self.buf:
+                self.buf = self.buf.partition(b"\r\n\r\n")[2]
+                self.transport.write(_SWITCHING)
+                self.state = 1
+            if self.state == 1 and len(self.buf) >= 2:
+                size, head = self.buf[1] & 0x7F, 2
+                if size == 126:
+                    size, head = (int.from_bytes(self.buf[2:4], "big") if len(self.buf) >= 4 else 1 << 30), 4
+                if len(self.buf) >= head + 4 + size:  # the subscribe frame (masked); its content is known
+                    self.transport.write(subscribed)
+                    members.add(self.transport)
+                    self.state, self.buf = 2, b""
+
+        def connection_lost(self, exc) -> None:
+            members.discard(self.transport)
+
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(Peer, "127.0.0.1", args.port, backlog=4096)
+    redis = Redis.from_url(args.redis_url)
+    pubsub = redis.pubsub()
+    await pubsub.subscribe(args.hub_channel)
+    print(json.dumps({"ready": True}), flush=True)
+
+    async def relay() -> None:
+        async for message in pubsub.listen():
+            if message["type"] == "message":
+                frame = _server_frame(message["data"].partition(b"\n")[2])
+                for transport in list(members):
+                    transport.write(frame)
+
+    relaying = asyncio.ensure_future(relay())
+    stop = loop.create_future()
+    loop.add_signal_handler(15, stop.set_result, None)
+    await asyncio.wait_for(stop, args.max_seconds)
+    relaying.cancel()
+    server.close()
+    os._exit(0)
+
+
+@dataclass
+class RawServer:
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def start_raw_servers(count: int, redis_url: str, pubsub_key: str, channel: str, max_seconds: float) -> list:
+    started = []
+    try:
+        for _ in range(count):
+            port = free_port()
+            process = subprocess.Popen(
+                [
+                    "taskset",
+                    "-c",
+                    str(SERVER_CORE),
+                    PYTHON,
+                    __file__,
+                    "--role",
+                    "rawserver",
+                    "--port",
+                    str(port),
+                    "--redis-url",
+                    redis_url,
+                    "--hub-channel",
+                    pubsub_key,
+                    "--channel",
+                    channel,
+                    "--max-seconds",
+                    str(max_seconds),
+                ],
+                stdout=subprocess.PIPE,
+                cwd=ROOT,
+            )
+            started.append(RawServer(port, process))
+            ready, _, _ = select.select([process.stdout], [], [], 30)
+            if not ready or b"ready" not in process.stdout.readline():
+                raise RuntimeError("the raw fan-out server did not start")
+        return started
+    except BaseException:
+        for server in started:
+            server.stop()
+        raise
 
 
 # =============================================================================================
@@ -273,13 +426,13 @@ class LoadGenerator:
         self.process = process
 
     @classmethod
-    async def start(cls, argv: list[str], timeout: float) -> tuple[LoadGenerator, dict]:
+    async def start(cls, argv: list[str], seconds: float) -> tuple[LoadGenerator, dict]:
         process = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT, limit=1 << 24
         )
         generator = cls(process)
         try:
-            ready = await generator.read(timeout)
+            ready = await generator.read(seconds)
         except BaseException:
             generator.kill()
             raise
@@ -289,18 +442,18 @@ class LoadGenerator:
         self.process.stdin.write((json.dumps(message) + "\n").encode())
         await self.process.stdin.drain()
 
-    async def read(self, timeout: float) -> dict:
-        line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
+    async def read(self, seconds: float) -> dict:
+        line = await asyncio.wait_for(self.process.stdout.readline(), seconds)
         if not line:
             raise RuntimeError(f"load generator exited ({await self.process.wait()})")
         return json.loads(line)
 
-    async def ask(self, message: dict, timeout: float) -> dict:
+    async def ask(self, message: dict, seconds: float) -> dict:
         await self.send(message)
-        return await self.read(timeout)
+        return await self.read(seconds)
 
-    async def finish(self, message: dict, timeout: float) -> dict:
-        result = await self.ask(message, timeout)
+    async def finish(self, message: dict, seconds: float) -> dict:
+        result = await self.ask(message, seconds)
         await asyncio.wait_for(self.process.wait(), 30)
         return result
 
@@ -326,9 +479,15 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
         return None
 
     first = next(iter(started.values()))[0]
+    rest_group = started.get("socketify") or next(iter(started.values()))
     http = {s.port: httpx.AsyncClient(base_url=s.url, timeout=60) for group in started.values() for s in group}
-    account = {"email": f"fanout{os.getpid()}@bench.test", "password": "bench-password-1", "full_name": "Fanout",
-               "role": "instructor", "timezone": "UTC"}  # fmt: skip
+    account = {
+        "email": f"fanout{os.getpid()}@bench.test",
+        "password": "bench-password-1",
+        "full_name": "Fanout",
+        "role": "instructor",
+        "timezone": "UTC",
+    }
     response = await http[first.port].post("/api/auth/register", json=account)
     assert response.status_code == 201, response.text
     login = await http[first.port].post("/api/auth/login", json={k: account[k] for k in ("email", "password")})
@@ -340,9 +499,22 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
     etag = (await http[first.port].get(week, headers=auth)).headers["etag"]
     channel = f"slots:{instructor_id}"
 
-    hub = Hub(redis_url=services.redis_url, prefix=services.prefix, transport=AsgiTransport(),
-              authenticate=no_user, rules=channel_rules(), history=1000)  # fmt: skip
+    hub = Hub(
+        redis_url=services.redis_url,
+        prefix=services.prefix,
+        transport=AsgiTransport(),
+        authenticate=no_user,
+        rules=channel_rules(),
+        history=1000,
+    )
     raw_redis = aredis.Redis.from_url(services.redis_url)
+    if "raw" in args.kinds:
+        started = {
+            **started,
+            "raw": start_raw_servers(
+                2, services.redis_url, hub.streams.pubsub_key(channel), channel, args.max_seconds + 3600
+            ),
+        }
 
     def event_data(phase: str, seq: int) -> dict:
         return {"start": monday, "end": monday, "sent_at": time.time_ns(), "seq": seq, "phase": phase}
@@ -359,25 +531,37 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
         nonlocal etag
         group = started[kind]
         ports = ",".join(str(s.port) for s in group)
-        argv = [PYTHON, __file__, "--role", "client", "--ports", ports, "--channel", channel,
-                "--clients", str(args.clients), "--max-seconds", str(args.max_seconds)]  # fmt: skip
+        argv = [
+            PYTHON,
+            __file__,
+            "--role",
+            "client",
+            "--ports",
+            ports,
+            "--channel",
+            channel,
+            "--clients",
+            str(args.clients),
+            "--max-seconds",
+            str(args.max_seconds),
+        ]
         n = args.clients
-        generator, ready = await LoadGenerator.start(argv, timeout=300)
+        generator, ready = await LoadGenerator.start(argv, seconds=300)
         try:
             await paced(WARMUP_EVENTS, 20, lambda i: hub.publish(channel, "slots.changed", event_data("warm", i)))
             await generator.ask({"cmd": "expect", "count": n * WARMUP_EVENTS}, 120)
-            cpu0 = group_cpu(group)
-            client0 = (await generator.ask({"cmd": "cpu"}, 30))["cpu"]
+            cpu0, sched0 = group_cpu(group), group_sched(group)
+            client0 = await generator.ask({"cmd": "cpu"}, 30)
             await paced(args.events, args.rate, lambda i: hub.publish(channel, "slots.changed", event_data("hub", i)))
             reached_hub = await generator.ask({"cmd": "expect", "count": n * (WARMUP_EVENTS + args.events)}, 300)
-            cpu1 = group_cpu(group)
-            client1 = (await generator.ask({"cmd": "cpu"}, 30))["cpu"]
+            cpu1, sched1 = group_cpu(group), group_sched(group)
+            client1 = await generator.ask({"cmd": "cpu"}, 30)
             rest_sent: list[int] = []
             put_ms: list[int] = []
 
             async def save(i: int) -> None:
                 nonlocal etag
-                server = group[i % len(group)]
+                server = (rest_group if kind == "raw" else group)[i % 2]
                 days = {monday: [{"start": "09:00", "end": "11:00" if i % 2 else "10:00"}]}
                 sent = time.time_ns()
                 put = await http[server.port].put(week, json={"days": days}, headers={**auth, "If-Match": etag})
@@ -400,7 +584,10 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
             connected=ready["clients"],
             server_cpu_us_per_frame_hub=(sum(cpu1) - sum(cpu0)) / hub_frames * 1e6,
             server_sys_share_hub=(cpu1[1] - cpu0[1]) / max(1e-9, sum(cpu1) - sum(cpu0)),
-            client_cpu_us_per_frame_hub=(client1 - client0) / hub_frames * 1e6,
+            client_cpu_us_per_frame_hub=(client1["cpu"] - client0["cpu"]) / hub_frames * 1e6,
+            server_run_ms_per_event=(sched1[0] - sched0[0]) / args.events / 1e6,
+            server_wait_ms_per_event=(sched1[1] - sched0[1]) / args.events / 1e6,
+            client_wait_ms_per_event=(client1["wait_ns"] - client0["wait_ns"]) / args.events / 1e6,
             server_cpu_s_rest=sum(cpu2) - sum(cpu1),
             put=summary_ms(put_ms),
             complete=reached_hub["reached"] and reached_rest["reached"],
@@ -410,23 +597,41 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
     async def run_floor() -> dict:
         raw_channel = f"{services.prefix}bench:floor"
         floor_channel = f"slots:{instructor_id + 1_000_000}"
-        argv = ["taskset", "-c", str(SERVER_CORE), PYTHON, __file__, "--role", "floor",
-                "--redis-url", services.redis_url, "--raw-channel", raw_channel,
-                "--hub-channel", hub.streams.pubsub_key(floor_channel), "--max-seconds", str(args.max_seconds)]  # fmt: skip
-        generator, _ = await LoadGenerator.start(argv, timeout=60)
+        argv = [
+            "taskset",
+            "-c",
+            str(SERVER_CORE),
+            PYTHON,
+            __file__,
+            "--role",
+            "floor",
+            "--redis-url",
+            services.redis_url,
+            "--raw-channel",
+            raw_channel,
+            "--hub-channel",
+            hub.streams.pubsub_key(floor_channel),
+            "--max-seconds",
+            str(args.max_seconds),
+        ]
+        generator, _ = await LoadGenerator.start(argv, seconds=60)
         try:
             await paced(args.events, args.rate, lambda i: raw_redis.publish(raw_channel, str(time.time_ns())))
-            await paced(args.events, args.rate,
-                        lambda i: hub.publish(floor_channel, "slots.changed", event_data("floor", i)))  # fmt: skip
+            await paced(
+                args.events, args.rate, lambda i: hub.publish(floor_channel, "slots.changed", event_data("floor", i))
+            )
             return await generator.finish({"cmd": "finish", "expected": {"raw": args.events, "hub": args.events}}, 60)
         finally:
             generator.kill()
 
     runs: dict[str, list[dict]] = {kind: [] for kind in args.kinds}
     floors: list[dict] = []
-    print(f"# {args.clients} subscribers of {channel} over 2 web processes per kind (CPU {SERVER_CORE}); "
-          f"load generator on CPU {CLIENT_CORE}; hub: {args.events} events at {args.rate}/s; "
-          f"rest: {args.rest_saves} saves at {args.rest_rate}/s; {args.runs} runs; loadavg {loadavg()}", flush=True)  # fmt: skip
+    print(
+        f"# {args.clients} subscribers of {channel} over 2 web processes per kind (CPU {SERVER_CORE}); "
+        f"load generator on CPU {CLIENT_CORE}; hub: {args.events} events at {args.rate}/s; "
+        f"rest: {args.rest_saves} saves at {args.rest_rate}/s; {args.runs} runs; loadavg {loadavg()}",
+        flush=True,
+    )
     try:
         for run in range(1, args.runs + 1):
             order = list(args.kinds) if run % 2 else list(reversed(args.kinds))
@@ -436,9 +641,13 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
                 print(_run_line(run, result, args.clients), flush=True)
             floor = await run_floor()
             floors.append(floor)
-            print(f"run {run}  redis floor  PUBLISH {_fmt(floor['raw'])}   hub Lua publish {_fmt(floor['hub'])}",
-                  flush=True)  # fmt: skip
+            print(
+                f"run {run}  redis floor  PUBLISH {_fmt(floor['raw'])}   hub Lua publish {_fmt(floor['hub'])}",
+                flush=True,
+            )
     finally:
+        for server in started.get("raw", []):
+            server.stop()
         await hub.stop()
         await raw_redis.aclose()
         for client in http.values():
@@ -453,6 +662,12 @@ def group_cpu(group) -> tuple[float, float]:
     return sum(u for u, _ in splits), sum(k for _, k in splits)
 
 
+def group_sched(group) -> tuple[int, int]:
+    """(on-CPU, run-queue wait) nanoseconds summed over a group of processes."""
+    readings = [sched_ns(s.pid) for s in group]
+    return sum(r for r, _ in readings), sum(w for _, w in readings)
+
+
 def _fmt(s: dict) -> str:
     return f"p50 {s['p50']:7.2f}  p99 {s['p99']:7.2f}  max {s['max']:7.2f} ms"
 
@@ -462,10 +677,9 @@ def _run_line(run: int, r: dict, clients: int) -> str:
     missing_hub = hub.get("events", 0) * clients - hub.get("received", 0)
     missing_rest = rest.get("events", 0) * clients - rest.get("received", 0)
     lines = [
-        f"run {run}  {r['kind']:<9}  connected {r['connected']} in {r['connect_s']:.1f}s"
+        f"run {run}  {LABELS[r['kind']]:<9}  connected {r['connected']} in {r['connect_s']:.1f}s"
         f"  closed {r['closed']}  duplicates {r['duplicates']}  complete {r['complete']}",
-        f"    hub  publish->socket {_fmt(hub['kernel'])}   ->read {_fmt(hub['read'])}"
-        f"   missing {missing_hub}",
+        f"    hub  publish->socket {_fmt(hub['kernel'])}   ->read {_fmt(hub['read'])}   missing {missing_hub}",
         f"    rest PUT->socket     {_fmt(rest['kernel'])}   ->read {_fmt(rest['read'])}"
         f"   missing {missing_rest}  PUT p50 {r['put']['p50']:.1f} ms"
         + ("" if r["rest_mapped"] else f"  (!) {r['rest_events_seen']} rest events seen, ids mapped by order"),
@@ -473,8 +687,14 @@ def _run_line(run: int, r: dict, clients: int) -> str:
         f"({r['server_sys_share_hub']:.0%} kernel), load generator "
         f"{r['client_cpu_us_per_frame_hub']:.1f} us;  generator lag (read - kernel) p50 {r['lag']['p50']:.2f} "
         f"p99 {r['lag']['p99']:.2f} ms",
+        f"    per hub event: servers on CPU {r['server_run_ms_per_event']:.2f} ms, waiting for CPU "
+        f"{r['server_wait_ms_per_event']:.2f} ms (run queue); load generator waiting for CPU "
+        f"{r['client_wait_ms_per_event']:.2f} ms",
     ]
     return "\n".join(lines)
+
+
+LABELS = {"uvicorn": "uvicorn", "socketify": "socketify", "raw": "raw fan-out"}
 
 
 def _report(args: argparse.Namespace, runs: dict[str, list[dict]], floors: list[dict]) -> None:
@@ -488,49 +708,81 @@ def _report(args: argparse.Namespace, runs: dict[str, list[dict]], floors: list[
         return median(values)
 
     print(f"\n## medians over {args.runs} runs, {args.clients} subscribers (ms)")
-    print(f"{'':<30}{'p50':>9}{'p99':>9}{'max':>9}")
+    print(f"{'':<40}{'p50':>9}{'p99':>9}{'max':>9}")
     rows = []
     for kind in args.kinds:
-        for phase, label in (("hub", "hub publish->socket"), ("rest", "REST save->socket")):
-            rows.append((f"{kind} {label}", [med(kind, phase, "kernel", q) for q in ("p50", "p99", "max")]))
-        rows.append((f"{kind} hub publish->read", [med(kind, "hub", "read", q) for q in ("p50", "p99", "max")]))
+        name = LABELS[kind]
+        rows.append((f"{name} hub publish->socket", [med(kind, "hub", "kernel", q) for q in ("p50", "p99", "max")]))
+        rows.append((f"{name} hub publish->read", [med(kind, "hub", "read", q) for q in ("p50", "p99", "max")]))
+        rows.append((f"{name} REST save->socket", [med(kind, "rest", "kernel", q) for q in ("p50", "p99", "max")]))
     for key, label in (("raw", "redis floor PUBLISH"), ("hub", "redis floor hub Lua publish")):
         rows.append((label, [median([f[key][q] for f in floors]) for q in ("p50", "p99", "max")]))
     for label, values in rows:
-        print(f"{label:<30}" + "".join(f"{v:9.2f}" for v in values))
+        print(f"{label:<40}" + "".join(f"{v:9.2f}" for v in values))
     for kind in args.kinds:
-        print(f"{kind}: server CPU {med(kind, 'server_cpu_us_per_frame_hub'):.1f} us per delivered frame "
-              f"({med(kind, 'server_sys_share_hub'):.0%} in the kernel), "
-              f"load generator {med(kind, 'client_cpu_us_per_frame_hub'):.1f} us, "
-              f"generator lag p99 {med(kind, 'lag', 'p99'):.2f} ms")  # fmt: skip
+        print(
+            f"{LABELS[kind]}: server CPU {med(kind, 'server_cpu_us_per_frame_hub'):.1f} us per delivered frame "
+            f"({med(kind, 'server_sys_share_hub'):.0%} in the kernel), "
+            f"load generator {med(kind, 'client_cpu_us_per_frame_hub'):.1f} us, "
+            f"generator lag p99 {med(kind, 'lag', 'p99'):.2f} ms; per event: servers on CPU "
+            f"{med(kind, 'server_run_ms_per_event'):.2f} ms, "
+            f"waiting for CPU {med(kind, 'server_wait_ms_per_event'):.2f} ms"
+        )
+
+    def cpu_per_frame(kind: str) -> float:
+        return med(kind, "server_cpu_us_per_frame_hub")
+
+    def hub(kind: str, q: str) -> float:
+        return med(kind, "hub", "kernel", q)
+
+    floor = {q: median([f["raw"][q] for f in floors]) for q in ("p50", "p99")}
     if {"socketify", "uvicorn"} <= set(args.kinds):
-        s = {q: med("socketify", "hub", "kernel", q) for q in ("p50", "p99")}
-        u = {q: med("uvicorn", "hub", "kernel", q) for q in ("p50", "p99")}
-        sr = {q: med("socketify", "rest", "kernel", q) for q in ("p50", "p99")}
-        ur = {q: med("uvicorn", "rest", "kernel", q) for q in ("p50", "p99")}
-        floor = {q: median([f["raw"][q] for f in floors]) for q in ("p50", "p99")}
-        print(f"socketify/uvicorn   hub p50 {ratio(s['p50'], u['p50'])}  p99 {ratio(s['p99'], u['p99'])};  "
-              f"REST p50 {ratio(sr['p50'], ur['p50'])}  p99 {ratio(sr['p99'], ur['p99'])}")
-        print(f"socketify/redis floor (PUBLISH)  p50 {ratio(s['p50'], floor['p50'])}  "
-              f"p99 {ratio(s['p99'], floor['p99'])}")  # fmt: skip
+        print(
+            f"socketify/uvicorn          hub p50 {ratio(hub('socketify', 'p50'), hub('uvicorn', 'p50'))}  "
+            f"p99 {ratio(hub('socketify', 'p99'), hub('uvicorn', 'p99'))};  REST p50 "
+            f"{ratio(med('socketify', 'rest', 'kernel', 'p50'), med('uvicorn', 'rest', 'kernel', 'p50'))}  p99 "
+            f"{ratio(med('socketify', 'rest', 'kernel', 'p99'), med('uvicorn', 'rest', 'kernel', 'p99'))};  "
+            f"CPU/frame {ratio(cpu_per_frame('socketify'), cpu_per_frame('uvicorn'))}"
+        )
+    if "socketify" in args.kinds:
+        print(
+            f"socketify/redis floor      hub p50 {ratio(hub('socketify', 'p50'), floor['p50'])}  "
+            f"p99 {ratio(hub('socketify', 'p99'), floor['p99'])}"
+        )
+    if {"socketify", "raw"} <= set(args.kinds):
+        print(
+            f"socketify/raw fan-out      hub p50 {ratio(hub('socketify', 'p50'), hub('raw', 'p50'))}  "
+            f"p99 {ratio(hub('socketify', 'p99'), hub('raw', 'p99'))};  CPU/frame "
+            f"{ratio(med('socketify', 'server_cpu_us_per_frame_hub'), med('raw', 'server_cpu_us_per_frame_hub'))}"
+        )
     if "socketify" in args.kinds:
         target = TARGETS_MS.get(args.clients)
         if target is not None:
-            p99 = med("socketify", "hub", "kernel", "p99")
+            p99 = hub("socketify", "p99")
             verdict = "met" if p99 <= target else "MISSED"
-            print(f"target socketify p99 <= {target:.0f} ms at {args.clients}: {verdict} "
-                  f"(hub publish->socket p99 {p99:.2f} ms; publish->read {med('socketify', 'hub', 'read', 'p99'):.2f}"
-                  f" ms; REST save->socket {med('socketify', 'rest', 'kernel', 'p99'):.2f} ms)")  # fmt: skip
+            print(
+                f"target socketify p99 <= {target:.0f} ms at {args.clients}: {verdict} "
+                f"(hub publish->socket p99 {p99:.2f} ms; publish->read {med('socketify', 'hub', 'read', 'p99'):.2f}"
+                f" ms; REST save->socket {med('socketify', 'rest', 'kernel', 'p99'):.2f} ms)"
+            )
+            span = med("socketify", "server_cpu_us_per_frame_hub") * args.clients / 1000
+            print(
+                f"  CPU-implied fan-out span (server CPU per frame x {args.clients}, both processes on one core): "
+                f"{span:.1f} ms"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--role", choices=["main", "client", "floor"], default="main", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--role", choices=["main", "client", "floor", "rawserver"], default="main", help=argparse.SUPPRESS
+    )
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--events", type=int, default=None, help="hub events per run (200; 100 above 2000 clients)")
+    parser.add_argument("--events", type=int, default=None, help="hub events per run (200; 60 above 2000 clients)")
     parser.add_argument("--rate", type=float, default=None, help="hub events/s (50; 50000/clients above 1000)")
-    parser.add_argument("--rest-saves", type=int, default=None, help="REST saves per run (100; 50 above 2000)")
+    parser.add_argument("--rest-saves", type=int, default=None, help="REST saves per run (100; 30 above 2000)")
     parser.add_argument("--rest-rate", type=float, default=None, help="REST saves/s (20; 10 above 2000 clients)")
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--max-seconds", type=float, default=600, help=argparse.SUPPRESS)
@@ -546,10 +798,13 @@ def main() -> None:
     if args.role == "floor":
         floor_main(args)
         return
+    if args.role == "rawserver":
+        rawserver_main(args)
+        return
     big = args.clients > 2000
-    args.events = args.events or (100 if big else 200)
+    args.events = args.events or (60 if big else 200)
     args.rate = args.rate or min(50.0, 50_000 / args.clients)
-    args.rest_saves = args.rest_saves or (50 if big else 100)
+    args.rest_saves = args.rest_saves or (30 if big else 100)
     args.rest_rate = args.rest_rate or (10.0 if big else 20.0)
     args.kinds = tuple(k for k in args.kinds.split(",") if k)
     check_cpus()
@@ -557,7 +812,10 @@ def main() -> None:
     raise_fd_limit(max(4096, args.clients * 2 + 1024))
     import uvloop
 
-    with Services() as services, servers([(kind, 2) for kind in args.kinds], services) as started:
+    app_kinds = [kind for kind in args.kinds if kind in APP_KINDS]
+    if not app_kinds:
+        sys.exit("--kinds needs uvicorn or socketify (REST saves go through them)")
+    with Services() as services, servers([(kind, 2) for kind in app_kinds], services) as started:
         uvloop.run(orchestrate(args, services, started))
 
 

@@ -103,6 +103,10 @@ class SocketifyTransport(Transport):
         self._behavior = behavior
         self.ssl: Any = None
         self._app: Any = None
+        # Set by bind():
+        self._hub_provider: Callable[[], HubCallbacks | None]
+        self._spawn: Callable[[Coroutine[Any, Any, None]], None]
+        self.wake: Callable[[], None]
 
     def bind(
         self,
@@ -197,8 +201,9 @@ class SocketifyTransport(Transport):
         except Exception:
             logger.exception("Hub closed() failed for connection %s", conn.id)
 
-    async def _serve(self, conn: SocketifyConnection, call: Coroutine[Any, Any, None]) -> None:
+    async def _serve(self, conn: SocketifyConnection, first: Coroutine[Any, Any, None]) -> None:
         """Run one hub callback, then the messages that queued behind it, then `closed` if due."""
+        call: Coroutine[Any, Any, None] | None = first
         while call is not None:
             try:
                 await call
@@ -237,7 +242,8 @@ def _on_open(ws: Any, user_data: Any) -> None:
 def _on_message(ws: Any, message: Any, length: int, opcode: int, user_data: Any) -> None:
     transport = ffi.from_handle(user_data)
     transport.wake()
-    transport._received(_connection(ws, transport.ssl), ffi.unpack(message, length), int(opcode))
+    data = ffi.unpack(message, length) if length else b""
+    transport._received(_connection(ws, transport.ssl), data, int(opcode))
 
 
 @ffi.callback("void(uws_websocket_t *, int, const char *, size_t, void *)")

@@ -1,7 +1,6 @@
 """Serve the ASGI app with socketify (uWebSockets), and the realtime hub on native websockets.
 
     from app.server.socketify import serve_socketify
-
     from realtime.socketify_transport import SocketifyTransport
 
     transport = SocketifyTransport()                  # exists before the app, so the hub holds it
@@ -17,6 +16,8 @@ It blocks until SIGTERM or SIGINT, then stops listening, closes websockets with 
 and raises SystemExit(3) when lifespan startup fails or the port cannot be bound. Lifespan startup
 completes before the port is bound. Without a transport, `ws_path` is an ordinary ASGI route; with
 one, the app's own route at `ws_path` (if any) is shadowed but stays in its OpenAPI document.
+`workers=N` runs N servers sharing the port, each a fresh run of this process's command line
+(see `_supervise`); the default single server owns its port exclusively.
 
 What the ASGI app sees matches uvicorn: the scope (decoded path, raw_path, query_string without
 '?', client (host, port), no "method" on websockets, "state"), websocket close codes and reasons,
@@ -32,12 +33,14 @@ add_reader, so there is no busy polling and no idle latency.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import gc
 import logging
 import os
 import signal
 import socket
+import sys
 from collections import deque
 from collections.abc import Callable
 from http import HTTPStatus
@@ -71,6 +74,7 @@ _libc_ffi.cdef("""
 """)
 _libc = _libc_ffi.dlopen(None)
 _PR_SET_PDEATHSIG = 1
+_WORKER_OF = "SOCKETIFY_WORKER_OF"  # in a worker's environment: its supervisor's pid
 # uSockets listen option: without it the port is opened with SO_REUSEPORT and a second server on
 # the same port would silently share it.
 _LISTEN_EXCLUSIVE_PORT = 1
@@ -107,18 +111,29 @@ def serve_socketify(
             )
         return 0 if server.run(on_ready) else 3
 
-    code = _run_workers(workers, serve) if workers > 1 else serve(False)
+    supervisor = os.environ.get(_WORKER_OF)
+    if supervisor is not None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        code = serve(True) if os.getppid() == int(supervisor) else 1  # else it died before prctl
+    elif workers > 1:
+        code = _supervise(workers)
+    else:
+        code = serve(False)
     if code:
         raise SystemExit(code)
 
 
-def _run_workers(count: int, serve: Callable[[bool], int]) -> int:
-    """Fork `count` servers sharing the port (SO_REUSEPORT); SIGTERM/SIGINT stop them all.
+def _supervise(count: int) -> int:
+    """Run this process's command line `count` more times as workers sharing the port.
 
-    A worker that exits on its own takes the others down, and the exit code is the first non-zero
-    one: the process manager restarts the whole. Workers get SIGTERM if this process dies.
+    Workers are fresh interpreters, not forks: the app already built here may run threads (a
+    logging queue listener, for one) that a fork would leave half-copied. SIGTERM/SIGINT stop
+    them all; a worker that exits on its own takes the others down and the first non-zero exit
+    code is returned, so the process manager restarts the whole. Workers get SIGTERM if this
+    process dies.
     """
-    parent = os.getpid()
+    command = [sys.executable, *sys.orig_argv[1:]]
+    environment = {**os.environ, _WORKER_OF: str(os.getpid())}
     children: set[int] = set()
     stopping = False
 
@@ -126,30 +141,15 @@ def _run_workers(count: int, serve: Callable[[bool], int]) -> int:
         nonlocal stopping
         stopping = True
         for pid in children:
-            os.kill(pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):  # reaped an instant ago
+                os.kill(pid, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop_all)
     signal.signal(signal.SIGINT, stop_all)
     for _ in range(count):
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-            code = 1
-            try:
-                if os.getppid() == parent:  # else the supervisor died before prctl took effect
-                    code = serve(True)
-            except SystemExit as exit_:
-                code = exit_.code if isinstance(exit_.code, int) else 1
-            except BaseException:
-                logger.exception("Worker %d failed", os.getpid())
-            finally:
-                logging.shutdown()
-                os._exit(code)
-        children.add(pid)
-        if stopping:
-            os.kill(pid, signal.SIGTERM)
+        children.add(os.posix_spawn(sys.executable, command, environment))
+    if stopping:
+        stop_all()
     exit_code = 0
     while children:
         pid, status = os.wait()

@@ -4,7 +4,8 @@ import asyncpg
 from arq import create_pool
 
 from app.main import arq_queue_name, arq_settings
-from tests.support.calendar import monday_after, offer_piano, save_week, week_path
+from tests.bookings.conftest import booking_body
+from tests.support.calendar import week_path
 
 
 async def enqueue(settings, function: str, *args) -> None:
@@ -15,13 +16,12 @@ async def enqueue(settings, function: str, *args) -> None:
         await pool.aclose()
 
 
-async def test_worker_releases_an_expired_hold_and_tells_watchers(client, accounts, settings, redis, run_worker_burst):
-    instructor, student = await accounts.instructor(), await accounts.student()
-    service_id = await offer_piano(client, instructor)
-    monday = monday_after()
-    await save_week(client, instructor, instructor, monday, {monday.isoformat(): [{"start": "09:00", "end": "12:00"}]})
-    body = {"instructor_id": instructor.id, "service_id": service_id, "start": f"{monday}T10:00:00-05:00",
-            "duration_minutes": 60, "hold": True}  # fmt: skip
+async def test_worker_releases_an_expired_hold_and_tells_watchers(
+    client, accounts, open_week, settings, redis, run_worker_burst
+):
+    instructor, service_id, monday = open_week
+    student = await accounts.student()
+    body = booking_body(instructor, service_id, monday, hold=True)
     held = (await client.post("/api/bookings", json=body, headers=student.headers)).json()
     assert held["status"] == "held"
     deferred = await redis.zscore(f"{settings.redis_prefix}arq:queue", f"{settings.redis_prefix}hold:{held['id']}")
@@ -42,13 +42,10 @@ async def test_worker_releases_an_expired_hold_and_tells_watchers(client, accoun
     assert week["booked"] == []
 
 
-async def test_releasing_twice_is_harmless(client, accounts, settings, run_worker_burst):
-    instructor, student = await accounts.instructor(), await accounts.student()
-    service_id = await offer_piano(client, instructor)
-    monday = monday_after()
-    await save_week(client, instructor, instructor, monday, {monday.isoformat(): [{"start": "09:00", "end": "12:00"}]})
-    body = {"instructor_id": instructor.id, "service_id": service_id, "start": f"{monday}T10:00:00-05:00",
-            "duration_minutes": 60, "hold": True}  # fmt: skip
+async def test_releasing_twice_is_harmless(client, accounts, open_week, settings, run_worker_burst):
+    instructor, service_id, monday = open_week
+    student = await accounts.student()
+    body = booking_body(instructor, service_id, monday, hold=True)
     held = (await client.post("/api/bookings", json=body, headers=student.headers)).json()
     confirmed = await client.post(f"/api/bookings/{held['id']}/confirm", headers=student.headers)
     assert confirmed.json()["status"] == "confirmed"

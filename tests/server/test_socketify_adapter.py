@@ -9,6 +9,7 @@ serves /ws natively through `FakeHub`, which stands in for the real hub at trans
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -87,9 +88,10 @@ class Server:
         return f"ws://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        """Kill whatever is left of it: the server and any worker (its own process group)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
         self.process.stdout.close()
 
 
