@@ -20,7 +20,7 @@ from app.availability.ranges import (
 )
 from app.availability.tables import AvailabilitySettings, AvailabilityWeek, Collaborator
 from app.bookings.tables import Booking
-from app.core.db import json_value
+from app.core.db import json_value, upsert
 from app.core.errors import ApiError, bad_input
 from app.core.time import boundary_to_utc, week_dates
 
@@ -297,14 +297,11 @@ async def update_settings(instructor_id: int, data: dict[str, Any]) -> dict[str,
     if problems:
         raise bad_input(problems)
     merged = {**await settings_of(instructor_id), **data}
-    async with AvailabilitySettings._meta.db.transaction():
-        updated = (
-            await AvailabilitySettings.update({getattr(AvailabilitySettings, k): v for k, v in merged.items()})
-            .where(AvailabilitySettings.instructor == instructor_id)
-            .returning(AvailabilitySettings.id)
-        )
-        if not updated:
-            await AvailabilitySettings.insert(AvailabilitySettings(instructor=instructor_id, **merged))
+    await upsert(
+        AvailabilitySettings,
+        {AvailabilitySettings.instructor: instructor_id},
+        {getattr(AvailabilitySettings, k): v for k, v in merged.items()},
+    )
     return merged
 
 

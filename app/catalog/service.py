@@ -9,6 +9,7 @@ from app.catalog.schemas import (
     ServiceSummary,
 )
 from app.catalog.tables import Category, InstructorService, Service
+from app.core.db import upsert
 from app.core.errors import ApiError, bad_input
 
 MAX_RATE_CENTS = 100_000
@@ -58,20 +59,8 @@ async def offer_service(instructor_id: int, service_id: int, data: InstructorSer
         InstructorService.age_groups: sorted(set(data.age_groups)),
         InstructorService.locations: sorted(set(data.locations)),
     }
-    async with InstructorService._meta.db.transaction():
-        updated = (
-            await InstructorService.update(values)
-            .where((InstructorService.instructor == instructor_id) & (InstructorService.service == service_id))
-            .returning(InstructorService.id)
-        )
-        if not updated:
-            await InstructorService.insert(
-                InstructorService(
-                    instructor=instructor_id,
-                    service=service_id,
-                    **{c._meta.name: v for c, v in values.items()},
-                )
-            )
+    key = {InstructorService.instructor: instructor_id, InstructorService.service: service_id}
+    await upsert(InstructorService, key, values)
     return InstructorServiceOut(
         service_id=service_id, name=service["name"], hourly_rate_cents=data.hourly_rate_cents,
         durations_minutes=values[InstructorService.durations_minutes],

@@ -37,3 +37,9 @@ def bind_tables(engine: PostgresEngine) -> None:
 def json_value(raw: Any) -> Any:
     """Piccolo hands JSONB columns back as text unless asked otherwise."""
     return json.loads(raw) if isinstance(raw, str | bytes) else raw
+
+
+async def upsert(table: type[Table], key: dict[Any, Any], values: dict[Any, Any]) -> None:
+    """Insert the row, or update `values` on the row the unique `key` columns already name."""
+    row = table(**{column._meta.name: value for column, value in {**key, **values}.items()})
+    await table.insert(row).on_conflict(target=tuple(key), action="DO UPDATE", values=list(values))

@@ -215,3 +215,15 @@ async def test_availability_settings_round_trip_and_bounds(client, accounts):
     assert (await client.put(path, json={"buffer_minutes": -5}, headers=instructor.headers)).status_code == 400
     student = await accounts.student()
     assert (await client.get(path, headers=student.headers)).status_code == 403
+
+
+async def test_concurrent_first_settings_saves_all_succeed(client, accounts):
+    import asyncio
+
+    instructor = await accounts.instructor()
+    path = "/api/instructors/me/availability/settings"
+    results = await asyncio.gather(
+        *(client.put(path, json={"buffer_minutes": n}, headers=instructor.headers) for n in range(5))
+    )
+    assert [r.status_code for r in results] == [200] * 5
+    assert (await client.get(path, headers=instructor.headers)).json()["buffer_minutes"] in range(5)
