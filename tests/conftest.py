@@ -20,7 +20,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
-from app.core.embedded import resolve_urls
+from app.core.embedded import embedded_running, resolve_urls, stop_embedded
 from app.settings import PROJECT_ROOT, Settings
 from tests.support.accounts import Accounts
 
@@ -38,9 +38,14 @@ async def _admin(server_url: str) -> asyncpg.Connection:
 
 
 @pytest.fixture(scope="session")
-def service_urls() -> tuple[str, str]:
+def service_urls() -> Iterator[tuple[str, str]]:
+    """The servers under test; embedded ones this run had to start are stopped at the end."""
     data_dir = Path(os.environ.get("DATA_DIR") or PROJECT_ROOT / ".data")
-    return resolve_urls(os.environ.get("DATABASE_URL") or None, os.environ.get("REDIS_URL") or None, data_dir)
+    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    already_running = embedded_running(data_dir)
+    yield resolve_urls(database_url or None, redis_url or None, data_dir)
+    if not (database_url and redis_url) and not already_running:
+        stop_embedded(data_dir)
 
 
 @pytest.fixture(scope="session")

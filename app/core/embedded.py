@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -59,10 +60,21 @@ def stop_embedded(data_dir: Path) -> None:
         with contextlib.suppress(redis.RedisError):
             redis.Redis.from_url(f"redis://127.0.0.1:{port_file.read_text().strip()}/0").shutdown(nosave=True)
         port_file.unlink()
-    if (data_dir / "pg" / "postmaster.pid").exists():
-        import pgserver
+    pid_file = data_dir / "pg" / "postmaster.pid"
+    if pid_file.exists():
+        # A fast shutdown straight to the postmaster: pgserver's own handle counting may belong to
+        # processes long gone.
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+        deadline = time.monotonic() + 15
+        while pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
-        pgserver.get_server(data_dir / "pg", cleanup_mode="stop").cleanup()
+
+def embedded_running(data_dir: Path) -> bool:
+    port_file = data_dir / "redis" / "port"
+    redis_up = port_file.exists() and _redis_answers(f"redis://127.0.0.1:{port_file.read_text().strip()}/0")
+    return redis_up or (data_dir / "pg" / "postmaster.pid").exists()
 
 
 def _redis_server_binary() -> str:

@@ -76,3 +76,4 @@ def test_embedded_postgres_and_redis_start_in_a_data_folder(tmp_path: Path):
     finally:
         stop_embedded(data_dir)
     assert not (data_dir / "redis" / "port").exists()
+    assert not (data_dir / "pg" / "postmaster.pid").exists(), "PostgreSQL was shut down"

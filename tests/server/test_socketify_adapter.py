@@ -167,13 +167,9 @@ def test_path_is_percent_decoded_and_query_string_has_no_question_mark(server: S
 
 
 def test_client_is_host_and_the_callers_port(server: Server) -> None:
-    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
-        client.sendall(b"GET /scope/x HTTP/1.1\r\nHost: probe\r\nX-Probe: Mixed Case\r\nConnection: close\r\n\r\n")
-        response = _read_until_closed(client)
-        client_port = client.getsockname()[1]
-    seen = json.loads(response.split(b"\r\n\r\n", 1)[1])
+    seen = _get_on_new_connection(server, "/scope/x", b"X-Probe: Mixed Case\r\n")
 
-    assert seen["client"] == ["127.0.0.1", client_port]
+    assert seen["client"] == ["127.0.0.1", seen["caller_port"]]
     assert ["x-probe", "Mixed Case"] in seen["headers"]
 
 
@@ -295,7 +291,7 @@ def test_workers_share_the_port_and_sigterm_shuts_every_one_down(tmp_path: Path)
     running = start_server("socketify-workers", tmp_path, ready_lines=2, PROBE_SHUTDOWN_FILE=str(marker))
     try:
         workers = set(_processes_in_group(running.process.pid)) - {running.process.pid}
-        served_by = {get_json(running, "/scope/who")["pid"] for _ in range(30)}
+        served_by = {_get_on_new_connection(running, "/scope/who")["pid"] for _ in range(30)}
         running.process.send_signal(signal.SIGTERM)
         returncode = running.process.wait(timeout=20)
     finally:
@@ -492,6 +488,16 @@ async def _silent(ws: Any) -> bool:
     except TimeoutError:
         return True
     return False
+
+
+def _get_on_new_connection(server: Server, path: str, headers: bytes = b"") -> Any:
+    """GET a JSON body over a connection of its own; adds "caller_port", the client's local port."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+        client.sendall(b"GET %s HTTP/1.1\r\nHost: probe\r\n%sConnection: close\r\n\r\n" % (path.encode(), headers))
+        response = _read_until_closed(client)
+        caller_port = client.getsockname()[1]
+    assert response.startswith(b"HTTP/1.1 200 "), response[:200]
+    return {**json.loads(response.split(b"\r\n\r\n", 1)[1]), "caller_port": caller_port}
 
 
 def _read_until_closed(client: socket.socket) -> bytes:
