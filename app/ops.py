@@ -36,7 +36,7 @@ def index() -> File:
     return File(
         PROJECT_ROOT / "static" / "index.html",
         filename="index.html",
-        media_type="text/html; charset=utf-8",
+        media_type="text/html",
         content_disposition_type="inline",
     )
 
