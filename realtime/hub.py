@@ -24,14 +24,14 @@ from redis.exceptions import RedisError
 from realtime import metrics, protocol
 from realtime.channels import ChannelRule, Channels, UnknownChannel
 from realtime.presence import Presence
-from realtime.streams import ChannelHistory, Streams
+from realtime.publisher import Publisher
+from realtime.streams import ChannelHistory
 from realtime.transport import Connection, Transport
 
 log = structlog.get_logger()
 EventId = tuple[int, int]
 RECENT_EVENTS = 512
 RECONNECT_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0)
-OUTBOX_LIMIT = 10_000
 
 
 @dataclass
@@ -87,14 +87,13 @@ class Hub:
         self.transport = transport
         self.authenticate = authenticate
         self.channels = Channels({rule.kind: rule for rule in rules})
-        self.streams = Streams(self.redis, prefix, history)
+        self.publisher = Publisher(self.redis, prefix, history)
+        self.streams = self.publisher.streams
         self.presence = Presence(self.redis, prefix, self.publish_live, presence_expire_seconds)
         self._local: dict[str, LocalChannel] = {}
         self._conns: set[Connection] = set()
         self._pubsub: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._outbox: deque[tuple[str, str, str]] = deque()
-        self._outbox_wakeup = asyncio.Event()
         self._connected = asyncio.Event()
         self._stopping = False
 
@@ -106,7 +105,7 @@ class Hub:
 
     async def start(self) -> None:
         self._spawn(self._listen())
-        self._spawn(self._flush_outbox())
+        self._spawn(self.publisher.retry_forever())
         self._spawn(self.presence.keep_alive(self._presence_members))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._connected.wait(), 5)
@@ -130,48 +129,10 @@ class Hub:
     # ---- publishing (features call these after their transaction committed) ----------------
 
     async def publish(self, channel: str, type_: str, data: Any) -> None:
-        """A kept event: gets an id, is replayable, and is never dropped while Redis is away."""
-        self._outbox.append((channel, type_, protocol.dumps(data)))
-        if len(self._outbox) == 1:
-            await self._drain_outbox()
-        else:
-            self._outbox_wakeup.set()
+        await self.publisher.publish(channel, type_, data)
 
     async def publish_live(self, channel: str, type_: str, data: Any) -> None:
-        """A live-only event (presence, conflict): no id, never replayed."""
-        frame = protocol.event(channel, type_, protocol.dumps(data))
-        try:
-            await self.redis.publish(self.streams.pubsub_key(channel), "\n" + frame)
-        except (RedisError, OSError) as exc:
-            log.warning("live_event_not_published", channel=channel, type=type_, error=str(exc))
-
-    async def _drain_outbox(self) -> None:
-        while self._outbox:
-            channel, type_, data_json = self._outbox[0]
-            head, tail = _frame_around_id(channel, type_, data_json)
-            try:
-                await self.streams.append(channel, type_, data_json, head, tail)
-            except (RedisError, OSError) as exc:
-                log.warning("event_publish_deferred", channel=channel, queued=len(self._outbox), error=str(exc))
-                self._outbox_wakeup.set()
-                return
-            metrics.events_published.labels(channel.partition(":")[0]).inc()
-            self._outbox.popleft()
-            if len(self._outbox) > OUTBOX_LIMIT:
-                self._outbox.popleft()
-                log.error("event_outbox_overflow", channel=channel)
-
-    async def _flush_outbox(self) -> None:
-        delay = 0.05
-        while True:
-            await self._outbox_wakeup.wait()
-            self._outbox_wakeup.clear()
-            while self._outbox:
-                await self._drain_outbox()
-                if self._outbox:
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 1.0)
-            delay = 0.05
+        await self.publisher.publish_live(channel, type_, data)
 
     # ---- control messages across processes -------------------------------------------------
 
@@ -452,12 +413,6 @@ class Hub:
             local.pending.clear()
             self.transport.publish(local.name, frame)
             metrics.resyncs_sent.inc()
-
-
-def _frame_around_id(channel: str, type_: str, data_json: str) -> tuple[str, str]:
-    marker = "\x00"
-    head, _, tail = protocol.event(channel, type_, data_json, marker).partition(marker)
-    return head, tail
 
 
 def _parse(value: str) -> EventId:

@@ -6,10 +6,8 @@ from typing import Any
 
 from app.core.db import bind_tables, make_engine, open_pool
 from app.main import arq_queue_name, arq_settings
-from app.realtime_channels import channel_rules
 from app.settings import Settings
-from realtime.asgi_transport import AsgiTransport
-from realtime.hub import Hub
+from realtime.publisher import Publisher
 from tasks.bookings import release_expired_hold
 
 
@@ -19,18 +17,11 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         bind_tables(engine)
         await open_pool(engine, max_size=5)
         ctx["engine"] = engine
-        # Only publishes: no sockets are served by a worker.
-        ctx["hub"] = Hub(
-            redis_url=settings.redis_url or "",
-            prefix=settings.redis_prefix,
-            transport=AsgiTransport(),
-            authenticate=_no_sockets,
-            rules=channel_rules(),
-            history=settings.channel_history,
-        )
+        # A worker serves no sockets: it only publishes, through the same path as the web processes.
+        ctx["hub"] = Publisher.connect(settings.redis_url or "", settings.redis_prefix, settings.channel_history)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
-        await ctx["hub"].stop()
+        await ctx["hub"].aclose()
         await ctx["engine"].close_connection_pool()
 
     return {
@@ -42,7 +33,3 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "max_tries": 5,
         "handle_signals": True,
     }
-
-
-async def _no_sockets(token: str | None) -> None:
-    return None

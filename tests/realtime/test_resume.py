@@ -9,24 +9,15 @@ import pytest
 import redis as sync_redis
 
 from app.core.embedded import _redis_server_binary
-from app.realtime_channels import channel_rules
-from realtime.asgi_transport import AsgiTransport
-from realtime.hub import Hub
+from realtime.publisher import Publisher
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, week_path
 from tests.support.live import SERVERS, WsClient, free_port
 
 
-async def no_user(token):
-    return None
-
-
-def publisher(settings, history: int = 1000, redis_url: str | None = None) -> Hub:
+def publisher(settings, history: int = 1000) -> Publisher:
     """The same publish path the web and worker processes use, run from the test."""
-    return Hub(
-        redis_url=redis_url or settings.redis_url, prefix=settings.redis_prefix, transport=AsgiTransport(),
-        authenticate=no_user, rules=channel_rules(), history=history,
-    )  # fmt: skip
+    return Publisher.connect(settings.redis_url, settings.redis_prefix, history)
 
 
 def ids_in_order(frames) -> list[tuple[int, int]]:
@@ -64,7 +55,7 @@ async def test_reconnect_with_last_id_gets_every_missed_event_in_order(live, set
         assert [f for f in await ws.quiet(0.5) if f["op"] == "event"] == []
     finally:
         await ws.close()
-        await hub.stop()
+        await hub.aclose()
 
 
 @pytest.mark.parametrize("server_kind", SERVERS)
@@ -91,7 +82,7 @@ async def test_resume_past_the_kept_history_gets_resync(live, settings, server_k
         await unknown.close()
     finally:
         await ws.close()
-        await hub.stop()
+        await hub.aclose()
 
 
 async def test_concurrent_publishers_never_break_order_for_a_resuming_client(live, settings):
@@ -126,7 +117,7 @@ async def test_concurrent_publishers_never_break_order_for_a_resuming_client(liv
     finally:
         await ws.close()
         for hub in hubs:
-            await hub.stop()
+            await hub.aclose()
 
 
 def start_redis(port: int) -> None:

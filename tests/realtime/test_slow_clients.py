@@ -39,4 +39,4 @@ async def test_a_client_that_falls_too_far_behind_is_disconnected(live, settings
     finally:
         await healthy.close()
         slow.close()
-        await hub.stop()
+        await hub.aclose()
