@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.accounts import Accounts
-from tests.support.calendar import monday_after, week_path
+from tests.support.calendar import monday_after, save_week, week_path
 from tests.support.live import SERVERS, WsClient
 
 
@@ -95,12 +95,7 @@ async def test_refused_subscriptions_leak_nothing(live, http_factory, server_kin
         await ws.send({"op": "ping"})
         assert (await ws.next(lambda f: f["op"] == "pong")) == {"op": "pong"}
 
-        loaded = await http.get(week_path(owner, monday), headers=owner.headers)
-        await http.put(
-            week_path(owner, monday),
-            json={"days": {monday.isoformat(): [{"start": "09:00", "end": "10:00"}]}},
-            headers={**owner.headers, "If-Match": loaded.headers["etag"]},
-        )
+        await save_week(http, owner, owner, monday, {monday.isoformat(): [{"start": "09:00", "end": "10:00"}]})
         leaked = [f for f in await ws.quiet(1.0) if f["op"] == "event"]
         assert leaked == []
         public = await anonymous.event("slots.changed", f"slots:{owner.id}")
@@ -142,12 +137,7 @@ async def test_removed_collaborator_loses_the_live_subscription(live, http_facto
         assert removed.status_code == 204
         frame = await ws.next(lambda f: f["op"] == "error")
         assert frame == {"op": "error", "channel": channel, "code": "forbidden", "detail": frame["detail"]}
-        loaded = await http.get(week_path(owner, monday), headers=owner.headers)
-        await http.put(
-            week_path(owner, monday),
-            json={"days": {}},
-            headers={**owner.headers, "If-Match": loaded.headers["etag"]},
-        )
+        await save_week(http, owner, owner, monday, {})
         assert [f for f in await ws.quiet(1.0) if f["op"] == "event" and f["type"] != "presence"] == []
     finally:
         await ws.close()
