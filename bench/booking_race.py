@@ -29,12 +29,12 @@ from _common import (
     SERVER_CORE,
     Services,
     check_cpus,
-    cpu_seconds,
     loadavg,
     median,
     pin_to,
     raise_fd_limit,
     ratio,
+    sched_ns,
     servers,
     summary_ms,
 )
@@ -142,12 +142,12 @@ async def race(kind: str, group: list, setup: dict, slot_day: date, concurrency:
 
         tasks = [asyncio.ensure_future(attempt(i)) for i in range(concurrency)]
         await asyncio.sleep(0.2)  # every task is parked on the event
-        cpu0 = sum(cpu_seconds(s.pid) for s in group)
+        cpu0 = sum(sched_ns(s.pid)[0] for s in group)
         burst_started = time.perf_counter_ns()
         go.set()
         await asyncio.gather(*tasks)
         wall_ms = (time.perf_counter_ns() - burst_started) / 1e6
-        cpu = sum(cpu_seconds(s.pid) for s in group) - cpu0
+        cpu = (sum(sched_ns(s.pid)[0] for s in group) - cpu0) / 1e9
     conn = await asyncpg.connect(services.database_url)
     try:
         rows = await conn.fetchval(

@@ -5,8 +5,9 @@ share one PostgreSQL and one Redis, pinned to CPU 1. A load-generator process pi
 N anonymous websockets (half on each process, raw sockets + one epoll, see bench/_ws.py) and
 subscribes them all to one instructor's `slots:{id}` channel. Then, per run:
 
-  hub   M events through the real publish path (a `realtime.hub.Hub`, Lua script -> stream ->
-        PUBLISH), each carrying `sent_at` = time.time_ns() taken just before `hub.publish`;
+  hub   M events through the real publish path (`realtime.publisher.Publisher`, which
+        `Hub.publish` delegates to: Lua script -> stream -> PUBLISH), each carrying
+        `sent_at` = time.time_ns() taken just before `publish`;
   rest  K real saves, `PUT /api/instructors/{id}/availability/weeks/{monday}` (alternating between
         the two processes), each publishing `slots.changed`; sent time = just before the PUT.
 
@@ -471,12 +472,7 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
     import httpx
     import redis.asyncio as aredis
 
-    from app.realtime_channels import channel_rules
-    from realtime.asgi_transport import AsgiTransport
-    from realtime.hub import Hub
-
-    async def no_user(token):
-        return None
+    from realtime.publisher import Publisher
 
     first = next(iter(started.values()))[0]
     rest_group = started.get("socketify") or next(iter(started.values()))
@@ -499,14 +495,8 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
     etag = (await http[first.port].get(week, headers=auth)).headers["etag"]
     channel = f"slots:{instructor_id}"
 
-    hub = Hub(
-        redis_url=services.redis_url,
-        prefix=services.prefix,
-        transport=AsgiTransport(),
-        authenticate=no_user,
-        rules=channel_rules(),
-        history=1000,
-    )
+    # the publish path of the web and worker processes (Hub.publish delegates to it)
+    hub = Publisher.connect(services.redis_url, services.prefix, 1000)
     raw_redis = aredis.Redis.from_url(services.redis_url)
     if "raw" in args.kinds:
         started = {
@@ -582,7 +572,7 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
         result.update(
             kind=kind,
             connected=ready["clients"],
-            server_cpu_us_per_frame_hub=(sum(cpu1) - sum(cpu0)) / hub_frames * 1e6,
+            server_cpu_us_per_frame_hub=(sched1[0] - sched0[0]) / hub_frames / 1e3,
             server_sys_share_hub=(cpu1[1] - cpu0[1]) / max(1e-9, sum(cpu1) - sum(cpu0)),
             client_cpu_us_per_frame_hub=(client1["cpu"] - client0["cpu"]) / hub_frames * 1e6,
             server_run_ms_per_event=(sched1[0] - sched0[0]) / args.events / 1e6,
@@ -648,7 +638,7 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
     finally:
         for server in started.get("raw", []):
             server.stop()
-        await hub.stop()
+        await hub.aclose()
         await raw_redis.aclose()
         for client in http.values():
             await client.aclose()

@@ -15,4 +15,3 @@ async def test_concurrent_publishes_are_each_stored_once(settings, redis):
     entries = await redis.xrange(f"{settings.redis_prefix}stream:slots:9")
     stored = [json.loads(fields[b"d"])["n"] for _, fields in entries if fields[b"t"]]
     assert sorted(stored) == list(range(200))
-

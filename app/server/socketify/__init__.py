@@ -1,0 +1,82 @@
+"""Serve the ASGI app with socketify (uWebSockets), and the realtime hub on native websockets.
+
+    from app.server.socketify import serve_socketify
+    from realtime.socketify_transport import SocketifyTransport
+
+    transport = SocketifyTransport()                  # exists before the app, so the hub holds it
+    app = create_app(settings, transport=transport)
+    serve_socketify(
+        app, host="0.0.0.0", port=8000,
+        transport=transport,                          # serves ws_path natively, on the same port
+        hub_provider=lambda: app.state.hub,           # asked on every upgrade; None refuses it (503)
+    )
+
+It blocks until SIGTERM or SIGINT, then stops listening, closes websockets with 1012, waits up to
+`graceful_timeout` for requests in flight and runs lifespan shutdown; it returns normally (exit 0)
+and raises SystemExit(3) when lifespan startup fails or the port cannot be bound. Lifespan startup
+completes before the port is bound. Without a transport, `ws_path` is an ordinary ASGI route; with
+one, the app's own route at `ws_path` (if any) is shadowed but stays in its OpenAPI document.
+`workers=N` runs N servers sharing the port, each a fresh run of this process's command line
+(see `workers.py`); the default single server owns its port exclusively.
+
+What the ASGI app sees matches uvicorn: the scope (decoded path, raw_path, query_string without
+'?', client (host, port), no "method" on websockets, "state"), websocket close codes and reasons,
+403 for a close before accept, and genuine asyncio tasks: socketify's own task type broke
+contextvars, anyio and everything built on them. Each request runs in a pure-Python asyncio Task
+whose first step runs at once inside the uWS callback (like 3.12's eager tasks), so a request that
+never waits is answered with no event-loop round trip; tasks the app creates are standard ones.
+
+The uWS (libuv) loop is driven by the asyncio loop (uvloop): its epoll fd is watched with
+add_reader, so there is no busy polling and no idle latency.
+
+Modules: `server` (the uWS app, listening, graceful stop), `loop` (the uWS loop under uvloop, the
+request task), `scope`, `http`, `websocket` and `lifespan` (the ASGI cycles), `workers`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from realtime.socketify_transport import SocketifyTransport
+from realtime.transport import HubCallbacks
+
+from .scope import ASGIApp
+from .server import Server
+from .websocket import ClientDisconnected
+from .workers import serve_in_workers
+
+__all__ = ["ClientDisconnected", "serve_socketify"]
+
+
+def serve_socketify(
+    asgi_app: ASGIApp,
+    *,
+    host: str,
+    port: int,
+    transport: SocketifyTransport | None = None,
+    hub_provider: Callable[[], HubCallbacks | None] | None = None,
+    ws_path: str = "/ws",
+    on_ready: Callable[[], None] | None = None,
+    graceful_timeout: float = 10.0,
+    workers: int = 1,
+) -> None:
+    if (transport is None) != (hub_provider is None):
+        raise ValueError("a native transport needs a hub_provider, and a hub_provider a transport")
+
+    def serve(shared_port: bool) -> int:
+        server = Server(asgi_app, host, port, graceful_timeout, shared_port)
+        if transport is not None:
+            server.transport = transport
+            transport.bind(
+                server.ssl,
+                server.uws_app,
+                ws_path,
+                hub_provider=hub_provider,
+                spawn=server.spawn,
+                wake=server.wake,
+            )
+        return 0 if server.run(on_ready) else 3
+
+    code = serve_in_workers(serve, workers)
+    if code:
+        raise SystemExit(code)

@@ -1,0 +1,243 @@
+"""The ASGI HTTP request cycle on a uWS response: body in, status, headers and body out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from socketify.native import ffi, lib
+
+from .scope import request_scope
+
+if TYPE_CHECKING:
+    from .server import Server
+
+logger = logging.getLogger("app.server")
+
+_EMPTY_BODY = {"type": "http.request", "body": b"", "more_body": False}
+_DISCONNECT = {"type": "http.disconnect"}
+_BODYLESS_STATUSES = frozenset({204, 304})
+
+
+def start_request(server: Server, res: Any, info: Any) -> None:
+    method = ffi.unpack(info.method, info.method_size).decode("latin-1")
+    scope = request_scope(server, res, info, "http", "http")
+    scope["method"] = method
+    cycle = HttpCycle(server, res, method == "HEAD")
+    server.pending[res] = cycle
+    lib.uws_res_on_aborted(server.ssl, res, on_aborted, server.handle)
+    if info.has_content:
+        cycle.body = deque()
+        lib.uws_res_on_data(server.ssl, res, _on_data, server.handle)
+    server.corked_res = res  # uWS corks the socket while it runs this callback
+    try:
+        server.spawn(cycle.run(scope))
+    finally:
+        server.corked_res = None
+
+
+class HttpCycle:
+    __slots__ = (
+        "aborted",
+        "body",
+        "body_done",
+        "close",
+        "complete",
+        "done_waiter",
+        "head_only",
+        "head_written",
+        "headers",
+        "request_done",
+        "res",
+        "server",
+        "status",
+        "waiter",
+    )
+
+    def __init__(self, server: Server, res: Any, head_only: bool) -> None:
+        self.server = server
+        self.res = res
+        self.head_only = head_only
+        self.body: deque[bytes] | None = None  # None: the request has no body
+        self.body_done = False
+        self.request_done = False
+        self.waiter: asyncio.Future[None] | None = None
+        self.status: int | None = None
+        self.headers: Any = ()
+        self.head_written = False
+        self.complete = False
+        self.aborted = False
+        self.close = False
+        self.done_waiter: asyncio.Future[None] | None = None
+
+    async def run(self, scope: dict[str, Any]) -> None:
+        try:
+            await self.server.app(scope, self.receive, self.send)
+        except Exception:
+            logger.exception("Exception in ASGI application")
+        finally:
+            if not self.complete and not self.aborted:
+                if self.status is None:
+                    self.status, self.headers = 500, [(b"content-type", b"text/plain; charset=utf-8")]
+                    self.respond(b"Internal Server Error", True)
+                else:
+                    self.finish()
+                    lib.uws_res_close(self.server.ssl, self.res)
+
+    async def receive(self) -> dict[str, Any]:
+        if not self.request_done and not self.aborted and not self.complete:
+            body = self.body
+            if body is None:
+                self.request_done = True
+                return _EMPTY_BODY
+            while not body and not self.body_done and not self.aborted:
+                self.waiter = self.server.loop.create_future()
+                await self.waiter
+            if not self.aborted:
+                chunk = body.popleft() if len(body) == 1 else b"".join(body)
+                body.clear()
+                self.request_done = self.body_done
+                return {"type": "http.request", "body": chunk, "more_body": not self.body_done}
+        if not self.aborted and not self.complete:
+            self.done_waiter = self.server.loop.create_future()
+            await self.done_waiter
+        return _DISCONNECT
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if self.aborted or self.complete:
+            return
+        kind = message["type"]
+        if kind == "http.response.start" and self.status is None:
+            self.status = message["status"]
+            self.headers = message.get("headers", ())
+        elif kind == "http.response.body" and self.status is not None:
+            self.respond(message.get("body", b""), not message.get("more_body", False))
+        else:
+            raise RuntimeError(f"Unexpected ASGI message {kind!r} on this HTTP response")
+
+    def respond(self, body: bytes, end: bool) -> None:
+        server = self.server
+        if server.corked_res == self.res:
+            self.write(body, end)
+        else:
+            server.cork_job = (self, body, end)
+            lib.uws_res_cork(server.ssl, self.res, _on_cork, server.handle)
+
+    def write(self, body: bytes, end: bool) -> None:
+        ssl, res = self.server.ssl, self.res
+        if not self.head_written:
+            self.head_written = True
+            bodyless = self.head_only or self.status in _BODYLESS_STATUSES
+            self.close = write_head(ssl, res, self.status, self.headers, keep_length=bodyless)
+            if bodyless:
+                self.finish()
+                lib.uws_res_end_without_body(ssl, res, self.close)
+                return
+        if not end:
+            if body:
+                lib.uws_res_write(ssl, res, body, len(body))
+            return
+        self.finish()
+        if self.body is not None and not self.body_done:
+            self.close = True  # an unread request body cannot be skipped on a kept-alive connection
+        lib.uws_res_end(ssl, res, body, len(body), self.close)
+
+    def finish(self) -> None:
+        self.complete = True
+        self.server.pending.pop(self.res, None)
+        if self.done_waiter is not None and not self.done_waiter.done():
+            self.done_waiter.set_result(None)
+
+    def data(self, chunk: bytes, fin: bool) -> None:
+        if chunk:
+            self.body.append(chunk)
+        if fin:
+            self.body_done = True
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def abort(self) -> None:
+        self.aborted = True
+        for waiter in (self.waiter, self.done_waiter):
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+
+def write_head(ssl: Any, res: Any, status: int, headers: Any, *, keep_length: bool = False) -> bool:
+    """Status line and headers, less the framing uWS writes itself; True if the app said close."""
+    line = _status_line(status)
+    lib.uws_res_write_status(ssl, res, line, len(line))
+    close = False
+    for name, value in headers:
+        lowered = name.lower()
+        if (lowered == b"content-length" and not keep_length) or lowered == b"transfer-encoding":
+            continue
+        if lowered == b"connection" and value.lower() == b"close":
+            close = True
+            continue
+        lib.uws_res_write_header(ssl, res, name, len(name), value, len(value))
+    return close
+
+
+_status_lines: dict[int, bytes] = {}
+
+
+def _status_line(status: int) -> bytes:
+    line = _status_lines.get(status)
+    if line is None:
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Unknown"
+        line = _status_lines[status] = f"{status} {phrase}".encode()
+    return line
+
+
+def start_or_fail(what: str, start: Callable[..., None], server: Server, res: Any, *args: Any) -> None:
+    """Start a request or handshake uWS has just handed over, so that it never goes unanswered."""
+    server.wake()
+    try:
+        start(server, res, *args)
+    except Exception:
+        logger.exception("Could not start an ASGI %s", what)
+        if res not in server.pending:
+            # Answer 500 and close: uWS ends the process if a request is left with no response.
+            write_head(server.ssl, res, 500, ())
+            lib.uws_res_end(server.ssl, res, b"", 0, True)
+
+
+@ffi.callback("void(int, uws_res_t *, socketify_asgi_data, void *)")
+def on_http(ssl: int, res: Any, info: Any, user_data: Any) -> None:
+    start_or_fail("request", start_request, ffi.from_handle(user_data), res, info)
+
+
+@ffi.callback("void(uws_res_t *, void *)")
+def on_aborted(res: Any, user_data: Any) -> None:
+    """The client went away from a request or a websocket handshake still in `server.pending`."""
+    server = ffi.from_handle(user_data)
+    server.wake()
+    cycle = server.pending.pop(res, None)
+    if cycle is not None:
+        cycle.abort()
+
+
+@ffi.callback("void(uws_res_t *, const char *, size_t, bool, void *)")
+def _on_data(res: Any, chunk: Any, length: int, fin: bool, user_data: Any) -> None:
+    server = ffi.from_handle(user_data)
+    server.wake()
+    cycle = server.pending.get(res)
+    if cycle is not None:
+        cycle.data(ffi.unpack(chunk, length) if length else b"", bool(fin))
+
+
+@ffi.callback("void(uws_res_t *, void *)")
+def _on_cork(res: Any, user_data: Any) -> None:
+    # Called back by uws_res_cork: write what `cork_job` holds while the socket is corked.
+    server = ffi.from_handle(user_data)
+    cycle, body, end = server.cork_job
+    server.cork_job = None
+    cycle.write(body, end)
