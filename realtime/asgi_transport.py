@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections import defaultdict
 
 from litestar import WebSocket, websocket
@@ -24,7 +23,7 @@ QUEUE_LIMIT_BYTES = 1024 * 1024
 
 class AsgiConnection(Connection):
     def __init__(self, socket: WebSocket, transport: AsgiTransport) -> None:
-        self.id = uuid.uuid4().hex
+        super().__init__()
         self.socket = socket
         self.transport = transport
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()

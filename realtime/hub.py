@@ -34,7 +34,7 @@ RECENT_EVENTS = 512
 RECONNECT_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0)
 
 
-@dataclass
+@dataclass(slots=True)
 class ConnState:
     token_id: str | None = None
     channels: set[str] = field(default_factory=set)
@@ -42,7 +42,7 @@ class ConnState:
     closed: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class LocalChannel:
     """A channel some local client reads, and what this process has dispatched on it."""
 
@@ -53,20 +53,28 @@ class LocalChannel:
     pending: dict[Connection, EventId] = field(default_factory=dict)
     high: EventId | None = None
     origin: str | None = None
-    recent: deque[tuple[EventId, str]] = field(default_factory=lambda: deque(maxlen=RECENT_EVENTS))
+    # Made at the first event: most channels of a process (one per watched instructor) stay quiet.
+    recent: deque[tuple[EventId, str]] | None = None
     evicted_upto: EventId | None = None
     ready: asyncio.Future[None] | None = None
 
     def remember(self, event_id: EventId, frame: str) -> None:
-        if len(self.recent) == self.recent.maxlen:
+        if self.recent is None:
+            self.recent = deque(maxlen=RECENT_EVENTS)
+        elif len(self.recent) == RECENT_EVENTS:
             self.evicted_upto = self.recent[0][0]
         self.recent.append((event_id, frame))
+
+    def forget(self, upto: EventId) -> None:
+        """Nothing up to `upto` can be replayed from here any more."""
+        self.recent = None
+        self.evicted_upto = upto
 
     def missed_since(self, upto: EventId) -> list[str] | None:
         """Frames dispatched here after `upto`; None when some were already evicted."""
         if self.evicted_upto is not None and self.evicted_upto > upto:
             return None
-        return [frame for event_id, frame in self.recent if event_id > upto]
+        return [frame for event_id, frame in self.recent or () if event_id > upto]
 
 
 class Hub:
@@ -404,8 +412,7 @@ class Hub:
                 continue
             local.origin = history.origin
             local.high = _parse(history.last)
-            local.recent.clear()
-            local.evicted_upto = local.high
+            local.forget(local.high)
             frame = protocol.resync(local.name, history.newest_event_id)
             for conn in list(local.pending):
                 conn.send(frame)

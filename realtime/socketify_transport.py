@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -34,14 +33,17 @@ _INTERNAL_ERROR = 1011
 
 
 class SocketifyConnection(Connection):
+    __slots__ = ("_busy", "_closed", "_handle", "_hub", "_inbox", "_transport", "_ws", "token")
+
     def __init__(self, transport: SocketifyTransport, hub: HubCallbacks, token: str | None) -> None:
-        self.id = uuid.uuid4().hex
+        super().__init__()
         self.token = token
         self._transport = transport
         self._hub = hub
         self._ws: Any = None  # uws_websocket_t *, None once closed
         self._handle = ffi.new_handle(self)
-        self._inbox: deque[str] = deque()
+        # Frames that arrived while a hub callback ran; made on first use (most sockets never need one).
+        self._inbox: deque[str] | None = None
         self._busy = False  # a hub callback for this connection is running
         self._closed = False
 
@@ -79,7 +81,7 @@ class SocketifyTransport(Transport):
         idle_timeout: int = 60,
         max_queued_messages: int = 256,
     ) -> None:
-        self._connections: dict[str, SocketifyConnection] = {}
+        self._connections: set[SocketifyConnection] = set()
         self._handle = ffi.new_handle(self)
         self._header = ffi.new("char **")
         self._max_queued = max_queued_messages
@@ -137,7 +139,7 @@ class SocketifyTransport(Transport):
         return len(self._connections)
 
     def close_all(self, code: int, reason: str) -> None:
-        for conn in list(self._connections.values()):
+        for conn in list(self._connections):
             conn.close(code, reason)
 
     # --- uWS events ----------------------------------------------------------------------------
@@ -156,7 +158,7 @@ class SocketifyTransport(Transport):
         if size:
             token = ffi.unpack(self._header[0], size)
         conn = SocketifyConnection(self, hub, token.decode(errors="replace") or None)
-        self._connections[conn.id] = conn
+        self._connections.add(conn)
         key = self._request_header(req, b"sec-websocket-key")
         extensions = self._request_header(req, b"sec-websocket-extensions")
         lib.uws_res_upgrade(self.ssl, res, conn._handle, key, len(key), b"", 0, extensions, len(extensions), context)
@@ -178,6 +180,8 @@ class SocketifyTransport(Transport):
         if opcode != _TEXT:
             conn.close(_UNSUPPORTED_DATA, "text frames only")
         elif conn._busy:
+            if conn._inbox is None:
+                conn._inbox = deque()
             if len(conn._inbox) >= self._max_queued:
                 conn.close(_POLICY_VIOLATION, "too many messages waiting")
             else:
@@ -189,8 +193,8 @@ class SocketifyTransport(Transport):
     def _closed(self, conn: SocketifyConnection) -> None:
         conn._ws = None
         conn._closed = True
-        conn._inbox.clear()
-        self._connections.pop(conn.id, None)
+        conn._inbox = None
+        self._connections.discard(conn)
         if not conn._busy:
             # On a later turn: this may run inside a Connection.close() the hub called.
             asyncio.get_running_loop().call_soon(self._hub_closed, conn)
@@ -211,6 +215,7 @@ class SocketifyTransport(Transport):
                 logger.exception("Hub callback failed for connection %s", conn.id)
                 conn.close(_INTERNAL_ERROR, "internal error")
             call = conn._hub.received(conn, conn._inbox.popleft()) if conn._inbox else None
+        conn._inbox = None
         conn._busy = False
         if conn._closed:
             self._hub_closed(conn)

@@ -7,18 +7,31 @@ serves uvicorn and in-process tests.
 
 from __future__ import annotations
 
+import itertools
+import secrets
 from abc import ABC, abstractmethod
 from typing import Any, Protocol
 
+_PROCESS_TAG = secrets.token_hex(6)
+_serials = itertools.count(1)
+
 
 class Connection(ABC):
-    """One client socket as the hub sees it."""
+    """One client socket as the hub sees it. Slotted: one process holds tens of thousands."""
 
-    id: str
-    # Set by the hub once the socket authenticated; None for anonymous clients.
-    user: Any = None
-    # Free slot for the hub's per-connection bookkeeping (subscriptions, presence, ...).
-    state: Any = None
+    __slots__ = ("serial", "state", "user")
+
+    def __init__(self) -> None:
+        self.serial = next(_serials)
+        # Set by the hub once the socket authenticated; None for anonymous clients.
+        self.user: Any = None
+        # Free slot for the hub's per-connection bookkeeping (subscriptions, presence, ...).
+        self.state: Any = None
+
+    @property
+    def id(self) -> str:
+        """Unique across processes (presence entries are keyed by it); built when asked, not stored."""
+        return f"{_PROCESS_TAG}-{self.serial}"
 
     @abstractmethod
     def send(self, frame: str) -> None:
