@@ -187,6 +187,9 @@ def _client_results(clients, payloads, rec_event, rec_client, rec_kernel, rec_us
     results: dict = {"rest_mapped": rest_mapped, "rest_events_seen": len(rest_ids)}
     seen_pairs = bytearray(len(payloads) * clients)
     per_phase: dict[str, tuple[list[int], list[int], list[int]]] = {}
+    # Per event: the earliest and latest kernel arrival, to tell a late hop from a long fan-out.
+    first_arrival: dict[int, int] = {}
+    last_arrival: dict[int, int] = {}
     duplicates = 0
     for event, client, kernel, user in zip(rec_event, rec_client, rec_kernel, rec_user, strict=True):
         slot = event * clients + client
@@ -201,15 +204,20 @@ def _client_results(clients, payloads, rec_event, rec_client, rec_kernel, rec_us
         if start is not None:
             lists[0].append(kernel - start)
             lists[1].append(user - start)
+            first_arrival[event] = min(first_arrival.get(event, kernel), kernel)
+            last_arrival[event] = max(last_arrival.get(event, kernel), kernel)
     events_per_phase: dict[str, int] = {}
     for phase in phase_of:
         events_per_phase[phase] = events_per_phase.get(phase, 0) + 1
     for phase, (kernel, user, got) in per_phase.items():
+        events = [e for e in first_arrival if phase_of[e] == phase]
         results[phase] = {
             "kernel": summary_ms(kernel),
             "read": summary_ms(user),
             "received": len(got),
             "events": events_per_phase.get(phase, 0),
+            "first_frame": summary_ms([first_arrival[e] - sent[e] for e in events]),
+            "span": summary_ms([last_arrival[e] - first_arrival[e] for e in events]),
         }
     results["duplicates"] = duplicates
     return results
@@ -670,6 +678,7 @@ def _run_line(run: int, r: dict, clients: int) -> str:
         f"run {run}  {LABELS[r['kind']]:<9}  connected {r['connected']} in {r['connect_s']:.1f}s"
         f"  closed {r['closed']}  duplicates {r['duplicates']}  complete {r['complete']}",
         f"    hub  publish->socket {_fmt(hub['kernel'])}   ->read {_fmt(hub['read'])}   missing {missing_hub}",
+        f"         per event: first frame {_fmt(hub['first_frame'])}   first->last frame {_fmt(hub['span'])}",
         f"    rest PUT->socket     {_fmt(rest['kernel'])}   ->read {_fmt(rest['read'])}"
         f"   missing {missing_rest}  PUT p50 {r['put']['p50']:.1f} ms"
         + ("" if r["rest_mapped"] else f"  (!) {r['rest_events_seen']} rest events seen, ids mapped by order"),
