@@ -131,6 +131,16 @@ def sched_ns(pid: int | str = "self") -> tuple[int, int]:
     return run, wait
 
 
+def softirq_seconds(cpu: int) -> float:
+    """Softirq time of one CPU so far (/proc/stat). On loopback the receiver's TCP work runs there,
+    in softirq context, and is not in the sending process's own CPU time."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        fields = line.split()
+        if fields[0] == f"cpu{cpu}":
+            return int(fields[7]) / os.sysconf("SC_CLK_TCK")
+    raise ValueError(f"no cpu{cpu} in /proc/stat")
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 

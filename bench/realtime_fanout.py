@@ -64,6 +64,7 @@ from _common import (
     ratio,
     sched_ns,
     servers,
+    softirq_seconds,
     summary_ms,
 )
 
@@ -548,11 +549,11 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
         try:
             await paced(WARMUP_EVENTS, 20, lambda i: hub.publish(channel, "slots.changed", event_data("warm", i)))
             await generator.ask({"cmd": "expect", "count": n * WARMUP_EVENTS}, 120)
-            cpu0, sched0 = group_cpu(group), group_sched(group)
+            cpu0, sched0, softirq0 = group_cpu(group), group_sched(group), softirq_seconds(SERVER_CORE)
             client0 = await generator.ask({"cmd": "cpu"}, 30)
             await paced(args.events, args.rate, lambda i: hub.publish(channel, "slots.changed", event_data("hub", i)))
             reached_hub = await generator.ask({"cmd": "expect", "count": n * (WARMUP_EVENTS + args.events)}, 300)
-            cpu1, sched1 = group_cpu(group), group_sched(group)
+            cpu1, sched1, softirq1 = group_cpu(group), group_sched(group), softirq_seconds(SERVER_CORE)
             client1 = await generator.ask({"cmd": "cpu"}, 30)
             rest_sent: list[int] = []
             put_ms: list[int] = []
@@ -582,6 +583,7 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
             connected=ready["clients"],
             server_cpu_us_per_frame_hub=(sched1[0] - sched0[0]) / hub_frames / 1e3,
             server_sys_share_hub=(cpu1[1] - cpu0[1]) / max(1e-9, sum(cpu1) - sum(cpu0)),
+            server_core_softirq_us_per_frame_hub=(softirq1 - softirq0) / hub_frames * 1e6,
             client_cpu_us_per_frame_hub=(client1["cpu"] - client0["cpu"]) / hub_frames * 1e6,
             server_run_ms_per_event=(sched1[0] - sched0[0]) / args.events / 1e6,
             server_wait_ms_per_event=(sched1[1] - sched0[1]) / args.events / 1e6,
@@ -686,6 +688,8 @@ def _run_line(run: int, r: dict, clients: int) -> str:
         f"({r['server_sys_share_hub']:.0%} kernel), load generator "
         f"{r['client_cpu_us_per_frame_hub']:.1f} us;  generator lag (read - kernel) p50 {r['lag']['p50']:.2f} "
         f"p99 {r['lag']['p99']:.2f} ms",
+        f"    softirq on the server core (loopback receive path, not in the servers' CPU): "
+        f"{r['server_core_softirq_us_per_frame_hub']:.1f} us per delivered frame",
         f"    per hub event: servers on CPU {r['server_run_ms_per_event']:.2f} ms, waiting for CPU "
         f"{r['server_wait_ms_per_event']:.2f} ms (run queue); load generator waiting for CPU "
         f"{r['client_wait_ms_per_event']:.2f} ms",
@@ -765,9 +769,10 @@ def _report(args: argparse.Namespace, runs: dict[str, list[dict]], floors: list[
                 f" ms; REST save->socket {med('socketify', 'rest', 'kernel', 'p99'):.2f} ms)"
             )
             span = med("socketify", "server_cpu_us_per_frame_hub") * args.clients / 1000
+            softirq = med("socketify", "server_core_softirq_us_per_frame_hub") * args.clients / 1000
             print(
                 f"  CPU-implied fan-out span (server CPU per frame x {args.clients}, both processes on one core): "
-                f"{span:.1f} ms"
+                f"{span:.1f} ms, plus {softirq:.1f} ms of softirq on that core"
             )
 
 
