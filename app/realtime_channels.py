@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from app.availability.service import is_editor
-from realtime.channels import ChannelRule
+from app.availability.service import instructor_exists, is_editor
+from realtime.channels import ChannelRule, UnknownChannel
 
 
 def _int(text: str) -> int | None:
@@ -27,8 +27,12 @@ async def may_edit_calendar(user: Any, parts: list[str]) -> bool:
     return await is_editor(user.id, instructor_id)
 
 
-async def anyone(user: Any, parts: list[str]) -> bool:
-    return _int(parts[0]) is not None
+async def anyone_for_a_real_instructor(user: Any, parts: list[str]) -> bool:
+    # Anyone may watch; a channel of nobody is unknown, so made-up names cost no Redis keys.
+    instructor_id = _int(parts[0])
+    if instructor_id is None or not await instructor_exists(instructor_id):
+        raise UnknownChannel(f"slots:{parts[0]}")
+    return True
 
 
 async def only_that_user(user: Any, parts: list[str]) -> bool:
@@ -38,6 +42,6 @@ async def only_that_user(user: Any, parts: list[str]) -> bool:
 def channel_rules() -> list[ChannelRule]:
     return [
         ChannelRule("calendar", parts=2, may_read=may_edit_calendar, presence=True),
-        ChannelRule("slots", parts=1, may_read=anyone),
+        ChannelRule("slots", parts=1, may_read=anyone_for_a_real_instructor),
         ChannelRule("notifications", parts=1, may_read=only_that_user),
     ]

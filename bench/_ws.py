@@ -7,7 +7,7 @@ sending side of loopback) and when this process read it (`user_ns`). The first i
 delivery time, free of the client's own queueing; the gap between them is the client's lag.
 
     swarm = Swarm()
-    swarm.open([(port, "slots:12")] * 1000)          # connect, upgrade, subscribe, wait for "subscribed"
+    swarm.open([(port, "slots:12")] * 1000)          # connect, upgrade, subscribe (12: an instructor), wait
     swarm.run(on_text, until=lambda: ..., deadline=...)
     swarm.close()
 """

@@ -9,12 +9,14 @@ socketify/uvicorn ratio at the end. Target: <= 2 KB per idle socket for socketif
 
     .venv/bin/python bench/idle_sockets.py [--sockets 10000] [--runs 3] [--subscribe one|distinct|none]
 
-`one`: every socket reads the same channel; `distinct`: socket i reads slots:<i+1>; `none`: connected only.
+`one`: every socket reads the same channel; `distinct`: each socket reads a channel of its own (one
+instructor row each, inserted first); `none`: connected only.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import time
 from pathlib import Path
@@ -54,22 +56,40 @@ def steady_rss(pid: int, swarm: Swarm | None, seconds: float) -> int:
     return int(median(readings))
 
 
-def channel_for(mode: str, i: int) -> str | None:
+def channel_for(mode: str, i: int, instructors: list[int]) -> str | None:
     if mode == "none":
         return None
-    return "slots:1" if mode == "one" else f"slots:{i + 1}"
+    return f"slots:{instructors[0]}" if mode == "one" else f"slots:{instructors[i % len(instructors)]}"
 
 
-def one_run(kind: str, services: Services, args: argparse.Namespace) -> dict:
+async def make_instructors(database_url: str, count: int) -> list[int]:
+    """Rows straight into `users`: a `slots:` channel of somebody who is not an instructor is unknown."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "INSERT INTO users (email, password_hash, full_name, role, timezone, created_at) "
+            "SELECT 'idle-' || g || '@bench.test', '', 'Idle Instructor', 'instructor', 'UTC', now() "
+            "FROM generate_series(1, $1) AS g RETURNING id",
+            count,
+        )
+    finally:
+        await conn.close()
+    return [row["id"] for row in rows]
+
+
+def one_run(kind: str, services: Services, args: argparse.Namespace, instructors: list[int]) -> dict:
     server = start_server(kind, services)
     try:
         warm = Swarm()
-        warm.open([(server.port, channel_for(args.subscribe, i)) for i in range(WARMUP)])
+        # Warm-up sockets read channels the measured ones do not (in distinct mode).
+        warm.open([(server.port, channel_for(args.subscribe, -1 - i, instructors)) for i in range(WARMUP)])
         warm.close()
         before = steady_rss(server.pid, None, 1.0)
         swarm = Swarm()
         try:
-            targets = [(server.port, channel_for(args.subscribe, i)) for i in range(args.sockets)]
+            targets = [(server.port, channel_for(args.subscribe, i, instructors)) for i in range(args.sockets)]
             connect_s = swarm.open(targets, timeout=600)
             after = steady_rss(server.pid, swarm, args.idle)
             alive = len(swarm.by_fd)
@@ -110,9 +130,11 @@ def main() -> None:
         flush=True,
     )
     with Services() as services:
+        wanted = args.sockets + WARMUP if args.subscribe == "distinct" else 1
+        instructors = asyncio.run(make_instructors(services.database_url, wanted))
         for run in range(1, args.runs + 1):
             for kind in kinds if run % 2 else tuple(reversed(kinds)):
-                r = one_run(kind, services, args)
+                r = one_run(kind, services, args, instructors)
                 results[kind].append(r)
                 print(
                     f"run {run}  {kind:<9}  RSS {r['before_kb'] / 1024:7.1f} MB -> {r['after_kb'] / 1024:7.1f} MB"

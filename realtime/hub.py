@@ -32,6 +32,8 @@ log = structlog.get_logger()
 EventId = tuple[int, int]
 RECENT_EVENTS = 512
 RECONNECT_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0)
+# A page needs a handful (a week, slots, the feed); the cap bounds what one socket can make us hold.
+MAX_CHANNELS_PER_CONNECTION = 100
 
 
 @dataclass(slots=True)
@@ -237,6 +239,10 @@ class Hub:
             return
         if channel in conn.state.channels:
             self._leave(conn, channel)
+        elif len(conn.state.channels) >= MAX_CHANNELS_PER_CONNECTION:
+            detail = f"At most {MAX_CHANNELS_PER_CONNECTION} channels per connection; unsubscribe from one first"
+            conn.send(protocol.error("bad_request", detail, channel))
+            return
         local = await self._open_local(channel)
         local.members.add(conn)
         conn.state.channels.add(channel)

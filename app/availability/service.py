@@ -71,6 +71,10 @@ async def find_instructor(instructor_id: int) -> Instructor:
     return Instructor(**row)
 
 
+async def instructor_exists(instructor_id: int) -> bool:
+    return await User.exists().where((User.id == instructor_id) & (User.role == "instructor"))
+
+
 async def is_editor(user_id: int, instructor_id: int) -> bool:
     if user_id == instructor_id:
         return True

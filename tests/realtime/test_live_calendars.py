@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.support.accounts import Accounts
@@ -90,6 +92,8 @@ async def test_refused_subscriptions_leak_nothing(live, http_factory, server_kin
         assert (await ws.subscribe("bogus:1"))["code"] == "unknown_channel"
         assert (await anonymous.subscribe(f"notifications:{student.id}"))["code"] == "unauthorized"
         assert (await anonymous.subscribe(f"slots:{owner.id}"))["op"] == "subscribed", "slots are public"
+        assert (await anonymous.subscribe(f"slots:{student.id}"))["code"] == "unknown_channel", "not an instructor"
+        assert (await anonymous.subscribe("slots:99999999"))["code"] == "unknown_channel", "nobody"
         await ws.send({"op": "dance"})
         assert (await ws.next(lambda f: f["op"] == "error"))["code"] == "bad_request"
         await ws.send({"op": "ping"})
@@ -103,6 +107,24 @@ async def test_refused_subscriptions_leak_nothing(live, http_factory, server_kin
     finally:
         await ws.close()
         await anonymous.close()
+
+
+async def test_one_socket_reads_at_most_100_channels(live, http_factory):
+    server = live("socketify")
+    instructor = await Accounts(http_factory(server)).instructor()
+    first = monday_after()
+    weeks = [f"calendar:{instructor.id}:{first + timedelta(weeks=k)}" for k in range(101)]
+    ws = await WsClient.connect(server, instructor.token)
+    try:
+        for channel in weeks[:100]:
+            assert (await ws.subscribe(channel))["op"] == "subscribed"
+        refused = await ws.subscribe(weeks[100])
+        assert refused["code"] == "bad_request" and "100 channels" in refused["detail"]
+        await ws.send({"op": "unsubscribe", "channel": weeks[0]})
+        assert (await ws.subscribe(weeks[100]))["op"] == "subscribed"
+        assert (await ws.subscribe(weeks[1]))["op"] == "subscribed", "a channel already read is not a new one"
+    finally:
+        await ws.close()
 
 
 async def test_bad_token_is_refused_and_logout_closes_the_socket(live, http_factory, server_kind):

@@ -10,7 +10,7 @@ import redis as sync_redis
 
 from app.core.embedded import _redis_server_binary
 from realtime.publisher import Publisher
-from tests.support.accounts import Accounts
+from tests.support.accounts import Accounts, instructor_slots_channel
 from tests.support.calendar import monday_after, week_path
 from tests.support.live import SERVERS, WsClient, free_port
 
@@ -25,10 +25,10 @@ def ids_in_order(frames) -> list[tuple[int, int]]:
 
 
 @pytest.mark.parametrize("server_kind", SERVERS)
-async def test_reconnect_with_last_id_gets_every_missed_event_in_order(live, settings, server_kind):
+async def test_reconnect_with_last_id_gets_every_missed_event_in_order(live, http_factory, settings, server_kind):
     server = live(server_kind)
     hub = publisher(settings)
-    channel = "slots:4242"
+    channel = await instructor_slots_channel(http_factory(server))
     ws = await WsClient.connect(server)
     subscribed = await ws.subscribe(channel)
     await hub.publish(channel, "slots.changed", {"start": "2026-11-23", "end": "2026-11-23", "n": 0})
@@ -59,10 +59,11 @@ async def test_reconnect_with_last_id_gets_every_missed_event_in_order(live, set
 
 
 @pytest.mark.parametrize("server_kind", SERVERS)
-async def test_resume_past_the_kept_history_gets_resync(live, settings, server_kind):
+async def test_resume_past_the_kept_history_gets_resync(live, http_factory, settings, server_kind):
     server = live(server_kind)
     hub = publisher(settings, history=100)
-    channel = "slots:4343"
+    channel = await instructor_slots_channel(http_factory(server))
+    quiet_channel = await instructor_slots_channel(http_factory(server))
     await hub.publish(channel, "slots.changed", {"n": 0})
     ws = await WsClient.connect(server)
     try:
@@ -77,7 +78,7 @@ async def test_resume_past_the_kept_history_gets_resync(live, settings, server_k
         assert frame["op"] == "resync"
         assert frame["last_id"] is not None
         unknown = await WsClient.connect(server)
-        await unknown.subscribe("slots:4344", "123-0")
+        await unknown.subscribe(quiet_channel, "123-0")
         assert (await unknown.next(lambda f: f["op"] in ("resync", "event")))["op"] == "resync"
         await unknown.close()
     finally:
@@ -85,10 +86,10 @@ async def test_resume_past_the_kept_history_gets_resync(live, settings, server_k
         await hub.aclose()
 
 
-async def test_concurrent_publishers_never_break_order_for_a_resuming_client(live, settings):
+async def test_concurrent_publishers_never_break_order_for_a_resuming_client(live, http_factory, settings):
     server = live("uvicorn")
     hubs = [publisher(settings) for _ in range(3)]
-    channel = "slots:4545"
+    channel = await instructor_slots_channel(http_factory(server))
     await hubs[0].publish(channel, "slots.changed", {"n": -1})
     ws = await WsClient.connect(server)
     base = (await ws.subscribe(channel))["last_id"]

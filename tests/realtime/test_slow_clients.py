@@ -8,15 +8,16 @@ import time
 import pytest
 
 from tests.realtime.test_resume import publisher
+from tests.support.accounts import instructor_slots_channel
 from tests.support.live import SERVERS, WsClient
 from tests.support.raw_ws import drained_until_closed, stalled_subscriber
 
 
 @pytest.mark.parametrize("server_kind", SERVERS)
-async def test_a_client_that_falls_too_far_behind_is_disconnected(live, settings, server_kind):
+async def test_a_client_that_falls_too_far_behind_is_disconnected(live, http_factory, settings, server_kind):
     server = live(server_kind)
     hub = publisher(settings)
-    channel = "slots:777"
+    channel = await instructor_slots_channel(http_factory(server))
     slow = stalled_subscriber(server.port, channel)
     healthy = await WsClient.connect(server)
     await healthy.subscribe(channel)

@@ -55,3 +55,8 @@ class Accounts:
 
     async def student(self, **kw: Any) -> Account:
         return await self.create("student", **kw)
+
+
+async def instructor_slots_channel(client: Any) -> str:
+    """The `slots:` channel of a new instructor: a channel of nobody is unknown to the hub."""
+    return f"slots:{(await Accounts(client).instructor()).id}"
