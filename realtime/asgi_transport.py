@@ -80,7 +80,14 @@ async def _send_loop(conn: AsgiConnection) -> None:
     await conn.socket.close(code=code, reason=reason)
 
 
-@websocket("/ws", exclude_from_auth=True, description="The realtime protocol (API.md 'Websocket').")
+@websocket(
+    "/ws",
+    exclude_from_auth=True,
+    description=(
+        "The realtime protocol (API.md 'Websocket'). One socket reads at most 100 channels; "
+        "`slots:{id}` exists only for an instructor's id (else `unknown_channel`)."
+    ),
+)
 async def websocket_route(socket: WebSocket) -> None:
     hub = socket.app.state.hub
     transport: AsgiTransport = hub.transport

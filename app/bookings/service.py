@@ -40,6 +40,18 @@ def slot_taken(detail: str) -> ApiError:
     return ApiError(409, detail, code="slot_taken")
 
 
+NOT_OPEN = "That slot is not open: it is outside the availability or already taken"
+
+
+async def _visibly_taken(instructor_id: int, start: datetime, end: datetime, now: datetime) -> bool:
+    """A live booking already overlaps the lesson itself: one read answers the losers of a race
+    without queueing them for the instructor's lock (the locked check stays the real one)."""
+    live = (Booking.status == "confirmed") | ((Booking.status == "held") & (Booking.expires_at > now))
+    return await Booking.exists().where(
+        (Booking.instructor == instructor_id) & (Booking.start_at < end) & (Booking.end_at > start) & live
+    )
+
+
 @dataclass(frozen=True)
 class Booked:
     booking: dict[str, Any]
@@ -103,6 +115,8 @@ async def create_booking(student_id: int, data: BookingCreate, idempotency_key: 
         raise bad_input(problems)
     end = start + timedelta(minutes=data.duration_minutes)
     now = datetime.now(UTC)
+    if await _visibly_taken(instructor.id, start, end, now):
+        raise slot_taken(NOT_OPEN)
     try:
         async with Booking._meta.db.transaction():
             await lock_instructor(instructor.id)
@@ -114,7 +128,7 @@ async def create_booking(student_id: int, data: BookingCreate, idempotency_key: 
             local_day = start.astimezone(instructor.tz).date()
             open_now = await compute_open_slots(instructor, local_day, local_day, data.duration_minutes, now)
             if not slot_is_open(open_now, start):
-                raise slot_taken("That slot is not open: it is outside the availability or already taken")
+                raise slot_taken(NOT_OPEN)
             held = bool(data.hold)
             rows = await Booking.insert(
                 Booking(
