@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.availability.service import WeekView
+from app.core.errors import ApiError
+from app.notifications.service import notify, unread_exists
 
 
 def calendar_channel(instructor_id: int, week_start: date) -> str:
@@ -25,6 +27,22 @@ async def week_changed(
     if booking_id is not None:
         conflict["booking_id"] = booking_id
     await hub.publish_live(channel, "conflict", conflict)
+
+
+CONFLICTS = ("stale_version", "booked_range")
+
+
+async def save_refused(hub: Any, user_id: int, instructor_id: int, week_start: date, refused: ApiError) -> None:
+    """A save refused by a conflict stays in its author's feed: one unread notice per week, however
+    many retries."""
+    if refused.code not in CONFLICTS:
+        return
+    week = date.fromisoformat(refused.body.get("current", {}).get("week_start", week_start.isoformat()))
+    about = {"instructor_id": instructor_id, "week_start": week.isoformat()}
+    if await unread_exists(user_id, "calendar.conflict", about):
+        return
+    title = f"Your changes to the week of {week:%b} {week.day} were not saved"
+    await notify(hub, user_id, "calendar.conflict", title, refused.detail, {**about, "code": refused.code})
 
 
 async def slots_changed(hub: Any, instructor_id: int, first: date, last: date) -> None:

@@ -66,7 +66,12 @@ async def replace_week(
 ) -> Response[dict[str, Any]]:
     instructor = await service.require_editor(request.user, instructor_id)
     version = service.parse_if_match(if_match)
-    view = await service.replace_week(instructor, service.parse_week_start(week_start), data.days, version)
+    monday = service.parse_week_start(week_start)
+    try:
+        view = await service.replace_week(instructor, monday, data.days, version)
+    except ApiError as refused:
+        await events.save_refused(request.app.state.hub, request.user.id, instructor.id, monday, refused)
+        raise
     await events.week_saved(request.app.state.hub, view, by=request.user.id, client_id=client_id)
     return week_response(view)
 
@@ -80,7 +85,12 @@ async def copy_week(
     client_id: Annotated[str | None, HeaderParameter(name="X-Client-Id")] = None,
 ) -> dict[str, Any]:
     instructor = await service.require_editor(request.user, instructor_id)
-    views = await service.copy_week(instructor, service.parse_week_start(week_start), data.to)
+    monday = service.parse_week_start(week_start)
+    try:
+        views = await service.copy_week(instructor, monday, data.to)
+    except ApiError as refused:
+        await events.save_refused(request.app.state.hub, request.user.id, instructor.id, monday, refused)
+        raise
     for view in views:
         await events.week_saved(request.app.state.hub, view, by=request.user.id, client_id=client_id)
     return {"weeks": [view.to_json() for view in views]}

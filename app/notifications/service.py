@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,15 @@ def notification_json(row: dict[str, Any]) -> dict[str, Any]:
         "created_at": row["created_at"].isoformat(),
         "read_at": row["read_at"].isoformat() if row["read_at"] else None,
     }
+
+
+async def unread_exists(user_id: int, type_: str, about: dict[str, Any]) -> bool:
+    """An unread notification of this type whose data contains `about`."""
+    rows = await Notification.raw(
+        'SELECT 1 FROM notifications WHERE "user" = {} AND type = {} AND read_at IS NULL AND data @> {}::jsonb LIMIT 1',
+        user_id, type_, json.dumps(about),
+    )  # fmt: skip
+    return bool(rows)
 
 
 async def notify(hub: Any, user_id: int, type_: str, title: str, body: str, data: dict[str, Any]) -> dict[str, Any]:

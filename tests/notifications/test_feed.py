@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.support.calendar import monday_after, offer_piano, save_week
+from tests.support.calendar import monday_after, offer_piano, save_week, week_path
 from tests.support.live import WsClient
 
 
@@ -83,3 +83,38 @@ async def test_notification_is_delivered_live_to_its_owner(live, http_factory):
         assert stored == frame["data"]
     finally:
         await ws.close()
+
+
+async def test_a_save_refused_by_a_conflict_leaves_one_notice_in_the_authors_feed(client, accounts):
+    instructor = await accounts.instructor(name="Ada Owner")
+    manager = await accounts.student(name="Max Manager")
+    added = await client.post(
+        f"/api/instructors/{instructor.id}/collaborators", json={"email": manager.email}, headers=instructor.headers
+    )
+    assert added.status_code == 201
+    monday = monday_after()
+    path = week_path(instructor, monday)
+    loaded_by_manager = (await client.get(path, headers=manager.headers)).headers["etag"]
+    await save_week(client, instructor, instructor, monday, {monday.isoformat(): [{"start": "09:00", "end": "10:00"}]})
+
+    for _ in range(2):  # the manager retries with the copy it loaded
+        stale = await client.put(path, json={"days": {}}, headers={**manager.headers, "If-Match": loaded_by_manager})
+        assert stale.status_code == 409
+    feed = (await client.get("/api/notifications", headers=manager.headers)).json()
+    assert feed["unread"] == 1, "one unread notice per week, however many retries"
+    notice = feed["items"][0]
+    assert notice["type"] == "calendar.conflict"
+    assert notice["title"] == f"Your changes to the week of {monday:%b} {monday.day} were not saved"
+    assert notice["data"] == {"instructor_id": instructor.id, "week_start": monday.isoformat(), "code": "stale_version"}
+    assert (await client.get("/api/notifications", headers=instructor.headers)).json()["items"] == []
+
+    await client.post("/api/notifications/read-all", headers=manager.headers)
+    service_id = await offer_piano(client, instructor)
+    student = await accounts.student()
+    await book(client, instructor, student, service_id, monday, at="09:00")
+    current = (await client.get(path, headers=manager.headers)).headers["etag"]
+    shrink = await client.put(path, json={"days": {}}, headers={**manager.headers, "If-Match": current})
+    assert shrink.status_code == 409 and shrink.json()["code"] == "booked_range"
+    feed = (await client.get("/api/notifications", headers=manager.headers)).json()
+    assert feed["unread"] == 1 and feed["items"][0]["data"]["code"] == "booked_range"
+    assert "would no longer contain booking" in feed["items"][0]["body"]
