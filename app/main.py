@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from arq import create_pool
 from arq.connections import RedisSettings
 from litestar import Litestar, Router
@@ -28,7 +29,12 @@ from app.bookings.routes import router as bookings_router
 from app.catalog.routes import router as catalog_router
 from app.core.auth import TokenAuthMiddleware, Tokens
 from app.core.db import bind_tables, make_engine, open_pool
-from app.core.errors import handle_http_exception, handle_redis_unavailable, handle_unexpected
+from app.core.errors import (
+    handle_http_exception,
+    handle_redis_unavailable,
+    handle_unexpected,
+    handle_unstorable_value,
+)
 from app.core.logging import configure_logging
 from app.notifications.routes import router as notifications_router
 from app.realtime_channels import channel_rules
@@ -139,6 +145,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         ),
         exception_handlers={
             HTTPException: handle_http_exception,
+            asyncpg.DataError: handle_unstorable_value,
             RedisError: handle_redis_unavailable,
             Exception: handle_unexpected,
         },

@@ -55,6 +55,13 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     return Response(body, status_code=exc.status_code, headers=exc.headers)
 
 
+def handle_unstorable_value(request: Request, exc: Exception) -> Response:
+    # PostgreSQL refused a value that passed validation, e.g. an id past the integer range.
+    log.info("unstorable_value", path=request.url.path, error=str(exc))
+    detail = "A value in the request is out of range (e.g. an id too large to exist)"
+    return Response(error_body(400, detail, "bad_request"), status_code=400)
+
+
 def handle_redis_unavailable(request: Request, exc: Exception) -> Response:
     log.warning("redis_unavailable", path=request.url.path, error=str(exc))
     body = error_body(503, "A backing service is briefly unavailable; retry shortly", "unavailable")

@@ -1,0 +1,20 @@
+"""Input the database cannot hold is a 400 naming the problem, never a 500."""
+
+from __future__ import annotations
+
+TOO_BIG = 16_272_347_807  # past PostgreSQL's integer: no row can have this id
+
+
+async def test_ids_too_large_to_exist_are_400_not_500(client, accounts):
+    student = await accounts.student()
+    requests = [
+        ("GET", f"/api/instructors/{TOO_BIG}/slots?start=2026-12-07&end=2026-12-08&duration=60", {}),
+        ("POST", f"/api/bookings/{TOO_BIG}/cancel", student.headers),
+        ("POST", f"/api/notifications/{TOO_BIG}/read", student.headers),
+        ("GET", f"/api/notifications?before={TOO_BIG}", student.headers),
+    ]
+    for method, path, headers in requests:
+        response = await client.request(method, path, headers=headers)
+        assert response.status_code == 400, (path, response.status_code, response.text)
+        assert response.json()["code"] == "bad_request"
+        assert "out of range" in response.json()["detail"]
