@@ -56,9 +56,9 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
 
 
 def handle_unstorable_value(request: Request, exc: Exception) -> Response:
-    # PostgreSQL refused a value that passed validation, e.g. an id past the integer range.
+    # PostgreSQL refused a value that passed validation: an id past the integer range, a NUL character.
     log.info("unstorable_value", path=request.url.path, error=str(exc))
-    detail = "A value in the request is out of range (e.g. an id too large to exist)"
+    detail = "A value in the request is out of range (e.g. an id too large to exist) or holds a NUL character"
     return Response(error_body(400, detail, "bad_request"), status_code=400)
 
 

@@ -18,3 +18,18 @@ async def test_ids_too_large_to_exist_are_400_not_500(client, accounts):
         assert response.status_code == 400, (path, response.status_code, response.text)
         assert response.json()["code"] == "bad_request"
         assert "out of range" in response.json()["detail"]
+
+
+async def test_a_nul_character_is_400_not_500(client):
+    body = {
+        "email": "nul@example.test",
+        "password": "correct-horse-battery",
+        "full_name": "Nul\u0000Name",
+        "role": "student",
+        "timezone": "UTC",
+    }
+    response = await client.post("/api/auth/register", json=body)
+    assert response.status_code == 400, response.text
+    assert "NUL" in response.json()["detail"]
+    login = await client.post("/api/auth/login", json={"email": "a\u0000@example.test", "password": "x" * 12})
+    assert login.status_code in (400, 401), login.text
