@@ -70,6 +70,38 @@ class SocketifyConnection(Connection):
             self._transport.wake()
 
 
+def ws_behavior(
+    *,
+    max_payload_length: int,
+    idle_timeout: int,
+    max_backpressure: int,
+    upgrade: Any,
+    open: Any,
+    message: Any,
+    close: Any,
+) -> Any:
+    """uWS websocket settings shared by every socket we serve: no compression, server pings, and a
+    client over `max_backpressure` bytes behind is closed."""
+    behavior = ffi.new("uws_socket_behavior_t *")
+    behavior.compression = 0
+    behavior.maxPayloadLength = max_payload_length
+    behavior.idleTimeout = idle_timeout
+    behavior.maxBackpressure = max_backpressure
+    behavior.closeOnBackpressureLimit = True
+    behavior.resetIdleTimeoutOnSend = False  # only the client's traffic (or pongs) proves it alive
+    behavior.sendPingsAutomatically = True
+    behavior.maxLifetime = 0
+    behavior.upgrade = upgrade
+    behavior.open = open
+    behavior.message = message
+    behavior.drain = ffi.NULL
+    behavior.ping = ffi.NULL
+    behavior.pong = ffi.NULL
+    behavior.close = close
+    behavior.subscription = ffi.NULL
+    return behavior
+
+
 class SocketifyTransport(Transport):
     """Create it first, hand it to the hub, then give it to `serve_socketify`, which binds it to uWS."""
 
@@ -85,24 +117,15 @@ class SocketifyTransport(Transport):
         self._handle = ffi.new_handle(self)
         self._header = ffi.new("char **")
         self._max_queued = max_queued_messages
-        behavior = ffi.new("uws_socket_behavior_t *")
-        behavior.compression = 0
-        behavior.maxPayloadLength = max_payload_length
-        behavior.idleTimeout = idle_timeout
-        behavior.maxBackpressure = max_backpressure
-        behavior.closeOnBackpressureLimit = True
-        behavior.resetIdleTimeoutOnSend = False  # only the client's traffic (or pongs) proves it alive
-        behavior.sendPingsAutomatically = True
-        behavior.maxLifetime = 0
-        behavior.upgrade = _on_upgrade
-        behavior.open = _on_open
-        behavior.message = _on_message
-        behavior.drain = ffi.NULL
-        behavior.ping = ffi.NULL
-        behavior.pong = ffi.NULL
-        behavior.close = _on_close
-        behavior.subscription = ffi.NULL
-        self._behavior = behavior
+        self._behavior = ws_behavior(
+            max_payload_length=max_payload_length,
+            idle_timeout=idle_timeout,
+            max_backpressure=max_backpressure,
+            upgrade=_on_upgrade,
+            open=_on_open,
+            message=_on_message,
+            close=_on_close,
+        )
         self.ssl: Any = None
         self._app: Any = None
         # Set by bind():

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from socketify.native import ffi, lib
 
+from realtime.socketify_transport import ws_behavior
+
 from .http import on_aborted, start_or_fail, write_head
 from .scope import request_scope
 
@@ -191,24 +193,15 @@ class AsgiWebSocket:
 
 
 def asgi_ws_behavior() -> Any:
-    behavior = ffi.new("uws_socket_behavior_t *")
-    behavior.compression = 0
-    behavior.maxPayloadLength = 16 * 1024 * 1024  # uvicorn's ws_max_size
-    behavior.idleTimeout = 60
-    behavior.maxBackpressure = 1024 * 1024
-    behavior.closeOnBackpressureLimit = True
-    behavior.resetIdleTimeoutOnSend = False
-    behavior.sendPingsAutomatically = True
-    behavior.maxLifetime = 0
-    behavior.upgrade = ffi.NULL  # socketify's C handler reads the request and calls on_ws_upgrade
-    behavior.open = _on_ws_open
-    behavior.message = _on_ws_message
-    behavior.drain = ffi.NULL
-    behavior.ping = ffi.NULL
-    behavior.pong = ffi.NULL
-    behavior.close = _on_ws_close
-    behavior.subscription = ffi.NULL
-    return behavior[0]
+    return ws_behavior(
+        max_payload_length=16 * 1024 * 1024,  # uvicorn's ws_max_size
+        idle_timeout=60,
+        max_backpressure=1024 * 1024,
+        upgrade=ffi.NULL,  # socketify's C handler reads the request and calls on_ws_upgrade
+        open=_on_ws_open,
+        message=_on_ws_message,
+        close=_on_ws_close,
+    )[0]
 
 
 @ffi.callback("void(int, uws_res_t *, socketify_asgi_ws_data, uws_socket_context_t *, void *)")
