@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from app.settings import PROJECT_ROOT, Settings
+from app.settings import PROJECT_ROOT, InvalidSetting, Settings
 
 
 def resolved_settings() -> Settings:
@@ -154,14 +154,21 @@ def _wait_for_health(port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    try:
+        run(argv)
+    except InvalidSetting as exc:
+        raise SystemExit(f"Configuration error: {exc}") from None
+
+
+def run(argv: list[str] | None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app")
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("dev", help="run the whole platform locally (embedded services unless URLs set)")
-    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    p.add_argument("--port", type=int, help="default: PORT, else 8000")
     p = commands.add_parser("serve", help="one web process")
     p.add_argument("--server", choices=["socketify", "uvicorn"], default="socketify")
     p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    p.add_argument("--port", type=int, help="default: PORT, else 8000")
     commands.add_parser("worker", help="one arq worker process")
     commands.add_parser("migrate", help="apply database migrations")
     p = commands.add_parser("seed", help="insert the catalog (and demo accounts with --demo)")
@@ -180,9 +187,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     settings = resolved_settings()
     if args.command == "dev":
-        dev(settings, args.port)
+        dev(settings, args.port or settings.port)
     elif args.command == "serve":
-        serve(settings, args.server, args.host, args.port)
+        serve(settings, args.server, args.host, args.port or settings.port)
     elif args.command == "worker":
         run_worker(settings)
     elif args.command == "migrate":

@@ -8,9 +8,18 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class InvalidSetting(ValueError):
+    """An environment variable that cannot mean anything; the process refuses to start."""
+
+
 def _int(env: dict[str, str], name: str, default: int) -> int:
     raw = env.get(name)
-    return int(raw) if raw not in (None, "") else default
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidSetting(f"{name} must be a whole number, not {raw!r}") from None
 
 
 @dataclass(frozen=True)
