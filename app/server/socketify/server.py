@@ -62,13 +62,18 @@ class Server:
         )
 
     def run(self, on_ready: Callable[[], None] | None) -> bool:
+        # One run of the loop from start to end: between two runs uvloop does not watch signals,
+        # and a SIGTERM arriving then (say, right after start-up) was lost.
+        return self.loop.run_until_complete(self._serve(on_ready))
+
+    async def _serve(self, on_ready: Callable[[], None] | None) -> bool:
         loop = self.loop
         stop = loop.create_future()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, lambda: stop.done() or stop.set_result(None))
         self.uws_loop.start()
         lifespan = Lifespan(self.app, self.state)
-        if not loop.run_until_complete(lifespan.startup()):
+        if not await lifespan.startup():
             logger.error("Application startup failed. Exiting.")
             return False
         served = True
@@ -80,11 +85,11 @@ class Server:
             logger.info("Serving on http://%s:%d (socketify)", self.host, self.server_addr[1])
             if on_ready is not None:
                 on_ready()
-            loop.run_until_complete(stop)
+            await stop
         self._stop_accepting()
-        loop.run_until_complete(self._finish_in_flight())
+        await self._finish_in_flight()
         self.uws_loop.stop()
-        loop.run_until_complete(lifespan.shutdown())
+        await lifespan.shutdown()
         return served
 
     def _listen(self) -> bool:
