@@ -9,7 +9,13 @@ from typing import Any
 import asyncpg
 
 from app.availability.open_slots import compute_open_slots, slot_is_open
-from app.availability.service import Instructor, find_instructor, lock_instructor, settings_of
+from app.availability.service import (
+    Instructor,
+    find_instructor,
+    live_bookings_condition,
+    lock_instructor,
+    settings_of,
+)
 from app.bookings.schemas import BookingCreate, BookingOut
 from app.bookings.tables import Booking
 from app.catalog.tables import InstructorService
@@ -43,12 +49,14 @@ def slot_taken(detail: str) -> ApiError:
 NOT_OPEN = "That slot is not open: it is outside the availability or already taken"
 
 
-async def _visibly_taken(instructor_id: int, start: datetime, end: datetime, now: datetime) -> bool:
+async def _visibly_taken(instructor_id: int, start: datetime, end: datetime) -> bool:
     """A live booking already overlaps the lesson itself: one read answers the losers of a race
     without queueing them for the instructor's lock (the locked check stays the real one)."""
-    live = (Booking.status == "confirmed") | ((Booking.status == "held") & (Booking.expires_at > now))
     return await Booking.exists().where(
-        (Booking.instructor == instructor_id) & (Booking.start_at < end) & (Booking.end_at > start) & live
+        (Booking.instructor == instructor_id)
+        & (Booking.start_at < end)
+        & (Booking.end_at > start)
+        & live_bookings_condition()
     )
 
 
@@ -115,7 +123,7 @@ async def create_booking(student_id: int, data: BookingCreate, idempotency_key: 
         raise bad_input(problems)
     end = start + timedelta(minutes=data.duration_minutes)
     now = datetime.now(UTC)
-    if await _visibly_taken(instructor.id, start, end, now):
+    if await _visibly_taken(instructor.id, start, end):
         raise slot_taken(NOT_OPEN)
     try:
         async with Booking._meta.db.transaction():
