@@ -1,4 +1,5 @@
-"""What availability changes tell the realtime channels, after their transaction committed."""
+"""What availability changes tell the realtime channels after their transaction committed, and
+what a refused save leaves in its author's feed."""
 
 from __future__ import annotations
 

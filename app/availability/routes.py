@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
 from email.utils import format_datetime
 from typing import Annotated, Any
 
@@ -45,6 +48,16 @@ def week_response(view: service.WeekView) -> Response[dict[str, Any]]:
     )
 
 
+@asynccontextmanager
+async def refusals_in_feed(request: Request, instructor_id: int, week_start: date) -> AsyncIterator[None]:
+    """A save refused by a conflict also stays in its author's feed."""
+    try:
+        yield
+    except ApiError as refused:
+        await events.save_refused(request.app.state.hub, request.user.id, instructor_id, week_start, refused)
+        raise
+
+
 @get(WEEK, response_headers=WEEK_HEADERS, summary="An instructor's week, with its version as ETag")
 async def read_week(request: Request, instructor_id: int, week_start: str) -> Response[dict[str, Any]]:
     instructor = await service.require_editor(request.user, instructor_id)
@@ -67,11 +80,8 @@ async def replace_week(
     instructor = await service.require_editor(request.user, instructor_id)
     version = service.parse_if_match(if_match)
     monday = service.parse_week_start(week_start)
-    try:
+    async with refusals_in_feed(request, instructor.id, monday):
         view = await service.replace_week(instructor, monday, data.days, version)
-    except ApiError as refused:
-        await events.save_refused(request.app.state.hub, request.user.id, instructor.id, monday, refused)
-        raise
     await events.week_saved(request.app.state.hub, view, by=request.user.id, client_id=client_id)
     return week_response(view)
 
@@ -86,11 +96,8 @@ async def copy_week(
 ) -> dict[str, Any]:
     instructor = await service.require_editor(request.user, instructor_id)
     monday = service.parse_week_start(week_start)
-    try:
+    async with refusals_in_feed(request, instructor.id, monday):
         views = await service.copy_week(instructor, monday, data.to)
-    except ApiError as refused:
-        await events.save_refused(request.app.state.hub, request.user.id, instructor.id, monday, refused)
-        raise
     for view in views:
         await events.week_saved(request.app.state.hub, view, by=request.user.id, client_id=client_id)
     return {"weeks": [view.to_json() for view in views]}
