@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 import httpx
-from litestar import Litestar, Request, Response, WebSocket, asgi, get, post, websocket
+from litestar import Litestar, Request, Response, WebSocket, asgi, get, post, route, websocket
 from litestar.response import Stream
 
 from realtime.socketify_transport import SocketifyTransport
@@ -29,7 +29,7 @@ async def hello() -> dict[str, str]:
     return {"hello": "world"}
 
 
-@get("/scope/{rest:path}")
+@route("/scope/{rest:path}", http_method=["GET", "DELETE"], status_code=200)
 async def scope_seen(request: Request) -> dict[str, Any]:
     scope = request.scope
     return {
@@ -68,6 +68,14 @@ async def etag(request: Request) -> Response[dict[str, str]]:
     if request.headers.get("if-none-match") == '"v1"':
         return Response(None, status_code=304, headers={"etag": '"v1"'})
     return Response({"version": "v1"}, headers={"etag": '"v1"'})
+
+
+@asgi("/crlf-header", is_mount=True)
+async def header_injection(scope: Any, receive: Any, send: Any) -> None:
+    """A response header value holding CRLF: the server must not write it."""
+    headers = [(b"content-type", b"text/plain"), (b"x-ok", b"fine\r\nx-injected: yes")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"unreachable"})
 
 
 @asgi("/head", is_mount=True)
@@ -148,6 +156,7 @@ app = Litestar(
         stream,
         etag,
         head_only,
+        header_injection,
         outbound,
         task_group,
         echo,

@@ -173,6 +173,56 @@ def test_client_is_host_and_the_callers_port(server: Server) -> None:
     assert ["x-probe", "Mixed Case"] in seen["headers"]
 
 
+def test_headers_arrive_in_order_lowercased_and_trimmed(server: Server) -> None:
+    # Leading whitespace only: uWS also trims trailing whitespace (as RFC 9110 says), httptools keeps it.
+    seen = _get_on_new_connection(
+        server,
+        "/scope/h?q=a?b:c",
+        b"X-Spaces:    padded value\r\n"
+        b"X-Tab:\tafter tab\r\n"
+        b"X-Empty:\r\n"
+        b"X-Colons: a: b: c\r\n"
+        b"X-Twice: one\r\n"
+        b"X-Twice: two\r\n",
+    )
+
+    assert seen["method"] == "GET"
+    assert seen["query_string"] == "q=a?b:c"
+    assert seen["headers"] == [
+        ["host", "probe"],
+        ["x-spaces", "padded value"],
+        ["x-tab", "after tab"],
+        ["x-empty", ""],
+        ["x-colons", "a: b: c"],
+        ["x-twice", "one"],
+        ["x-twice", "two"],
+        ["connection", "close"],
+    ]
+
+
+def test_an_empty_query_string_and_other_methods_reach_the_app(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+        client.sendall(b"DELETE /scope/d? HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
+        response = _read_until_closed(client)
+
+    seen = json.loads(response.split(b"\r\n\r\n", 1)[1])
+    assert seen["method"] == "DELETE"
+    assert seen["path"] == "/scope/d"
+    assert seen["query_string"] == ""
+
+
+def test_a_response_header_with_a_line_break_is_never_written(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+        client.sendall(b"GET /crlf-header HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
+        response = _read_until_closed(client)
+
+    assert b"x-injected" not in response.lower()
+    if server.kind == "socketify":
+        assert response.startswith(b"HTTP/1.1 500 "), response[:200]
+    else:
+        assert response == b""  # uvicorn drops the connection instead
+
+
 def test_an_idle_server_answers_a_new_connection_at_once(server: Server) -> None:
     """No polling interval between a connection's first bytes and the answer (median of 5)."""
     delays = []

@@ -24,20 +24,23 @@ _BODYLESS_STATUSES = frozenset({204, 304})
 
 
 def start_request(server: Server, res: Any, info: Any) -> None:
-    method = ffi.unpack(info.method, info.method_size).decode("latin-1")
-    scope = request_scope(server, res, info, "http", "http")
-    scope["method"] = method
+    scope, method = request_scope(server, res, info, "http", "http")
+    scope["method"] = method = method.decode("latin-1")
     cycle = HttpCycle(server, res, method == "HEAD")
-    server.pending[res] = cycle
-    lib.uws_res_on_aborted(server.ssl, res, on_aborted, server.handle)
     if info.has_content:
         cycle.body = deque()
-        lib.uws_res_on_data(server.ssl, res, _on_data, server.handle)
     server.corked_res = res  # uWS corks the socket while it runs this callback
     try:
         server.spawn(cycle.run(scope))
     finally:
         server.corked_res = None
+    if not cycle.complete:
+        # Not answered in the task's first step: uWS must be told where to report the body and a
+        # client going away. (Within this callback, so nothing is missed; most requests skip it.)
+        server.pending[res] = cycle
+        lib.uws_res_on_aborted(server.ssl, res, on_aborted, server.handle)
+        if cycle.body is not None:
+            lib.uws_res_on_data(server.ssl, res, _on_data, server.handle)
 
 
 class HttpCycle:
@@ -81,7 +84,7 @@ class HttpCycle:
             logger.exception("Exception in ASGI application")
         finally:
             if not self.complete and not self.aborted:
-                if self.status is None:
+                if not self.head_written:
                     self.status, self.headers = 500, [(b"content-type", b"text/plain; charset=utf-8")]
                     self.respond(b"Internal Server Error", True)
                 else:
@@ -130,9 +133,9 @@ class HttpCycle:
     def write(self, body: bytes, end: bool) -> None:
         ssl, res = self.server.ssl, self.res
         if not self.head_written:
-            self.head_written = True
             bodyless = self.head_only or self.status in _BODYLESS_STATUSES
             self.close = write_head(ssl, res, self.status, self.headers, keep_length=bodyless)
+            self.head_written = True
             if bodyless:
                 self.finish()
                 lib.uws_res_end_without_body(ssl, res, self.close)
@@ -168,9 +171,12 @@ class HttpCycle:
 
 
 def write_head(ssl: Any, res: Any, status: int, headers: Any, *, keep_length: bool = False) -> bool:
-    """Status line and headers, less the framing uWS writes itself; True if the app said close."""
-    line = _status_line(status)
-    lib.uws_res_write_status(ssl, res, line, len(line))
+    """Status line and headers, less the framing uWS writes itself; True if the app said close.
+
+    uWS writes "HTTP/1.1 " and the status given, then CRLF: the headers ride along in that one call
+    instead of one cffi call per header. A name or value holding CR or LF is refused, as uvicorn does.
+    """
+    lines = [_status_line(status)]
     close = False
     for name, value in headers:
         lowered = name.lower()
@@ -179,7 +185,12 @@ def write_head(ssl: Any, res: Any, status: int, headers: Any, *, keep_length: bo
         if lowered == b"connection" and value.lower() == b"close":
             close = True
             continue
-        lib.uws_res_write_header(ssl, res, name, len(name), value, len(value))
+        lines.append(name + b": " + value)
+    head = b"\r\n".join(lines)
+    breaks = len(lines) - 1
+    if head.count(b"\n") != breaks or head.count(b"\r") != breaks:
+        raise RuntimeError("Invalid HTTP header: a name or value holds CR or LF")
+    lib.uws_res_write_status(ssl, res, head, len(head))
     return close
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 ASGIApp = Callable[..., Any]
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
 _HEADER_PTR = ffi.typeof("socketify_header *")
+_NULL, _cast, _buffer = ffi.NULL, ffi.cast, ffi.buffer
 _libc_ffi = cffi.FFI()
 _libc_ffi.cdef("int getpeername(int sockfd, void *addr, unsigned int *addrlen);")
 _libc = _libc_ffi.dlopen(None)
@@ -23,18 +24,13 @@ _peer_buf = _libc_ffi.new("unsigned char[128]")
 _peer_len = _libc_ffi.new("unsigned int *")
 
 
-def request_scope(server: Server, res: Any, info: Any, kind: str, scheme: str) -> dict[str, Any]:
-    """The scope keys an HTTP request and a websocket handshake share, from socketify's request info."""
-    headers = []
-    header = info.header_list
-    while header != ffi.NULL:
-        headers.append((ffi.unpack(header.name, header.name_size), ffi.unpack(header.value, header.value_size)))
-        header = ffi.cast(_HEADER_PTR, header.next)
-    raw_path = ffi.unpack(info.url, info.url_size)
+def request_scope(server: Server, res: Any, info: Any, kind: str, scheme: str) -> tuple[dict[str, Any], bytes]:
+    """The scope keys an HTTP request and a websocket handshake share, and the request's method."""
+    method, raw_path, query_string, headers = read_head(info)
     path = raw_path.decode("latin-1")
     if "%" in path:
         path = unquote(path)
-    return {
+    scope = {
         "type": kind,
         "asgi": _ASGI,
         "http_version": "1.1",
@@ -44,10 +40,53 @@ def request_scope(server: Server, res: Any, info: Any, kind: str, scheme: str) -
         "root_path": "",
         "path": path,
         "raw_path": raw_path,
-        "query_string": ffi.unpack(info.query_string, info.query_string_size)[1:],
+        "query_string": query_string,
         "headers": headers,
         "state": server.state.copy(),
     }
+    return scope, method
+
+
+def read_head(info: Any) -> tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]]]:
+    """Method, raw path, query string (without "?") and (lowercased name, value) headers, in order.
+
+    uWS parses the request head in place (lowercasing header names), so the request line and the
+    headers socketify lists lie one after the other in one buffer: one cffi read and a split in
+    Python, instead of two cffi reads a header (~0.6 us each). A head laid out otherwise (no headers,
+    a line socketify left out of its list) is read field by field.
+    """
+    method_size, full_size = info.method_size, info.full_url_size
+    start, first = info.method, info.header_list
+    if first != _NULL and info.full_url - start == method_size + 1:
+        last, count = first, 2  # the request line and the first header
+        following = first.next
+        while following:
+            last = _cast(_HEADER_PTR, following)
+            following = last.next
+            count += 1
+        lines = _buffer(start, last.value - start + last.value_size)[:].split(b"\r\n")
+        if len(lines) == count:
+            line = lines[0]
+            path_start = method_size + 1
+            path_end = path_start + info.url_size
+            headers = []
+            for header in lines[1:]:
+                name, _, value = header.partition(b":")
+                headers.append((name, value.strip(b" \t")))
+            query_string = line[path_end + 1 : path_start + full_size]
+            return line[:method_size], line[path_start:path_end], query_string, headers
+    return _read_head_field_by_field(info)
+
+
+def _read_head_field_by_field(info: Any) -> tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]]]:
+    headers = []
+    header = info.header_list
+    while header != _NULL:
+        headers.append((ffi.unpack(header.name, header.name_size), ffi.unpack(header.value, header.value_size)))
+        header = _cast(_HEADER_PTR, header.next)
+    method = ffi.unpack(info.method, info.method_size)
+    raw_path = ffi.unpack(info.url, info.url_size)
+    return method, raw_path, ffi.unpack(info.query_string, info.query_string_size)[1:], headers
 
 
 def peer_address(native_handle: Any) -> tuple[str, int] | None:

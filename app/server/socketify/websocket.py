@@ -25,7 +25,7 @@ class ClientDisconnected(OSError):
 
 
 def start_websocket(server: Server, res: Any, info: Any, context: Any) -> None:
-    scope = request_scope(server, res, info, "websocket", "ws")
+    scope, _ = request_scope(server, res, info, "websocket", "ws")
     subprotocols: list[str] = []
     if info.protocol_size:
         offered = ffi.unpack(info.protocol, info.protocol_size)
