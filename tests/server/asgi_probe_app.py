@@ -177,7 +177,9 @@ def serve(
     workers: int = 1,
 ) -> None:
     def ready() -> None:
-        print("ready", flush=True)
+        # One write: with workers, two processes share this pipe, and print() may write "ready" and
+        # "\n" separately ("readyready\n\n" was seen).
+        os.write(sys.stdout.fileno(), b"ready\n")
 
     if server == "socketify":
         from app.server.socketify import serve_socketify

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
+from collections.abc import Callable
 from typing import Any
 
 from socketify.native import ffi, lib
@@ -18,8 +19,9 @@ _current_tasks = asyncio.tasks._current_tasks
 class UwsLoop:
     """socketify's libuv loop, run without waiting whenever its epoll fd is readable or uWS asks."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, after_run: Callable[[], None]) -> None:
         self.loop = loop
+        self.after_run = after_run  # called after every run of the uWS loop
         self.uv = lib.socketify_create_loop()
         if lib.socketify_constructor_failed(self.uv):
             raise RuntimeError("socketify could not create its libuv loop")
@@ -40,6 +42,7 @@ class UwsLoop:
     def pump(self) -> None:
         self.wake_scheduled = False
         lib.socketify_loop_run(self.uv, lib.SOCKETIFY_RUN_NOWAIT)
+        self.after_run()
 
     def wake(self) -> None:
         """Run the uWS loop again soon. Every uWS event calls it: libuv applies the epoll changes an

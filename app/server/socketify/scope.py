@@ -17,6 +17,7 @@ ASGIApp = Callable[..., Any]
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
 _HEADER_PTR = ffi.typeof("socketify_header *")
 _NULL, _cast, _buffer = ffi.NULL, ffi.cast, ffi.buffer
+_HEAD_END_THEN_FENCE = b"\r\n\r\n\r"  # uWS writes "\r" just past the data it received
 _libc_ffi = cffi.FFI()
 _libc_ffi.cdef("int getpeername(int sockfd, void *addr, unsigned int *addrlen);")
 _libc = _libc_ffi.dlopen(None)
@@ -24,9 +25,10 @@ _peer_buf = _libc_ffi.new("unsigned char[128]")
 _peer_len = _libc_ffi.new("unsigned int *")
 
 
-def request_scope(server: Server, res: Any, info: Any, kind: str, scheme: str) -> tuple[dict[str, Any], bytes]:
-    """The scope keys an HTTP request and a websocket handshake share, and the request's method."""
-    method, raw_path, query_string, headers = read_head(info)
+def request_scope(server: Server, res: Any, info: Any, kind: str, scheme: str) -> tuple[dict[str, Any], bool]:
+    """The ASGI scope of an HTTP request ("method" included) or a websocket handshake, and whether
+    the request is the last thing in the buffer uWS is parsing (nothing pipelined after it)."""
+    method, raw_path, query_string, headers, last_in_buffer = read_head(info)
     path = raw_path.decode("latin-1")
     if "%" in path:
         path = unquote(path)
@@ -44,16 +46,22 @@ def request_scope(server: Server, res: Any, info: Any, kind: str, scheme: str) -
         "headers": headers,
         "state": server.state.copy(),
     }
-    return scope, method
+    if kind == "http":
+        scope["method"] = method.decode("latin-1")
+    return scope, last_in_buffer
 
 
-def read_head(info: Any) -> tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]]]:
-    """Method, raw path, query string (without "?") and (lowercased name, value) headers, in order.
+def read_head(info: Any) -> tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]], bool]:
+    """Method, raw path, query string (without "?"), (lowercased name, value) headers in order, and
+    whether nothing follows the head in uWS's buffer.
 
     uWS parses the request head in place (lowercasing header names), so the request line and the
     headers socketify lists lie one after the other in one buffer: one cffi read and a split in
-    Python, instead of two cffi reads a header (~0.6 us each). A head laid out otherwise (no headers,
-    a line socketify left out of its list) is read field by field.
+    Python, instead of two cffi reads a header (~0.6 us each). The read goes 5 bytes past the last
+    header value: "\\r\\n\\r\\n" ends the head, and then either the next pipelined request starts
+    or uWS's fence byte "\\r" marks the end of what it received. A head laid out otherwise (no
+    headers, a line socketify left out of its list, spaces after the last value) is read field by
+    field and counted as followed by more.
     """
     method_size, full_size = info.method_size, info.full_url_size
     start, first = info.method, info.header_list
@@ -64,7 +72,8 @@ def read_head(info: Any) -> tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]]
             last = _cast(_HEADER_PTR, following)
             following = last.next
             count += 1
-        lines = _buffer(start, last.value - start + last.value_size)[:].split(b"\r\n")
+        block = _buffer(start, last.value - start + last.value_size + 5)[:]
+        lines = block[:-5].split(b"\r\n")
         if len(lines) == count:
             line = lines[0]
             path_start = method_size + 1
@@ -74,11 +83,12 @@ def read_head(info: Any) -> tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]]
                 name, _, value = header.partition(b":")
                 headers.append((name, value.strip(b" \t")))
             query_string = line[path_end + 1 : path_start + full_size]
-            return line[:method_size], line[path_start:path_end], query_string, headers
+            last_in_buffer = block[-5:] == _HEAD_END_THEN_FENCE
+            return line[:method_size], line[path_start:path_end], query_string, headers, last_in_buffer
     return _read_head_field_by_field(info)
 
 
-def _read_head_field_by_field(info: Any) -> tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]]]:
+def _read_head_field_by_field(info: Any) -> tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]], bool]:
     headers = []
     header = info.header_list
     while header != _NULL:
@@ -86,7 +96,7 @@ def _read_head_field_by_field(info: Any) -> tuple[bytes, bytes, bytes, list[tupl
         header = _cast(_HEADER_PTR, header.next)
     method = ffi.unpack(info.method, info.method_size)
     raw_path = ffi.unpack(info.url, info.url_size)
-    return method, raw_path, ffi.unpack(info.query_string, info.query_string_size)[1:], headers
+    return method, raw_path, ffi.unpack(info.query_string, info.query_string_size)[1:], headers, False
 
 
 def peer_address(native_handle: Any) -> tuple[str, int] | None:

@@ -37,7 +37,7 @@ class Server:
         self.graceful_timeout = graceful_timeout
         self.loop = uvloop.new_event_loop()
         asyncio.set_event_loop(self.loop)
-        self.uws_loop = UwsLoop(self.loop)
+        self.uws_loop = UwsLoop(self.loop, self.start_deferred)
         self.wake = self.uws_loop.wake  # every uWS callback calls it: one attribute, no extra call
         self.ssl = ffi.cast("int", 0)
         self.uws_app = lib.uws_create_app(self.ssl, ffi.new("struct us_socket_context_options_t *")[0])
@@ -54,6 +54,7 @@ class Server:
         self.websockets: set[AsgiWebSocket] = set()
         self.peers: dict[Any, tuple[str, int] | None] = {}  # (host, port) by open HTTP connection
         self.corked_res: Any = None
+        self.deferred: list[tuple[HttpCycle, dict[str, Any]]] = []  # requests to run after this uWS run
         self.cork_job: tuple[HttpCycle, bytes, bool] | None = None
         lib.uws_filter(self.ssl, self.uws_app, _on_connection, self.handle)
         self._http_info = lib.socketify_add_asgi_http_handler(self.ssl, self.uws_app, on_http, self.handle)
@@ -121,6 +122,15 @@ class Server:
                 task.cancel()
             if late:
                 await asyncio.wait(late, timeout=1.0)
+
+    def start_deferred(self) -> None:
+        """Run the requests uWS handed over in its last run, each up to its first wait."""
+        deferred = self.deferred
+        if deferred:
+            self.deferred = []
+            for cycle, scope in deferred:
+                if not cycle.aborted:
+                    self.spawn(cycle.run(scope))
 
     def spawn(self, coro: Any) -> None:
         """Run `coro` as a task now, up to its first wait; keep it referenced until it ends."""
