@@ -29,7 +29,7 @@ async def hello() -> dict[str, str]:
     return {"hello": "world"}
 
 
-@route("/scope/{rest:path}", http_method=["GET", "DELETE"], status_code=200)
+@route("/scope/{rest:path}", http_method=["GET", "DELETE", "POST"], status_code=200)
 async def scope_seen(request: Request) -> dict[str, Any]:
     scope = request.scope
     return {

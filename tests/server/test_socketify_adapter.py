@@ -279,6 +279,21 @@ def test_pipelined_requests_are_answered_in_order_on_one_connection(server: Serv
     assert json.loads(responses[5][2])["length"] == 3
 
 
+def test_an_empty_post_the_app_does_not_read_keeps_its_connection(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+        client.sendall(b"POST /scope/one HTTP/1.1\r\nHost: probe\r\nContent-Length: 0\r\n\r\n")
+        first = _read_one_response(client)
+        client.sendall(b"POST /scope/two HTTP/1.1\r\nHost: probe\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        second = _read_until_closed(client)
+
+    paths = []
+    for response in (first, second):
+        status, _, body = _split_responses(response, with_body=[True])[0]
+        assert status == 200
+        paths.append(json.loads(body)["path"])
+    assert paths == ["/scope/one", "/scope/two"]
+
+
 def test_httpx_call_inside_a_handler_works(server: Server) -> None:
     assert get_json(server, "/outbound") == {"status": 200, "body": {"hello": "world"}}
 
@@ -562,6 +577,22 @@ def _get_on_new_connection(server: Server, path: str, headers: bytes = b"") -> A
         caller_port = client.getsockname()[1]
     assert response.startswith(b"HTTP/1.1 200 "), response[:200]
     return {**json.loads(response.split(b"\r\n\r\n", 1)[1]), "caller_port": caller_port}
+
+
+def _read_one_response(client: socket.socket) -> bytes:
+    """One response with a Content-Length, read off a connection that stays open."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = client.recv(65536)
+        assert chunk, f"the server closed the connection after {data[:200]!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(_parse_response(head)[1]["content-length"])
+    while len(body) < length:
+        chunk = client.recv(65536)
+        assert chunk, "the server closed the connection mid-body"
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 def _read_until_closed(client: socket.socket) -> bytes:

@@ -27,7 +27,7 @@ _NULL = ffi.NULL
 def start_request(server: Server, res: Any, info: Any) -> None:
     scope, last_in_buffer = request_scope(server, res, info, "http", "http")
     cycle = HttpCycle(server, res, scope["method"] == "HEAD")
-    if info.has_content:
+    if info.has_content and has_body(scope["headers"]):
         cycle.body = deque()
     elif last_in_buffer:
         # Run once uWS has read every socket that is ready (see Server.start_deferred): reading
@@ -51,6 +51,15 @@ def start_request(server: Server, res: Any, info: Any) -> None:
         lib.uws_res_on_aborted(server.ssl, res, on_aborted, server.handle)
         if cycle.body is not None:
             lib.uws_res_on_data(server.ssl, res, _on_data, server.handle)
+
+
+def has_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """False for a request socketify flags as having content whose only framing is Content-Length: 0
+    (an empty POST, as fetch() sends it): it is answered like a GET, and its connection kept."""
+    for name, value in headers:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
 
 
 class HttpCycle:
