@@ -294,6 +294,19 @@ def test_an_empty_post_the_app_does_not_read_keeps_its_connection(server: Server
     assert paths == ["/scope/one", "/scope/two"]
 
 
+def test_a_body_the_app_does_not_read_is_skipped_and_the_connection_kept(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+        # Answered before the rest of its body arrives; that rest holds what looks like a request.
+        client.sendall(b"POST /scope/unread HTTP/1.1\r\nHost: probe\r\nContent-Length: 45\r\n\r\nGET /scope")
+        first = _read_one_response(client)
+        client.sendall(b"/smuggled HTTP/1.1\r\nHost: probe\r\n\r\n")
+        client.sendall(b"GET /scope/next HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
+        rest = _read_until_closed(client)
+
+    responses = _split_responses(first, with_body=[True]) + _split_responses(rest, with_body=[True])
+    assert [json.loads(body)["path"] for _, _, body in responses] == ["/scope/unread", "/scope/next"]
+
+
 def test_httpx_call_inside_a_handler_works(server: Server) -> None:
     assert get_json(server, "/outbound") == {"status": 200, "body": {"hello": "world"}}
 

@@ -55,7 +55,7 @@ def start_request(server: Server, res: Any, info: Any) -> None:
 
 def has_body(headers: list[tuple[bytes, bytes]]) -> bool:
     """False for a request socketify flags as having content whose only framing is Content-Length: 0
-    (an empty POST, as fetch() sends it): it is answered like a GET, and its connection kept."""
+    (an empty POST, as fetch() sends it): it is started like a GET, with no body to wait for."""
     for name, value in headers:
         if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
             return True
@@ -149,8 +149,6 @@ class HttpCycle:
             head, close = response_head(self.status, self.headers)
             self.head_written = True
             self.finish()
-            if self.body is not None and not self.body_done:
-                close = True  # an unread request body cannot be skipped on a kept-alive connection
             lib.socketify_res_cork_send(server.ssl, self.res, body, len(body), head, len(head), _NULL, 0, close)
             return
         if server.corked_res == self.res:
@@ -174,8 +172,6 @@ class HttpCycle:
                 lib.uws_res_write(ssl, res, body, len(body))
             return
         self.finish()
-        if self.body is not None and not self.body_done:
-            self.close = True  # an unread request body cannot be skipped on a kept-alive connection
         lib.uws_res_end(ssl, res, body, len(body), self.close)
 
     def finish(self) -> None:
