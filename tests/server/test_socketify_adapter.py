@@ -266,7 +266,8 @@ def test_head_and_304_keep_their_headers_and_send_no_body(server: Server) -> Non
 
 
 def test_pipelined_requests_are_answered_in_order_on_one_connection(server: Server) -> None:
-    # (A request with a body is last: under socketify nothing may follow it, see the README.)
+    # Every request here is answered without waiting, and the one with a body is last: under
+    # socketify a request read while the previous one is pending closes the connection (README).
     requests = [b"GET /scope/%d HTTP/1.1\r\nHost: probe\r\n\r\n" % n for n in range(5)]
     requests.append(b"POST /body HTTP/1.1\r\nHost: probe\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc")
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
