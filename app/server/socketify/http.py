@@ -15,6 +15,7 @@ from .scope import request_scope
 
 if TYPE_CHECKING:
     from .server import Server
+    from .websocket import AsgiWebSocket
 
 logger = logging.getLogger("app.server")
 
@@ -36,8 +37,7 @@ def start_request(server: Server, res: Any, info: Any) -> None:
         # it in uWS's buffer: uWS closes a connection whose next request it parses while the
         # previous one is unanswered, so pipelined requests, and those with a body, run at once.
         server.deferred.append((cycle, scope))
-        server.pending[res] = cycle
-        lib.uws_res_on_aborted(server.ssl, res, on_aborted, server.handle)
+        answer_later(server, res, cycle)
         return
     server.corked_res = res  # uWS corks the socket while it runs this callback
     try:
@@ -47,10 +47,16 @@ def start_request(server: Server, res: Any, info: Any) -> None:
     if not cycle.complete:
         # Not answered in the task's first step: uWS must be told where to report the body and a
         # client going away. (Within this callback, so nothing is missed; most requests skip it.)
-        server.pending[res] = cycle
-        lib.uws_res_on_aborted(server.ssl, res, on_aborted, server.handle)
+        answer_later(server, res, cycle)
         if cycle.body is not None:
             lib.uws_res_on_data(server.ssl, res, _on_data, server.handle)
+
+
+def answer_later(server: Server, res: Any, cycle: HttpCycle | AsgiWebSocket) -> None:
+    """A request or handshake that leaves its uWS callback unanswered: uWS must report the client
+    going away (it ends the process otherwise), and callbacks find the cycle in `server.pending`."""
+    server.pending[res] = cycle
+    lib.uws_res_on_aborted(server.ssl, res, on_aborted, server.handle)
 
 
 def has_body(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -143,7 +149,7 @@ class HttpCycle:
 
     def respond(self, body: bytes, end: bool) -> None:
         server = self.server
-        if end and not self.head_written and not self.head_only and self.status not in _BODYLESS_STATUSES:
+        if end and not self.head_written and not self.bodyless():
             # The whole response at once, the usual case: one call writes it, corking the socket
             # itself when called outside a uWS callback.
             head, close = response_head(self.status, self.headers)
@@ -160,7 +166,7 @@ class HttpCycle:
     def write(self, body: bytes, end: bool) -> None:
         ssl, res = self.server.ssl, self.res
         if not self.head_written:
-            bodyless = self.head_only or self.status in _BODYLESS_STATUSES
+            bodyless = self.bodyless()
             self.close = write_head(ssl, res, self.status, self.headers, keep_length=bodyless)
             self.head_written = True
             if bodyless:
@@ -173,6 +179,10 @@ class HttpCycle:
             return
         self.finish()
         lib.uws_res_end(ssl, res, body, len(body), self.close)
+
+    def bodyless(self) -> bool:
+        """A response that has headers only: to HEAD, or 204 / 304."""
+        return self.head_only or self.status in _BODYLESS_STATUSES
 
     def finish(self) -> None:
         self.complete = True

@@ -11,7 +11,7 @@ from socketify.native import ffi, lib
 
 from realtime.socketify_transport import ws_behavior
 
-from .http import on_aborted, start_or_fail, write_head
+from .http import answer_later, start_or_fail, write_head
 from .scope import request_scope
 
 if TYPE_CHECKING:
@@ -36,8 +36,7 @@ def start_websocket(server: Server, res: Any, info: Any, context: Any) -> None:
     key = ffi.unpack(info.key, info.key_size) if info.key_size else b""
     extensions = ffi.unpack(info.extensions, info.extensions_size) if info.extensions_size else b""
     ws = AsgiWebSocket(server, res, context, key, extensions)
-    server.pending[res] = ws
-    lib.uws_res_on_aborted(server.ssl, res, on_aborted, server.handle)
+    answer_later(server, res, ws)
     server.spawn(ws.run(scope))
 
 
