@@ -9,20 +9,26 @@ from app.availability.service import Instructor, live_bookings_between, settings
 from app.availability.slots import open_slot_starts
 from app.availability.tables import AvailabilityWeek
 from app.core.errors import bad_input
+from app.core.parsing import WireFormatError, parse_count, parse_date
 from app.core.time import boundary_to_utc, monday_of, to_iso
 
 MAX_DAYS = 31
 
 
-def parse_slot_query(start: str | None, end: str | None, duration: str | None) -> tuple[date, date, int]:
+def parse_slot_query(start: str | None, end: str | None, duration: object) -> tuple[date, date, int]:
     problems = []
     dates: dict[str, date] = {}
     for key, raw in (("start", start), ("end", end)):
         try:
-            dates[key] = date.fromisoformat(raw or "")
-        except ValueError:
-            problems.append({"key": key, "message": "Required, a date written YYYY-MM-DD"})
-    minutes = int(duration) if duration and duration.isdigit() else None
+            dates[key] = parse_date(raw)
+        except WireFormatError as exc:
+            problems.append({"key": key, "message": f"Required, {exc}"})
+    minutes = duration if isinstance(duration, int) else None
+    if isinstance(duration, str):
+        try:
+            minutes = parse_count(duration, low=15, high=240)
+        except WireFormatError:
+            minutes = None
     if minutes is None or minutes % 15 or not 15 <= minutes <= 240:
         problems.append({"key": "duration", "message": "Required, minutes: a multiple of 15 from 15 to 240"})
     if not problems and dates["end"] < dates["start"]:

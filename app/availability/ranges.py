@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from app.core.parsing import WireFormatError, parse_date, parse_minute_of_day
 from app.core.time import boundary_to_utc, week_dates
 
 Range = tuple[int, int]
 Week = dict[date, list[Range]]
 
 DAY_MINUTES = 1440
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TIME = re.compile(r"(\d{2}):(\d{2})")
 _RANGE_FIELDS = ("start", "end")
 
 
@@ -63,11 +61,9 @@ def _parse_day(raw: object, week: Week, key: str, problems: _Problems) -> date |
 
 
 def _strict_date(raw: object) -> date | None:
-    if not isinstance(raw, str) or not _DATE.fullmatch(raw):
-        return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
+        return parse_date(raw)
+    except WireFormatError:
         return None
 
 
@@ -118,15 +114,10 @@ def _parse_field(item: dict, field: str, key: str, problems: _Problems, *, lowes
 
 
 def hhmm_to_minutes(raw: object) -> int | None:
-    if not isinstance(raw, str):
+    try:
+        return parse_minute_of_day(raw)
+    except WireFormatError:
         return None
-    match = _TIME.fullmatch(raw)
-    if match is None:
-        return None
-    hours, minutes = int(match[1]), int(match[2])
-    if minutes > 59 or hours > 24:
-        return None
-    return hours * 60 + minutes
 
 
 def minutes_to_hhmm(minutes: int) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from app.availability.open_slots import compute_open_slots, slot_is_open
 from app.availability.service import (
@@ -20,7 +22,8 @@ from app.bookings.schemas import BookingCreate, BookingOut
 from app.bookings.tables import Booking
 from app.catalog.tables import InstructorService
 from app.core.errors import ApiError, bad_input
-from app.core.time import parse_iso, to_iso
+from app.core.parsing import WireFormatError, parse_instant
+from app.core.time import to_iso
 
 FREE_CANCELLATION = timedelta(hours=24)
 CREDIT_CANCELLATION = timedelta(hours=12)
@@ -103,30 +106,61 @@ async def release_stale_holds(*, instructor_id: int | None = None, student_id: i
     )
 
 
-async def create_booking(student_id: int, data: BookingCreate, idempotency_key: str | None) -> Booked:
-    instructor = await find_instructor(data.instructor_id)
-    previous = await _existing(student_id, idempotency_key)
-    if previous is not None:
-        return Booked(previous, instructor, created=False)
+def booking_fingerprint(data: BookingCreate, start: datetime) -> str:
+    """What a booking request asks for, whatever its spelling (the start as an instant)."""
+    asked = [data.instructor_id, data.service_id, start.isoformat(), data.duration_minutes, bool(data.hold)]
+    return hashlib.sha256(msgspec.json.encode(asked)).hexdigest()
+
+
+async def _lock_idempotency_key(student_id: int, key: str) -> None:
+    # Retries racing with one key queue here, so each finds the booking the first one made.
+    # The two-key form keeps these locks apart from lock_instructor's one-key locks.
+    await Booking.raw(
+        "SELECT pg_advisory_xact_lock(hashtext('booking-idempotency'), hashtext({}))", f"{student_id}:{key}"
+    )
+
+
+def _replayed(previous: dict[str, Any], fingerprint: str, instructor: Instructor) -> Booked:
+    if previous["idempotency_fingerprint"] != fingerprint:
+        raise ApiError(
+            409,
+            "This Idempotency-Key was already used for a different booking request; use a new key",
+            code="idempotency_key_reused",
+        )
+    return Booked(previous, instructor, created=False)
+
+
+def _parse_request(data: BookingCreate, durations: list[int] | None, instructor: Instructor) -> datetime:
     problems = []
+    start = None
     try:
-        start = parse_iso(data.start)
-    except ValueError:
-        problems.append({"key": "start", "message": "An ISO 8601 time with an offset, e.g. 2026-11-23T09:00:00-05:00"})
-        start = None
-    durations = await _offered_durations(instructor.id, data.service_id)
+        start = parse_instant(data.start)
+    except WireFormatError as exc:
+        problems.append({"key": "start", "message": str(exc)})
     if durations is None:
         problems.append({"key": "service_id", "message": f"Instructor {instructor.id} does not offer this service"})
     elif data.duration_minutes not in durations:
         problems.append({"key": "duration_minutes", "message": f"Offered durations: {durations}"})
     if problems or start is None:
         raise bad_input(problems)
+    return start
+
+
+async def create_booking(student_id: int, data: BookingCreate, idempotency_key: str | None) -> Booked:
+    instructor = await find_instructor(data.instructor_id)
+    start = _parse_request(data, await _offered_durations(instructor.id, data.service_id), instructor)
+    fingerprint = booking_fingerprint(data, start)
     end = start + timedelta(minutes=data.duration_minutes)
     now = datetime.now(UTC)
-    if await _visibly_taken(instructor.id, start, end):
-        raise slot_taken(NOT_OPEN)
     try:
         async with Booking._meta.db.transaction():
+            if idempotency_key:
+                await _lock_idempotency_key(student_id, idempotency_key)
+                previous = await _existing(student_id, idempotency_key)
+                if previous is not None:
+                    return _replayed(previous, fingerprint, instructor)
+            if await _visibly_taken(instructor.id, start, end):
+                raise slot_taken(NOT_OPEN)
             await lock_instructor(instructor.id)
             await release_stale_holds(instructor_id=instructor.id)
             await release_stale_holds(student_id=student_id)
@@ -149,6 +183,7 @@ async def create_booking(student_id: int, data: BookingCreate, idempotency_key: 
                     status="held" if held else "confirmed",
                     expires_at=now + timedelta(minutes=settings["hold_minutes"]) if held else None,
                     idempotency_key=idempotency_key,
+                    idempotency_fingerprint=fingerprint if idempotency_key else None,
                     created_at=now,
                     updated_at=now,
                 )
@@ -157,11 +192,6 @@ async def create_booking(student_id: int, data: BookingCreate, idempotency_key: 
         # The database is the last word on overlaps: the student's own lessons, or a race we lost.
         who = "You already have a lesson" if "student" in (exc.constraint_name or "") else "Another booking holds"
         raise slot_taken(f"{who} at that time") from None
-    except asyncpg.UniqueViolationError:
-        previous = await _existing(student_id, idempotency_key)
-        if previous is None:
-            raise
-        return Booked(previous, instructor, created=False)
     return Booked(rows[0], instructor, created=True)
 
 

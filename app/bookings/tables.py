@@ -16,6 +16,8 @@ class Booking(Table, tablename="bookings"):
     status = Varchar(length=20)  # held | confirmed | cancelled | completed
     expires_at = Timestamptz(null=True, default=None)
     idempotency_key = Varchar(length=200, null=True, default=None)
+    # sha256 of the request the key first came with (app.bookings.service.booking_fingerprint)
+    idempotency_fingerprint = Varchar(length=64, null=True, default=None)
     cancelled_by = Integer(null=True, default=None)
     cancel_outcome = Varchar(length=40, null=True, default=None)
     created_at = Timestamptz()

@@ -11,12 +11,12 @@ from app.availability.ranges import (
     week_digest,
     week_intervals_utc,
 )
+from app.core.parsing import parse_instant
 from app.core.time import (
     boundary_to_utc,
     is_valid_timezone,
     local_to_utc,
     monday_of,
-    parse_iso,
     steady_offset,
     to_iso,
     today_in,
@@ -123,15 +123,15 @@ def test_iso_strings_carry_the_zones_offset_at_seconds_precision():
     assert to_iso(datetime(2026, 11, 23, 14, 0, 7, 123456, tzinfo=UTC), TOKYO) == "2026-11-23T23:00:07+09:00"
 
 
-def test_parse_iso_accepts_offsets_and_z_and_rejects_naive_times():
-    assert parse_iso("2026-11-23T09:00:00-05:00") == utc(2026, 11, 23, 14, 0)
-    assert parse_iso("2026-11-23T14:00:00Z") == utc(2026, 11, 23, 14, 0)
-    assert parse_iso("2026-11-23T14:00:00Z").tzinfo is UTC
+def test_parse_instant_accepts_offsets_and_z_and_rejects_naive_times():
+    assert parse_instant("2026-11-23T09:00:00-05:00") == utc(2026, 11, 23, 14, 0)
+    assert parse_instant("2026-11-23T14:00:00Z") == utc(2026, 11, 23, 14, 0)
+    assert parse_instant("2026-11-23T14:00:00Z").tzinfo is UTC
     for bad in ["2026-11-23T09:00:00", "2026-11-23", "tomorrow", ""]:
         with pytest.raises(ValueError):
-            parse_iso(bad)
+            parse_instant(bad)
     with pytest.raises(ValueError):
-        parse_iso(1763906400)
+        parse_instant(1763906400)
 
 
 # --- parsing a week ------------------------------------------------------------------------

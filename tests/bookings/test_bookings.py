@@ -35,6 +35,8 @@ async def test_booking_an_open_slot_confirms_it_and_takes_the_slot_away(client, 
             "start": "10:00",
             "end": "11:00",
             "status": "confirmed",
+            "start_at": booking["start"],
+            "end_at": booking["end"],
         }
     ]
     assert week.headers["etag"] != before.headers["etag"], "a booking changes the week's version"
