@@ -3,7 +3,7 @@
 import { ApiError, describeError, request } from './api.js';
 import { h, placeholder, randomId, replace } from './dom.js';
 import { addRange, cloneDays, removeRange, sameDays } from './ranges.js';
-import { addDays, formatClock, formatWeekSpan, isDate, mondayOf, todayIn, toMinutes, zoneCity } from './time.js';
+import { addDays, bookedMinutes, formatClock, formatWeekSpan, isDate, mondayOf, todayIn, zoneCity } from './time.js';
 import { createWeekGrid } from './week-grid.js';
 
 // Echoed by the server in the events our own saves cause.
@@ -99,7 +99,7 @@ export function mountCalendar(root, ctx, params) {
   function bookedSpans(date) {
     return (state.week?.booked ?? [])
       .filter((b) => b.date === date && (!b.status || LIVE_BOOKING.has(b.status)))
-      .map((b) => [toMinutes(b.start), toMinutes(b.end)]);
+      .map(bookedMinutes);
   }
 
   function render() {

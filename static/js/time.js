@@ -67,6 +67,24 @@ export function toMinutes(clock) {
   return h * 60 + m;
 }
 
+// A booked lesson's span on its day's grid, in minutes. The wall clock alone is ambiguous across
+// the fall-back hour (01:30-01:30), so the length comes from the lesson's instants when given.
+export function bookedMinutes(booked) {
+  const from = toMinutes(booked.start);
+  if (!booked.start_at || !booked.end_at) return [from, toMinutes(booked.end)];
+  const elapsed = (Date.parse(booked.end_at) - Date.parse(booked.start_at)) / 60000;
+  return [from, Math.min(1440, from + elapsed)];
+}
+
+// "1:30 AM – 1:30 AM" says nothing on a fall-back night: then each end names its UTC offset.
+export function formatBookedSpan(booked) {
+  const offset = (iso) => (iso && /[+-]\d\d:\d\d$/.test(iso) ? ` (UTC${iso.slice(-6)})` : '');
+  const ambiguous = toMinutes(booked.end) <= toMinutes(booked.start) && booked.end !== '24:00';
+  return ambiguous
+    ? `${formatClock(booked.start)}${offset(booked.start_at)} – ${formatClock(booked.end)}${offset(booked.end_at)}`
+    : `${formatClock(booked.start)} – ${formatClock(booked.end)}`;
+}
+
 export function toClock(minutes) {
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;

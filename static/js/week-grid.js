@@ -1,7 +1,9 @@
 // The 7-day × 24-hour availability grid: cells to click or drag over, ranges and booked lessons
 // drawn on top. It only reports intents (add a range, remove a range); the editor owns the data.
 import { h, replace } from './dom.js';
-import { formatClock, formatDayShort, formatHour, toClock, toMinutes, weekDates } from './time.js';
+import {
+  bookedMinutes, formatBookedSpan, formatClock, formatDayShort, formatHour, toClock, toMinutes, weekDates,
+} from './time.js';
 
 const DAY_MINUTES = 1440;
 
@@ -79,10 +81,10 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
         const block = h('div', {
           class: `wg-booked${b.status === 'held' ? ' is-held' : ''}`, 'data-testid': 'week-booked',
           'data-date': date, 'data-start': b.start, 'data-end': b.end, 'data-booking-id': b.booking_id,
-          title: `${label} lesson #${b.booking_id}, ${formatClock(b.start)} – ${formatClock(b.end)} (can't be removed)`,
+          title: `${label} lesson #${b.booking_id}, ${formatBookedSpan(b)} (can't be removed)`,
           onclick: () => onBookedClick?.(b),
         }, h('span', {}, label));
-        placeBlock(block, toMinutes(b.start), toMinutes(b.end));
+        placeBlock(block, ...bookedMinutes(b));
         return block;
       }),
       drag && drag.date === date ? selectionBlock(drag.from, drag.to) : null,
