@@ -85,6 +85,22 @@ async def head_only(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+@asgi("/as-get", is_mount=True)
+async def answers_head_as_get(scope: Any, receive: Any, send: Any) -> None:
+    """Answers HEAD exactly as GET, body included, as a naive app does; "?stream" sends the body in
+    chunks with no Content-Length. The server must write no body to a HEAD."""
+    if scope["query_string"] == b"stream":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        for n in range(3):
+            await send({"type": "http.response.body", "body": b"chunk %d;" % n, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    body = b'{"hello":"world"}'
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 @get("/outbound")
 async def outbound(request: Request) -> dict[str, Any]:
     """An httpx call from inside a handler (anyio underneath) back to this server's /json."""
@@ -156,6 +172,7 @@ app = Litestar(
         stream,
         etag,
         head_only,
+        answers_head_as_get,
         header_injection,
         outbound,
         task_group,

@@ -265,6 +265,21 @@ def test_head_and_304_keep_their_headers_and_send_no_body(server: Server) -> Non
     assert head[0] == 200 and head[1]["content-length"] == "17" and head[2] == b""
 
 
+@pytest.mark.parametrize("query", ["", "?stream"], ids=["with-length", "streamed"])
+def test_head_answered_with_a_body_sends_none_and_keeps_the_connection(server: Server, query: str) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+        client.sendall(
+            b"HEAD /as-get%s HTTP/1.1\r\nHost: probe\r\n\r\n"
+            b"GET /json HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n" % query.encode()
+        )
+        stream = _read_until_closed(client)
+    head, after_head = _split_responses(stream, with_body=[False, True])
+
+    assert head[0] == 200 and head[2] == b""
+    assert head[1].get("content-length") == ("17" if query == "" else None)
+    assert after_head[0] == 200 and json.loads(after_head[2]) == {"hello": "world"}
+
+
 def test_pipelined_requests_are_answered_in_order_on_one_connection(server: Server) -> None:
     # Every request here is answered without waiting, and the one with a body is last: under
     # socketify a request read while the previous one is pending closes the connection (README).

@@ -22,14 +22,16 @@ one, the app's own route at `ws_path` (if any) is shadowed but stays in its Open
 What the ASGI app sees matches uvicorn: the scope (decoded path, raw_path, query_string without
 '?', client (host, port), no "method" on websockets, "state"), websocket close codes and reasons,
 403 for a close before accept, and genuine asyncio tasks: socketify's own task type broke
-contextvars, anyio and everything built on them. Each request runs in a pure-Python asyncio Task
-whose first step runs at once (like 3.12's eager tasks), so a request that never waits is answered
-with no event-loop round trip; tasks the app creates are standard ones. A request is started right
-after the uWS loop run that read it, once every ready socket has been read (reading them back to
-back, then running the app for each, keeps each phase hot in the CPU caches); a request with a
-body, or with another pipelined behind it in the same read, starts inside its uWS callback
-instead, because uWS closes a connection whose next request it parses while the previous one is
-unanswered.
+contextvars, anyio and everything built on them. A request whose Content-Length is repeated or not
+one plain number is answered 400 and its connection closed, as uvicorn does (uWS would frame its
+body by the first one and read the rest as the next request). Each request runs in a pure-Python
+asyncio Task whose first step runs at once (like 3.12's eager tasks), so a request that never waits
+is answered with no event-loop round trip; tasks the app creates are standard ones. A request is
+started right after the uWS loop run that read it, once every ready socket has been read (reading
+them back to back, then running the app for each, keeps each phase hot in the CPU caches); a
+request with a body, or with another pipelined behind it in the same read, starts inside its uWS
+callback instead, because uWS closes a connection whose next request it parses while the previous
+one is unanswered.
 
 The uWS (libuv) loop is driven by the asyncio loop (uvloop): its epoll fd is watched with
 add_reader, so there is no busy polling and no idle latency.

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
+import os
 from collections import deque
 from collections.abc import Callable
 from http import HTTPStatus
@@ -23,6 +26,12 @@ _EMPTY_BODY = {"type": "http.request", "body": b"", "more_body": False}
 _DISCONNECT = {"type": "http.disconnect"}
 _BODYLESS_STATUSES = frozenset({204, 304})
 _NULL = ffi.NULL
+_MAX_LENGTH_DIGITS = 9  # uWS frames a body by at most 9 digits of Content-Length and refuses more
+
+
+class MalformedRequest(ValueError):
+    """A request uWS handed over whose framing must not be trusted: it is answered 400 and its
+    connection closed, as uvicorn does."""
 
 
 def start_request(server: Server, res: Any, info: Any) -> None:
@@ -61,11 +70,23 @@ def answer_later(server: Server, res: Any, cycle: HttpCycle | AsgiWebSocket) -> 
 
 def has_body(headers: list[tuple[bytes, bytes]]) -> bool:
     """False for a request socketify flags as having content whose only framing is Content-Length: 0
-    (an empty POST, as fetch() sends it): it is started like a GET, with no body to wait for."""
+    (an empty POST, as fetch() sends it): it is started like a GET, with no body to wait for.
+
+    Raises MalformedRequest for a Content-Length that is repeated or not a plain number: uWS would
+    frame the body by the first one and parse what follows it as the next request (request
+    smuggling past a proxy that reads another one), or refuse it only after starting the request."""
+    body = False
+    lengths = 0
     for name, value in headers:
-        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
-            return True
-    return False
+        if name == b"content-length":
+            lengths += 1
+            value = value.strip()
+            if lengths > 1 or not value.isdigit() or len(value) > _MAX_LENGTH_DIGITS:
+                raise MalformedRequest("A request carries one Content-Length: a decimal number below 10^9")
+            body = body or value != b"0"
+        elif name == b"transfer-encoding":
+            body = True
+    return body
 
 
 class HttpCycle:
@@ -253,12 +274,28 @@ def start_or_fail(what: str, start: Callable[..., None], server: Server, res: An
     server.wake()
     try:
         start(server, res, *args)
+    except MalformedRequest as refusal:
+        refuse_and_close(server, res, str(refusal))
     except Exception:
         logger.exception("Could not start an ASGI %s", what)
         if res not in server.pending:
             # Answer 500 and close: uWS ends the process if a request is left with no response.
             write_head(server.ssl, res, 500, ())
             lib.uws_res_end(server.ssl, res, b"", 0, True)
+
+
+def refuse_and_close(server: Server, res: Any, detail: str) -> None:
+    """Answer 400 on the plain-TCP socket itself, then close it. Closed inside its callback, the
+    connection is parsed no further by uWS: nothing after this request is taken as another. (An
+    answer written through uWS would sit in its cork buffer and be dropped by the close; uWS writes
+    its own 400s and 505s this same way, and so also drops answers still corked from earlier
+    requests of the same read.)"""
+    body = json.dumps({"status_code": 400, "detail": detail, "code": "bad_request"}, separators=(",", ":")).encode()
+    head = b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: %d\r\n" % len(body)
+    fd = int(ffi.cast("intptr_t", lib.uws_res_get_native_handle(server.ssl, res)))
+    with contextlib.suppress(OSError):  # the client is gone (a few hundred bytes never fill a fresh buffer)
+        os.write(fd, head + b"connection: close\r\n\r\n" + body)
+    lib.uws_res_close(server.ssl, res)
 
 
 @ffi.callback("void(int, uws_res_t *, socketify_asgi_data, void *)")
