@@ -29,11 +29,13 @@ from realtime.streams import ChannelHistory
 from realtime.transport import Connection, Transport
 
 log = structlog.get_logger()
-EventId = tuple[int, int]
+EventId = protocol.EventId
 RECENT_EVENTS = 512
 RECONNECT_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0)
 # A page needs a handful (a week, slots, the feed); the cap bounds what one socket can make us hold.
 MAX_CHANNELS_PER_CONNECTION = 100
+# Redis refuses a range starting after the greatest id; nothing can be kept after it anyway.
+_GREATEST_EVENT_ID = (protocol.STREAM_ID_PART_MAX, protocol.STREAM_ID_PART_MAX)
 
 
 @dataclass(slots=True)
@@ -124,6 +126,7 @@ class Hub:
         self._stopping = True
         for conn in list(self._conns):
             conn.close(1001, "server shutting down")
+        self.presence.close()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -194,8 +197,8 @@ class Hub:
     async def received(self, conn: Connection, text: str | bytes) -> None:
         try:
             message = protocol.parse_client_message(text)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            conn.send(protocol.error("bad_request", "Frames are JSON objects with an 'op'"))
+        except protocol.BadFrame as why:
+            conn.send(protocol.error("bad_request", str(why)))
             return
         if message.op == "ping":
             conn.send(protocol.PONG)
@@ -204,7 +207,7 @@ class Hub:
         elif message.op == "unsubscribe" and message.channel:
             self._leave(conn, message.channel)
         else:
-            conn.send(protocol.error("bad_request", f"Unknown op {message.op!r} or missing channel"))
+            conn.send(protocol.error("bad_request", f"Unknown op {protocol.shown(message.op)} or missing channel"))
 
     def closed(self, conn: Connection) -> None:
         state: ConnState | None = conn.state
@@ -226,10 +229,15 @@ class Hub:
     # ---- subscriptions ---------------------------------------------------------------------
 
     async def _subscribe(self, conn: Connection, channel: str, last_id: str | None) -> None:
+        # Everything is checked before anything exists for the name: no key, no pub/sub, no local channel.
         try:
-            allowed = await self.channels.may_read(conn.user, channel)
-        except UnknownChannel:
-            conn.send(protocol.error("unknown_channel", f"No channel named {channel!r}", channel))
+            rule, parts = self.channels.rule_for(channel)
+            if refusal := _last_id_problem(last_id):
+                conn.send(protocol.error("bad_request", refusal, channel))
+                return
+            allowed = await rule.may_read(conn.user, parts)
+        except UnknownChannel as why:
+            conn.send(protocol.error("unknown_channel", f"No channel named {protocol.shown(channel)}: {why}", channel))
             return
         if not allowed:
             code = "unauthorized" if conn.user is None else "forbidden"
@@ -243,12 +251,11 @@ class Hub:
             detail = f"At most {MAX_CHANNELS_PER_CONNECTION} channels per connection; unsubscribe from one first"
             conn.send(protocol.error("bad_request", detail, channel))
             return
-        local = await self._open_local(channel)
+        local = await self._open_local(channel, rule)
         local.members.add(conn)
         conn.state.channels.add(channel)
         try:
-            after = last_id if last_id and protocol.parse_event_id(last_id) else None
-            history = await self.streams.open(channel, after)
+            history = await self.streams.open(channel, _replay_after(last_id))
         except (RedisError, OSError):
             self._leave(conn, channel)
             conn.send(protocol.error("bad_request", "Live updates are unavailable right now; retry", channel))
@@ -283,13 +290,16 @@ class Hub:
             return
         missed = local.missed_since(upto)
         if missed is None:
-            conn.send(protocol.resync(local.name, _format(local.high)))
+            conn.send(protocol.resync(local.name, protocol.format_event_id(local.high)))
         else:
             for frame in missed:
                 conn.send(frame)
         conn.join(local.name)
 
     def _leave(self, conn: Connection, channel: str) -> None:
+        # Leaving a channel one never read is a no-op: it must not announce presence to its editors.
+        if channel not in conn.state.channels:
+            return
         conn.state.channels.discard(channel)
         local = self._local.get(channel)
         if local is None:
@@ -310,10 +320,9 @@ class Hub:
         with contextlib.suppress(RedisError, OSError):
             await self._pubsub.unsubscribe(self.streams.pubsub_key(channel))
 
-    async def _open_local(self, channel: str) -> LocalChannel:
+    async def _open_local(self, channel: str, rule: ChannelRule) -> LocalChannel:
         local = self._local.get(channel)
         if local is None:
-            rule, _ = self.channels.rule_for(channel)
             local = self._local[channel] = LocalChannel(channel, rule)
             local.ready = asyncio.get_running_loop().create_future()
             if self._pubsub is not None and self._connected.is_set():
@@ -405,7 +414,7 @@ class Hub:
         for local in list(self._local.values()):
             if local.ready and not local.ready.done():
                 local.ready.set_result(None)
-            after = _format(local.high) if local.high else None
+            after = protocol.format_event_id(local.high) if local.high else None
             try:
                 history = await self.streams.open(local.name, after)
             except (RedisError, OSError):
@@ -434,5 +443,17 @@ def _parse(value: str) -> EventId:
     return parsed
 
 
-def _format(value: EventId) -> str:
-    return f"{value[0]}-{value[1]}"
+def _last_id_problem(last_id: str | None) -> str | None:
+    # Malformed is bad_request (no server ever sent it: a client bug to show, not to paper over);
+    # well-formed but unknown, absurd or no longer kept is a resync, as API.md says.
+    if last_id is None or protocol.is_event_id_shaped(last_id):
+        return None
+    return f"last_id {protocol.shown(last_id)} is not an event id: send one the server sent ('<ms>-<seq>') or null"
+
+
+def _replay_after(last_id: str | None) -> str | None:
+    """Where the stream is read from: None when `last_id` names no event Redis could keep."""
+    parsed = protocol.parse_event_id(last_id) if last_id else None
+    if parsed is None or parsed >= _GREATEST_EVENT_ID:
+        return None
+    return protocol.format_event_id(parsed)
