@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +12,9 @@ from arq import create_pool
 from arq.connections import RedisSettings
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
+from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -21,21 +25,23 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from app import ops
+from app.accounts.limits import AccountLookupLimiter, LoginLimiter
 from app.accounts.passwords import Passwords
 from app.accounts.routes import router as accounts_router
-from app.accounts.service import LoginLimiter
 from app.availability.routes import router as availability_router
 from app.bookings.routes import router as bookings_router
 from app.catalog.routes import router as catalog_router
-from app.core.auth import TokenAuthMiddleware, Tokens
+from app.core.auth import TokenAuthMiddleware, Tokens, bearer_token
 from app.core.db import bind_tables, make_engine, open_pool
 from app.core.errors import (
+    ApiError,
     handle_http_exception,
     handle_redis_unavailable,
     handle_unexpected,
     handle_unstorable_value,
 )
 from app.core.logging import configure_logging
+from app.core.security_headers import SecurityHeaders
 from app.notifications.routes import router as notifications_router
 from app.realtime_channels import channel_rules
 from app.settings import PROJECT_ROOT, Settings
@@ -52,6 +58,28 @@ def arq_settings(settings: Settings) -> RedisSettings:
 
 def arq_queue_name(settings: Settings) -> str:
     return f"{settings.redis_prefix}arq:queue"
+
+
+def metrics_access(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """/metrics: with METRICS_TOKEN set, for `Authorization: Bearer <METRICS_TOKEN>` only; without
+    it, for loopback clients only (a scraper on the same host)."""
+    expected = connection.app.state.settings.metrics_token
+    if expected:
+        given = bearer_token(connection.headers) or ""
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise ApiError(
+                401, "Metrics need the metrics token", code="unauthorized", headers={"WWW-Authenticate": "Bearer"}
+            )
+    elif not is_loopback(connection.client.host if connection.client else None):
+        raise ApiError(403, "Metrics are served to this host only (or set METRICS_TOKEN)", code="forbidden")
+
+
+def is_loopback(host: str | None) -> bool:
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    return address.is_loopback or bool(getattr(address, "ipv4_mapped", None) and address.ipv4_mapped.is_loopback)
 
 
 def create_app(settings: Settings, *, transport: Transport | None = None) -> Litestar:
@@ -101,6 +129,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
     class Metrics(PrometheusController):
         path = "/metrics"
         include_in_schema = False
+        guards = [metrics_access]
 
     api = Router(
         "/",
@@ -121,6 +150,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         ],
         lifespan=[lifespan],
         middleware=[rate_limit.middleware, prometheus.middleware],
+        before_send=[SecurityHeaders(docs_path="/schema")],
         stores={"rate_limit": RedisStore(redis, namespace=f"{settings.redis_prefix}ratelimit")},
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),
@@ -160,4 +190,5 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
     app.state.login_limiter = LoginLimiter(
         redis, settings.redis_prefix, settings.login_failures_per_email, settings.login_failure_window_seconds
     )
+    app.state.account_lookups = AccountLookupLimiter(redis, settings.redis_prefix, settings.collaborator_adds_per_hour)
     return app

@@ -39,6 +39,10 @@ class Settings:
     login_failure_window_seconds: int = 60
     login_attempts_per_address_per_minute: int = 60
     cors_origins: tuple[str, ...] = ("*",)
+    # /metrics needs `Authorization: Bearer <metrics_token>`; unset, only loopback clients get it.
+    metrics_token: str | None = None
+    # Collaborator adds (each one looks an account up by email) an instructor may make an hour.
+    collaborator_adds_per_hour: int = 20
     hold_minutes_default: int = 10
     # Realtime history: each channel keeps at least this many events.
     channel_history: int = 1000
@@ -76,6 +80,8 @@ class Settings:
                 env, "LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE", defaults.login_attempts_per_address_per_minute
             ),
             cors_origins=tuple(o for o in env.get("CORS_ORIGINS", "*").split(",") if o),
+            metrics_token=env.get("METRICS_TOKEN") or None,
+            collaborator_adds_per_hour=_int(env, "COLLABORATOR_ADDS_PER_HOUR", defaults.collaborator_adds_per_hour),
             channel_history=_int(env, "CHANNEL_HISTORY", defaults.channel_history),
             presence_expire_seconds=_int(env, "PRESENCE_EXPIRE_SECONDS", defaults.presence_expire_seconds),
             log_level=env.get("LOG_LEVEL", defaults.log_level),

@@ -6,6 +6,7 @@ from litestar import Request, Router, get, post
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.accounts import service
+from app.accounts.limits import LoginLimiter
 from app.accounts.schemas import LoginResult, UserLogin, UserOut, UserRegister
 from app.core.auth import CurrentUser
 from app.core.errors import ApiError
@@ -18,7 +19,7 @@ async def register(request: Request, data: UserRegister) -> UserOut:
 
 @post("/auth/login", status_code=200, exclude_from_auth=True)
 async def login(request: Request, data: UserLogin) -> LoginResult:
-    limiter: service.LoginLimiter = request.app.state.login_limiter
+    limiter: LoginLimiter = request.app.state.login_limiter
     await limiter.refuse_if_locked(data.email)
     user = await service.check_password(data.email, data.password, request.app.state.passwords)
     if user is None:

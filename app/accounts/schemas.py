@@ -1,21 +1,30 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
+from app.accounts.passwords import MAX_LENGTH
+
+# Upper bounds only (the column sizes of `users`): registration_problems names every other
+# problem at once, which a schema validator stopping at the first one would not.
+Email = Annotated[str, msgspec.Meta(max_length=320)]
+Password = Annotated[str, msgspec.Meta(max_length=MAX_LENGTH)]
+FullName = Annotated[str, msgspec.Meta(max_length=200)]
+Timezone = Annotated[str, msgspec.Meta(max_length=64, examples=["America/New_York"])]
+
 
 class UserRegister(msgspec.Struct, forbid_unknown_fields=True):
-    email: str
-    password: str
-    full_name: str
+    email: Email
+    password: Password
+    full_name: FullName
     role: Literal["student", "instructor"]
-    timezone: str
+    timezone: Timezone
 
 
 class UserLogin(msgspec.Struct):
-    email: str
-    password: str
+    email: Email
+    password: Password
 
 
 class UserOut(msgspec.Struct):

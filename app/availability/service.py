@@ -319,14 +319,20 @@ async def collaborators_of(instructor_id: int) -> list[dict[str, Any]]:
 
 
 async def add_collaborator(instructor_id: int, email: str) -> dict[str, Any]:
+    """Idempotent: adding someone who already collaborates (a retry, a double click, a concurrent
+    add) answers with the same collaborator, as the first add did."""
+    # An instructor must learn whether the person can be added, so an unknown email gets 404
+    # `no_account`; what keeps that from being an account-lookup oracle is the per-instructor
+    # hourly limit (accounts.limits.AccountLookupLimiter) and an answer holding nothing the
+    # collaborator list would not show anyway. README "Architecture" (security notes) says why.
     user = await User.select(User.id, User.email, User.full_name).where(User.email == email.strip().lower()).first()
     if user is None:
-        raise ApiError(404, f"No account with email {email}", code="not_found")
+        raise ApiError(404, "No account has this email: ask them to sign up, then add them", code="no_account")
     if user["id"] == instructor_id:
         raise bad_input([{"key": "email", "message": "You already edit your own calendar"}])
-    if await is_editor(user["id"], instructor_id):
-        raise ApiError(409, f"{email} is already a collaborator", code="already_collaborator")
-    await Collaborator.insert(Collaborator(instructor=instructor_id, user=user["id"], created_at=datetime.now(UTC)))
+    await Collaborator.insert(
+        Collaborator(instructor=instructor_id, user=user["id"], created_at=datetime.now(UTC))
+    ).on_conflict(action="DO NOTHING")
     return {"user_id": user["id"], "email": user["email"], "full_name": user["full_name"]}
 
 

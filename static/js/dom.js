@@ -1,5 +1,6 @@
 // A tiny element builder: h('button', { class: 'btn', 'data-testid': 'save', onclick }, 'Save').
 // Attributes set to null/false are skipped; value/checked/disabled are set as properties.
+// `style` goes through CSSOM: the Content-Security-Policy refuses style attributes (no 'unsafe-inline').
 const PROPERTIES = new Set(['value', 'checked', 'disabled', 'selected', 'hidden']);
 
 export function h(tag, attrs = {}, ...children) {
@@ -10,6 +11,7 @@ export function h(tag, attrs = {}, ...children) {
     if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
     else if (PROPERTIES.has(key)) props.push([key, value]);
     else if (key === 'class') el.className = value;
+    else if (key === 'style') el.style.cssText = value;
     else el.setAttribute(key, value === true ? '' : String(value));
   }
   append(el, children);
