@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import redis as sync_redis
@@ -31,9 +32,16 @@ async def test_openapi_describes_every_route_and_the_websocket(client):
     assert "bearer" in schema["components"]["securitySchemes"]
 
 
-async def test_metrics_are_exposed_for_prometheus(client):
-    await client.get("/health")
-    text = (await client.get("/metrics")).text
+async def test_metrics_are_exposed_for_prometheus_with_the_metrics_token(settings, redis):
+    from litestar.testing import AsyncTestClient
+
+    from app.main import create_app
+
+    app = create_app(replace(settings, metrics_token="scrape-me"))
+    async with AsyncTestClient(app=app, timeout=30) as client:
+        await client.get("/health")
+        assert (await client.get("/metrics")).status_code == 401
+        text = (await client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})).text
     assert "instainstru_requests_total" in text or "litestar_requests_total" in text
     assert "instainstru_ws_connections" in text
 
