@@ -22,7 +22,8 @@ from app.availability.tables import AvailabilitySettings, AvailabilityWeek, Coll
 from app.bookings.tables import Booking
 from app.core.db import json_value, upsert
 from app.core.errors import ApiError, bad_input
-from app.core.time import boundary_to_utc, week_dates
+from app.core.parsing import WireFormatError, parse_date
+from app.core.time import boundary_to_utc, to_iso, week_dates
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -90,13 +91,13 @@ async def require_editor(user: Any, instructor_id: int) -> Instructor:
     return instructor
 
 
-def parse_week_start(raw: str) -> date:
+def parse_week_start(raw: str, key: str = "week_start") -> date:
     try:
-        week_start = date.fromisoformat(raw)
-    except ValueError:
-        raise bad_input([{"key": "week_start", "message": "Must be a date written YYYY-MM-DD"}]) from None
+        week_start = parse_date(raw)
+    except WireFormatError as exc:
+        raise bad_input([{"key": key, "message": str(exc)}]) from None
     if week_start.weekday() != 0:
-        raise bad_input([{"key": "week_start", "message": f"{raw} is not a Monday"}])
+        raise bad_input([{"key": key, "message": f"{raw} is not a Monday"}])
     return week_start
 
 
@@ -129,6 +130,9 @@ def booked_entry(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
         "start": minutes_to_hhmm(start.hour * 60 + start.minute),
         "end": minutes_to_hhmm(end_minutes),
         "status": row["status"],
+        # Unambiguous where the wall clock is not: a lesson across the fall-back hour.
+        "start_at": to_iso(row["start_at"], tz),
+        "end_at": to_iso(row["end_at"], tz),
     }
 
 
@@ -244,16 +248,22 @@ async def replace_week(instructor: Instructor, week_start: date, raw_days: Any, 
     return await load_week(instructor, week_start)
 
 
+# Half a year of weeks: what a "repeat this week" needs, and a bound on one request's work.
+MAX_COPY_TARGETS = 26
+
+
 async def copy_week(instructor: Instructor, week_start: date, targets: Any) -> list[WeekView]:
     if not isinstance(targets, dict) or not targets:
         raise bad_input([{"key": "to", "message": "Name each target week_start with the version you loaded"}])
+    if len(targets) > MAX_COPY_TARGETS:
+        raise bad_input([{"key": "to", "message": f"At most {MAX_COPY_TARGETS} target weeks at once"}])
     parsed: dict[date, str] = {}
     problems = []
     for raw, version in targets.items():
         try:
-            target = parse_week_start(raw)
+            target = parse_week_start(raw, key=f"to.{raw}")
         except ApiError as exc:
-            problems.append({"key": f"to.{raw}", "message": exc.extra[0]["message"]})
+            problems.extend(exc.extra)
             continue
         if target == week_start:
             problems.append({"key": f"to.{raw}", "message": "Cannot copy a week onto itself"})
