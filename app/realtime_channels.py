@@ -10,12 +10,15 @@ from datetime import date
 from typing import Any
 
 from app.availability.service import instructor_exists, is_editor
+from app.core.parsing import FIRST_DATE, LAST_DATE
 from realtime.channels import ChannelRule, UnknownChannel, canonical_date, canonical_id
 
 
 def week_start(text: str) -> date:
     # A week is named by its Monday; any other day is a malformed name, not a refusal.
     day = canonical_date(text)
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise UnknownChannel(f"{text} is outside {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}")
     if day.weekday() != 0:
         raise UnknownChannel(f"{text} is not a Monday: a calendar channel is named by its week's Monday")
     return day

@@ -184,6 +184,8 @@ MALFORMED_NAMES = [
     "calendar:{owner}:{monday}T00:00",
     "calendar:{owner}:2026-02-30",
     "calendar:{owner}:0000-01-03",
+    "calendar:{owner}:0001-01-01",  # a Monday, outside the dates the platform deals in
+    "calendar:{owner}:9999-12-27",
     "calendar:{owner}",
     "calendar:{owner}:{monday}:",
     "calendar:{owner}:{monday}:extra",
