@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import msgspec
+from litestar import Litestar
+from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import error_body
@@ -48,6 +52,21 @@ def http_semantics(app: ASGIApp) -> ASGIApp:
         await app({**scope, "method": "GET"}, receive, headers_only)
 
     return middleware
+
+
+def allow_every_method(app: Litestar) -> None:
+    """OPTIONS answers `Allow` with every method of its path, HEAD wherever GET is served.
+
+    Litestar 2.25 rebuilds a path's route when another handler joins it but keeps the first
+    route's OPTIONS handler, whose closure still lists only the first handler's methods.
+    """
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or "OPTIONS" not in route.route_handler_map:
+            continue
+        options = route.route_handler_map["OPTIONS"][0].fn
+        if options.__name__ == "options_handler" and options.__closure__:
+            methods = set(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
+            options.__closure__[0].cell_contents = SimpleNamespace(methods=methods)
 
 
 async def _send_json(send: Send, status: int, body: dict) -> None:

@@ -270,6 +270,20 @@ async def test_if_none_match_takes_a_list_or_star(client, accounts):
     assert (await client.get(path, headers={**instructor.headers, "If-None-Match": '"other"'})).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/api/instructors/me/availability/settings", "GET, HEAD, OPTIONS, PUT"),
+        ("/api/instructors/me/services/1", "DELETE, OPTIONS, PUT"),
+        ("/health", "GET, HEAD, OPTIONS"),
+    ],
+)
+async def test_options_lists_every_method_of_the_path(client, path, methods):
+    response = await client.options(path)
+    assert response.status_code == 204
+    assert response.headers["allow"] == methods
+
+
 # ---- idempotency keys -----------------------------------------------------------------------
 
 
