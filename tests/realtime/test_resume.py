@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from itertools import pairwise
 
 import pytest
 import redis as sync_redis
@@ -86,6 +87,22 @@ async def test_resume_past_the_kept_history_gets_resync(live, http_factory, sett
         await hub.aclose()
 
 
+def assert_in_publish_order(events, publishers: int, per_publisher: int | None = None) -> None:
+    """Ids strictly increasing; each publisher's events in the order it sent them, none twice, none skipped.
+
+    With `per_publisher`, every event must be there; without it, each publisher's events form a prefix.
+    """
+    ids = ids_in_order(events)
+    backwards = [(a, b) for a, b in pairwise(ids) if a >= b]
+    assert not backwards, f"event ids not strictly increasing at {backwards[:3]}"
+    sent_by: dict[int, list[int]] = {tag: [] for tag in range(publishers)}
+    for f in events:
+        sent_by[f["data"]["tag"]].append(f["data"]["n"])
+    for tag, ns in sent_by.items():
+        expected = list(range(per_publisher if per_publisher is not None else len(ns)))
+        assert ns == expected, f"publisher {tag}'s events arrived as {ns}"
+
+
 async def test_concurrent_publishers_never_break_order_for_a_resuming_client(live, http_factory, settings):
     server = live("uvicorn")
     hubs = [publisher(settings) for _ in range(3)]
@@ -93,28 +110,32 @@ async def test_concurrent_publishers_never_break_order_for_a_resuming_client(liv
     await hubs[0].publish(channel, "slots.changed", {"n": -1})
     ws = await WsClient.connect(server)
     base = (await ws.subscribe(channel))["last_id"]
+    midway = asyncio.Event()
 
     async def burst(hub, tag):
         for n in range(100):
             await hub.publish(channel, "slots.changed", {"tag": tag, "n": n})
+            if n == 30:
+                midway.set()
 
     async def resubscribe_midway():
-        await asyncio.sleep(0.05)
+        await midway.wait()
         await ws.send({"op": "subscribe", "channel": channel, "last_id": base})
 
-    await asyncio.gather(*(burst(h, i) for i, h in enumerate(hubs)), resubscribe_midway())
     try:
-        frames = []
-        while len({(f["data"]["tag"], f["data"]["n"]) for f in frames if f.get("op") == "event"}) < 300:
-            frames.append(await ws.next(lambda f: f["op"] == "event"))
-        events = [f for f in frames if f["op"] == "event"]
-        after_resubscribe = events[[i for i, f in enumerate(ws.received) if f["op"] == "subscribed"].__len__() - 1 :]
-        assert len(after_resubscribe) >= 300
-        per_tag: dict[int, list[int]] = {}
-        for f in events:
-            per_tag.setdefault(f["data"]["tag"], []).append(f["data"]["n"])
-        for ns in per_tag.values():
-            assert sorted(set(ns)) == list(range(100))
+        await asyncio.gather(*(burst(h, i) for i, h in enumerate(hubs)), resubscribe_midway())
+        await ws.next(lambda f: f["op"] in ("subscribed", "resync", "error"))
+        resumed_at = len(ws.received)
+        assert ws.received[-1]["op"] == "subscribed", ws.received[-1]
+        while sum(f["op"] == "event" for f in ws.received[resumed_at:]) < 300:
+            await ws.next(lambda f: f["op"] == "event")
+        await ws.quiet(0.5)  # anything extra (a duplicate, a late resync) lands in ws.received
+
+        before = [f for f in ws.received[:resumed_at] if f["op"] == "event"]
+        after = [f for f in ws.received[resumed_at:] if f["op"] == "event"]
+        assert [f["op"] for f in ws.received[resumed_at:] if f["op"] != "event"] == [], "no resync: all is kept"
+        assert_in_publish_order(before, publishers=3)
+        assert_in_publish_order(after, publishers=3, per_publisher=100)
     finally:
         await ws.close()
         for hub in hubs:
