@@ -41,6 +41,8 @@ from app.core.errors import (
     handle_unstorable_value,
 )
 from app.core.logging import configure_logging
+from app.core.openapi import ContractSchemas
+from app.core.params import DECODERS as WHOLE_NUMBER_DECODERS
 from app.core.security_headers import SecurityHeaders
 from app.notifications.routes import router as notifications_router
 from app.realtime_channels import channel_rules
@@ -164,6 +166,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
             ],
             expose_headers=["ETag", "Last-Modified", "Retry-After"],
         ),
+        # Each route declares its own security (public ones none) and the error statuses it answers.
         openapi_config=OpenAPIConfig(
             title="InstaInstru",
             version="0.1.0",
@@ -171,8 +174,9 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
             ),
-            security=[{"bearer": []}],
         ),
+        plugins=[ContractSchemas()],
+        type_decoders=WHOLE_NUMBER_DECODERS,
         exception_handlers={
             HTTPException: handle_http_exception,
             asyncpg.DataError: handle_unstorable_value,

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 from litestar import Litestar, Request, Response, get
 from litestar.enums import ParamType
+from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIResponse, OpenAPIType, Operation, Parameter, PathItem, Schema
 from litestar.response import File
 
 from app.settings import PROJECT_ROOT
 
 
-@get("/health", exclude_from_auth=True, tags=["operations"], sync_to_thread=False)
+@get("/health", exclude_from_auth=True, tags=["operations"], summary="Liveness", sync_to_thread=False)
 def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/ready", exclude_from_auth=True, tags=["operations"])
+@get(
+    "/ready",
+    exclude_from_auth=True,
+    tags=["operations"],
+    summary="Readiness: database and Redis reachable",
+    responses={
+        503: ResponseSpec(
+            data_container=dict[str, object],
+            description='Not ready: the same body with `"status": "not_ready"` and the failing check false',
+            generate_examples=False,
+        )
+    },
+)
 async def ready(request: Request) -> Response[dict[str, object]]:
     checks = {"database": False, "redis": False}
     try:

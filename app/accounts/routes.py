@@ -10,14 +10,27 @@ from app.accounts.limits import LoginLimiter
 from app.accounts.schemas import LoginResult, UserLogin, UserOut, UserRegister
 from app.core.auth import CurrentUser
 from app.core.errors import ApiError
+from app.core.openapi import BEARER, errors
 
 
-@post("/auth/register", status_code=HTTP_201_CREATED, exclude_from_auth=True)
+@post(
+    "/auth/register",
+    status_code=HTTP_201_CREATED,
+    exclude_from_auth=True,
+    responses=errors(400, 409, 429, 503),
+    description="400 also for a weak password, a bad email or an unknown time zone; 409 `email_taken`.",
+)
 async def register(request: Request, data: UserRegister) -> UserOut:
     return await service.register(data, request.app.state.passwords)
 
 
-@post("/auth/login", status_code=200, exclude_from_auth=True)
+@post(
+    "/auth/login",
+    status_code=200,
+    exclude_from_auth=True,
+    responses=errors(400, 401, 429, 503),
+    description="401 `bad_credentials`; 429 `too_many_attempts` after repeated failures for one email.",
+)
 async def login(request: Request, data: UserLogin) -> LoginResult:
     limiter: LoginLimiter = request.app.state.login_limiter
     await limiter.refuse_if_locked(data.email)
@@ -29,13 +42,13 @@ async def login(request: Request, data: UserLogin) -> LoginResult:
     return LoginResult(token=token, expires_at=datetime.fromtimestamp(expires, UTC).isoformat(), user=user)
 
 
-@post("/auth/logout", status_code=HTTP_204_NO_CONTENT)
+@post("/auth/logout", status_code=HTTP_204_NO_CONTENT, security=BEARER, responses=errors(401, 503))
 async def logout(request: Request[CurrentUser, str, object]) -> None:
     await request.app.state.tokens.revoke(request.user.token_id, request.user.token_expires)
     await request.app.state.hub.token_revoked(request.user.token_id)
 
 
-@get("/me")
+@get("/me", security=BEARER, responses=errors(401))
 async def me(request: Request[CurrentUser, str, object]) -> UserOut:
     u = request.user
     return UserOut(id=u.id, email=u.email, full_name=u.full_name, role=u.role, timezone=u.timezone)

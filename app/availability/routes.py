@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, Router, delete, get, post, put
 from litestar.datastructures import ResponseHeader
-from litestar.params import HeaderParameter
+from litestar.params import HeaderParameter, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.availability import events, service
@@ -22,18 +22,42 @@ from app.availability.schemas import (
 )
 from app.core.auth import instructors_only
 from app.core.errors import ApiError
+from app.core.openapi import BEARER, WEEK_CONFLICT, errors
+from app.core.params import DATE_PATTERN, Id, LessonMinutes
 
-WEEK = "/instructors/{instructor_id:int}/availability/weeks/{week_start:str}"
+WEEK = "/instructors/{instructor_id:str}/availability/weeks/{week_start:str}"
+
+
+def date_parameter(description: str) -> Any:
+    return Parameter(pattern=DATE_PATTERN, schema_extra={"format": "date"}, description=description)
+
+
+WeekStart = Annotated[str, date_parameter("The Monday of the week, YYYY-MM-DD (another date is a 400)")]
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match", max_length=200, description='Required: the week\'s ETag as loaded ("<version>"); missing → 428'
+    ),
+]
+ClientId = Annotated[
+    str | None,
+    HeaderParameter(name="X-Client-Id", max_length=100, description="Echoed in the events this request causes"),
+]
+# Documentation only (week_response sets them); `value` is an example that types them as strings.
 WEEK_HEADERS = [
     ResponseHeader(
         name="ETag",
         description="The week's version, quoted: send it back as If-Match",
         documentation_only=True,
+        required=True,
+        value='"3f2a9c"',
     ),
     ResponseHeader(
         name="Last-Modified",
         description="When the week or its bookings last changed",
         documentation_only=True,
+        required=True,
+        value="Mon, 23 Nov 2026 14:00:00 GMT",
     ),
 ]
 
@@ -58,8 +82,14 @@ async def refusals_in_feed(request: Request, instructor_id: int, week_start: dat
         raise
 
 
-@get(WEEK, response_headers=WEEK_HEADERS, summary="An instructor's week, with its version as ETag")
-async def read_week(request: Request, instructor_id: int, week_start: str) -> Response[dict[str, Any]]:
+@get(
+    WEEK,
+    response_headers=WEEK_HEADERS,
+    security=BEARER,
+    responses=errors(304, 400, 401, 403, 404),
+    summary="An instructor's week, with its version as ETag (its editors)",
+)
+async def read_week(request: Request, instructor_id: Id, week_start: WeekStart) -> Response[dict[str, Any]]:
     instructor = await service.require_editor(request.user, instructor_id)
     view = await service.load_week(instructor, service.parse_week_start(week_start))
     if_none_match = request.headers.get("if-none-match")
@@ -68,14 +98,22 @@ async def read_week(request: Request, instructor_id: int, week_start: str) -> Re
     return week_response(view)
 
 
-@put(WEEK, response_headers=WEEK_HEADERS, summary="Replace the whole week (If-Match required)")
+@put(
+    WEEK,
+    response_headers=WEEK_HEADERS,
+    security=BEARER,
+    responses={**errors(400, 401, 403, 404, 428, 503), 409: WEEK_CONFLICT},
+    summary="Replace the whole week (If-Match required; its editors)",
+    description="Checked in order: no If-Match → 428; malformed or overlapping ranges, a date outside the week → "
+    "400; stale If-Match → 409 `stale_version`; a live booking no longer inside the ranges → 409 `booked_range`.",
+)
 async def replace_week(
     request: Request,
-    instructor_id: int,
-    week_start: str,
+    instructor_id: Id,
+    week_start: WeekStart,
     data: WeekReplace,
-    if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
-    client_id: Annotated[str | None, HeaderParameter(name="X-Client-Id")] = None,
+    if_match: IfMatch = None,
+    client_id: ClientId = None,
 ) -> Response[dict[str, Any]]:
     instructor = await service.require_editor(request.user, instructor_id)
     version = service.parse_if_match(if_match)
@@ -86,13 +124,20 @@ async def replace_week(
     return week_response(view)
 
 
-@post(WEEK + "/copy", status_code=200, summary="Copy the week onto the named weeks, all or nothing")
+@post(
+    WEEK + "/copy",
+    status_code=200,
+    security=BEARER,
+    responses={**errors(400, 401, 403, 404, 503), 409: WEEK_CONFLICT},
+    summary="Copy the week onto the named weeks, all or nothing (its editors)",
+    description="The same 409s as a week save, naming the target week.",
+)
 async def copy_week(
     request: Request,
-    instructor_id: int,
-    week_start: str,
+    instructor_id: Id,
+    week_start: WeekStart,
     data: WeekCopy,
-    client_id: Annotated[str | None, HeaderParameter(name="X-Client-Id")] = None,
+    client_id: ClientId = None,
 ) -> dict[str, Any]:
     instructor = await service.require_editor(request.user, instructor_id)
     monday = service.parse_week_start(week_start)
@@ -103,12 +148,17 @@ async def copy_week(
     return {"weeks": [view.to_json() for view in views]}
 
 
-@get("/instructors/me/availability/settings", guards=[instructors_only])
+@get("/instructors/me/availability/settings", guards=[instructors_only], security=BEARER, responses=errors(401, 403))
 async def read_settings(request: Request) -> dict[str, int]:
     return await service.settings_of(request.user.id)
 
 
-@put("/instructors/me/availability/settings", guards=[instructors_only])
+@put(
+    "/instructors/me/availability/settings",
+    guards=[instructors_only],
+    security=BEARER,
+    responses=errors(400, 401, 403),
+)
 async def update_settings(request: Request, data: AvailabilitySettingsUpdate) -> dict[str, int]:
     return await service.update_settings(request.user.id, data.given())
 
@@ -118,32 +168,55 @@ def require_owner(request: Request, instructor_id: int) -> None:
         raise ApiError(403, "Only the instructor manages its collaborators", code="forbidden")
 
 
-@get("/instructors/{instructor_id:int}/collaborators")
-async def list_collaborators(request: Request, instructor_id: int) -> list[dict[str, Any]]:
+@get(
+    "/instructors/{instructor_id:str}/collaborators",
+    security=BEARER,
+    responses=errors(400, 401, 403),
+    summary="The calendar's collaborators (the instructor only)",
+)
+async def list_collaborators(request: Request, instructor_id: Id) -> list[dict[str, Any]]:
     require_owner(request, instructor_id)
     return await service.collaborators_of(instructor_id)
 
 
-@post("/instructors/{instructor_id:int}/collaborators", status_code=HTTP_201_CREATED)
-async def add_collaborator(request: Request, instructor_id: int, data: CollaboratorAdd) -> dict[str, Any]:
+@post(
+    "/instructors/{instructor_id:str}/collaborators",
+    status_code=HTTP_201_CREATED,
+    security=BEARER,
+    responses=errors(400, 401, 403, 404, 429, 503),
+    summary="Add a collaborator by email (the instructor only)",
+)
+async def add_collaborator(request: Request, instructor_id: Id, data: CollaboratorAdd) -> dict[str, Any]:
     require_owner(request, instructor_id)
     await service.find_instructor(instructor_id)
     return await service.add_collaborator(instructor_id, data.email)
 
 
-@delete("/instructors/{instructor_id:int}/collaborators/{user_id:int}", status_code=HTTP_204_NO_CONTENT)
-async def remove_collaborator(request: Request, instructor_id: int, user_id: int) -> None:
+@delete(
+    "/instructors/{instructor_id:str}/collaborators/{user_id:str}",
+    status_code=HTTP_204_NO_CONTENT,
+    security=BEARER,
+    responses=errors(400, 401, 403, 404, 503),
+    summary="Remove a collaborator, live subscriptions included (the instructor only)",
+)
+async def remove_collaborator(request: Request, instructor_id: Id, user_id: Id) -> None:
     require_owner(request, instructor_id)
     await service.remove_collaborator(instructor_id, user_id)
     await request.app.state.hub.access_revoked(user_id, f"calendar:{instructor_id}:")
 
 
-@get("/instructors/{instructor_id:int}/slots", exclude_from_auth=True, summary="Open, bookable start times")
+@get(
+    "/instructors/{instructor_id:str}/slots",
+    exclude_from_auth=True,
+    responses=errors(400, 404),
+    summary="Open, bookable start times (public)",
+    description="Dates in the instructor's time zone, both inclusive, at most 31 days (else 400).",
+)
 async def list_slots(
-    instructor_id: int,
-    start: str | None = None,
-    end: str | None = None,
-    duration: str | None = None,
+    instructor_id: Id,
+    start: Annotated[str, date_parameter("First date, YYYY-MM-DD")],
+    end: Annotated[str, date_parameter("Last date (inclusive), YYYY-MM-DD")],
+    duration: Annotated[LessonMinutes, Parameter(description="Lesson length in minutes")],
 ) -> OpenSlots:
     instructor = await service.find_instructor(instructor_id)
     first, last, minutes = parse_slot_query(start, end, duration)

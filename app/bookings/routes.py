@@ -9,13 +9,32 @@ from app.availability.service import find_instructor
 from app.bookings import events, service
 from app.bookings.schemas import BookingCreate, BookingOut
 from app.core.auth import students_only
+from app.core.openapi import BEARER, errors
+from app.core.params import Id
 
 
-@post("/bookings", guards=[students_only], status_code=201, summary="Book (or hold) an open slot")
+@post(
+    "/bookings",
+    guards=[students_only],
+    status_code=201,
+    security=BEARER,
+    responses=errors(400, 401, 403, 404, 409, 503),
+    summary="Book (or hold) an open slot (students)",
+    description="404: unknown instructor or service. 409 `slot_taken`: not open, in the past, inside the minimum "
+    "notice or overlapping a live booking; 409 `idempotency_key_reused`: the key came with another body.",
+)
 async def create_booking(
     request: Request,
     data: BookingCreate,
-    idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=200)] = None,
+    idempotency_key: Annotated[
+        str | None,
+        HeaderParameter(
+            name="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="A retry with the same key and body returns the same booking",
+        ),
+    ] = None,
 ) -> Response[BookingOut]:
     booked = await service.create_booking(request.user.id, data, idempotency_key)
     booking = booked.booking
@@ -33,8 +52,16 @@ async def create_booking(
     return Response(service.booking_out(booking, booked.instructor.timezone), status_code=201)
 
 
-@post("/bookings/{booking_id:int}/confirm", guards=[students_only], status_code=200)
-async def confirm_booking(request: Request, booking_id: int) -> BookingOut:
+@post(
+    "/bookings/{booking_id:str}/confirm",
+    guards=[students_only],
+    status_code=200,
+    security=BEARER,
+    responses=errors(400, 401, 403, 404, 409, 503),
+    summary="Confirm a held booking (its student)",
+    description="409 `hold_expired`: the hold expired or was cancelled.",
+)
+async def confirm_booking(request: Request, booking_id: Id) -> BookingOut:
     before = await service.get_booking(booking_id)
     booking = await service.confirm_booking(request.user.id, booking_id)
     instructor = await find_instructor(booking["instructor"])
@@ -44,8 +71,15 @@ async def confirm_booking(request: Request, booking_id: int) -> BookingOut:
     return service.booking_out(booking, instructor.timezone)
 
 
-@post("/bookings/{booking_id:int}/cancel", status_code=200, summary="Cancel under the automated policy")
-async def cancel_booking(request: Request, booking_id: int) -> dict[str, Any]:
+@post(
+    "/bookings/{booking_id:str}/cancel",
+    status_code=200,
+    security=BEARER,
+    responses=errors(400, 401, 404, 409, 503),
+    summary="Cancel under the automated policy (its student or instructor)",
+    description="Cancelling twice returns the same result; 409 `already_completed` for a completed lesson.",
+)
+async def cancel_booking(request: Request, booking_id: Id) -> dict[str, Any]:
     booking, changed = await service.cancel_booking(request.user.id, booking_id)
     instructor = await find_instructor(booking["instructor"])
     if changed:
@@ -57,7 +91,7 @@ async def cancel_booking(request: Request, booking_id: int) -> dict[str, Any]:
             "policy": service.policy_of(booking)}  # fmt: skip
 
 
-@get("/bookings", summary="The caller's bookings")
+@get("/bookings", security=BEARER, responses=errors(400, 401), summary="The caller's bookings")
 async def list_bookings(
     request: Request,
     role: Literal["student", "instructor"] = "student",

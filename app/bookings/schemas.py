@@ -1,13 +1,27 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+
+from app.core.params import INSTANT_PATTERN, IdField, LessonMinutesField
+
+Instant = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=40,
+        pattern=INSTANT_PATTERN,
+        examples=["2026-11-23T09:00:00-05:00"],
+        extra_json_schema={"format": "date-time"},
+    ),
+]
 
 
 class BookingCreate(msgspec.Struct, forbid_unknown_fields=True):
-    instructor_id: int
-    service_id: int
-    start: str
-    duration_minutes: int
+    instructor_id: IdField
+    service_id: IdField
+    start: Instant
+    duration_minutes: LessonMinutesField
     hold: bool = False
 
 

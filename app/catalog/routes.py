@@ -6,6 +6,8 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from app.catalog import service
 from app.catalog.schemas import CategoryOut, InstructorOut, InstructorServiceOut, InstructorServiceUpdate
 from app.core.auth import instructors_only
+from app.core.openapi import BEARER, errors
+from app.core.params import Id
 
 
 @get("/catalog/categories", exclude_from_auth=True)
@@ -18,13 +20,26 @@ async def instructors() -> list[InstructorOut]:
     return await service.bookable_instructors()
 
 
-@put("/instructors/me/services/{service_id:int}", guards=[instructors_only])
-async def offer_service(request: Request, service_id: int, data: InstructorServiceUpdate) -> InstructorServiceOut:
+@put(
+    "/instructors/me/services/{service_id:str}",
+    guards=[instructors_only],
+    security=BEARER,
+    responses=errors(400, 401, 403, 404),
+    summary="Offer a service (instructors)",
+)
+async def offer_service(request: Request, service_id: Id, data: InstructorServiceUpdate) -> InstructorServiceOut:
     return await service.offer_service(request.user.id, service_id, data)
 
 
-@delete("/instructors/me/services/{service_id:int}", guards=[instructors_only], status_code=HTTP_204_NO_CONTENT)
-async def withdraw_service(request: Request, service_id: int) -> None:
+@delete(
+    "/instructors/me/services/{service_id:str}",
+    guards=[instructors_only],
+    status_code=HTTP_204_NO_CONTENT,
+    security=BEARER,
+    responses=errors(400, 401, 403, 404),
+    summary="Stop offering a service (instructors)",
+)
+async def withdraw_service(request: Request, service_id: Id) -> None:
     await service.withdraw_service(request.user.id, service_id)
 
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
+
+from app.core.params import LessonMinutesField
 
 AgeGroup = Literal["kids", "teens", "adults"]
 Location = Literal["student_home", "instructor_studio", "online"]
@@ -25,10 +27,10 @@ class CategoryOut(msgspec.Struct):
 
 
 class InstructorServiceUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    hourly_rate_cents: int
-    durations_minutes: list[int]
-    age_groups: list[AgeGroup]
-    locations: list[Location]
+    hourly_rate_cents: Annotated[int, msgspec.Meta(ge=100, le=100_000)]  # service.MAX_RATE_CENTS
+    durations_minutes: Annotated[list[LessonMinutesField], msgspec.Meta(min_length=1, max_length=16)]
+    age_groups: Annotated[list[AgeGroup], msgspec.Meta(min_length=1, max_length=3)]
+    locations: Annotated[list[Location], msgspec.Meta(min_length=1, max_length=3)]
 
 
 class InstructorServiceOut(msgspec.Struct):
