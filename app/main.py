@@ -40,9 +40,11 @@ from app.core.errors import (
     handle_unexpected,
     handle_unstorable_value,
 )
+from app.core.http import allow_every_method, http_semantics
 from app.core.logging import configure_logging
 from app.core.openapi import ContractSchemas
 from app.core.params import DECODERS as WHOLE_NUMBER_DECODERS
+from app.core.requests import StrictJsonRequest
 from app.core.security_headers import SecurityHeaders
 from app.notifications.routes import router as notifications_router
 from app.realtime_channels import channel_rules
@@ -183,8 +185,11 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
             RedisError: handle_redis_unavailable,
             Exception: handle_unexpected,
         },
+        request_class=StrictJsonRequest,
         debug=False,
     )
+    app.asgi_handler = http_semantics(app.asgi_handler)
+    allow_every_method(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.redis = redis

@@ -22,6 +22,7 @@ from app.availability.schemas import (
 )
 from app.core.auth import instructors_only
 from app.core.errors import ApiError
+from app.core.http import etag_matches
 from app.core.openapi import BEARER, WEEK_CONFLICT, errors
 from app.core.params import DATE_PATTERN, Id, LessonMinutes
 
@@ -92,8 +93,7 @@ async def refusals_in_feed(request: Request, instructor_id: int, week_start: dat
 async def read_week(request: Request, instructor_id: Id, week_start: WeekStart) -> Response[dict[str, Any]]:
     instructor = await service.require_editor(request.user, instructor_id)
     view = await service.load_week(instructor, service.parse_week_start(week_start))
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match and if_none_match.strip().removeprefix("W/").strip('"') == view.version:
+    if etag_matches(request.headers.get("if-none-match"), view.version):
         return Response(None, status_code=304, headers={"ETag": f'"{view.version}"'})
     return week_response(view)
 
@@ -189,6 +189,7 @@ async def list_collaborators(request: Request, instructor_id: Id) -> list[dict[s
 async def add_collaborator(request: Request, instructor_id: Id, data: CollaboratorAdd) -> dict[str, Any]:
     require_owner(request, instructor_id)
     await service.find_instructor(instructor_id)
+    await request.app.state.account_lookups.record(request.user.id)
     return await service.add_collaborator(instructor_id, data.email)
 
 

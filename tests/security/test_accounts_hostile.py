@@ -172,10 +172,6 @@ async def test_an_unknown_email_is_404_no_account_without_echoing_it(client, acc
     assert (await client.get(collaborators_path(instructor), headers=instructor.headers)).json() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs app/availability/routes.py add_collaborator to call request.app.state.account_lookups.record()",
-)
 async def test_collaborator_adds_are_limited_per_instructor_and_hour(client, accounts, settings):
     instructor, other = await accounts.instructor(), await accounts.instructor()
     manager = await accounts.student()
