@@ -96,12 +96,13 @@ def serve(settings: Settings, server: str, host: str, port: int) -> None:
             lifespan="on",
         )
         return
-    from app.server.socketify import serve_socketify
     from realtime.socketify_transport import SocketifyTransport
+    from socketify_asgi import serve_socketify
 
-    transport = SocketifyTransport()  # exists before the app so the hub delivers through it
+    # Built before the app so the hub delivers through it; it asks for the hub, made at startup, on each upgrade.
+    transport = SocketifyTransport(hub_provider=lambda: app.state.hub)
     app = create_app(settings, transport=transport)
-    serve_socketify(app, host=host, port=port, transport=transport, hub_provider=lambda: app.state.hub)
+    serve_socketify(app, host=host, port=port, native_routes={"/ws": transport})
 
 
 def run_worker(settings: Settings) -> None:

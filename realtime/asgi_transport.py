@@ -15,8 +15,7 @@ from collections import defaultdict
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
-from app.core.auth import bearer_token
-from realtime.transport import Connection, Transport
+from realtime.transport import Connection, Transport, connect_token
 
 QUEUE_LIMIT_BYTES = 1024 * 1024
 
@@ -100,7 +99,7 @@ async def websocket_route(socket: WebSocket) -> None:
     transport.connections.add(conn)
     sender = asyncio.ensure_future(_send_loop(conn))
     try:
-        await hub.opened(conn, socket.query_params.get("token") or bearer_token(socket.headers))
+        await hub.opened(conn, connect_token(socket.query_params.get("token"), socket.headers.get("authorization")))
         while conn.close_with is None:
             receive = asyncio.ensure_future(socket.receive_text())
             done, _ = await asyncio.wait({receive, sender}, return_when=asyncio.FIRST_COMPLETED)

@@ -1,11 +1,12 @@
 """The hub's sockets on uWebSockets' native websockets: topics fan out in C, not in Python.
 
-    transport = SocketifyTransport()
-    app = create_app(settings, transport=transport)      # the hub holds it from the start
-    serve_socketify(app, host=..., port=..., transport=transport, hub_provider=lambda: app.state.hub)
+    transport = SocketifyTransport(hub_provider=lambda: app.state.hub)  # asked on every upgrade
+    app = create_app(settings, transport=transport)                    # the hub holds it from the start
+    serve_socketify(app, host=..., port=..., native_routes={"/ws": transport})
 
-The hub only sees `Transport` and `Connection`. The token for `hub.opened` comes from `?token=`,
-else from `Authorization: Bearer`.
+It is a native websocket route of the socketify_asgi server; the hub only sees `Transport` and
+`Connection`. An upgrade that comes before the hub exists (`hub_provider()` is None) is refused
+with 503. The token for `hub.opened` comes from `?token=`, else from `Authorization: Bearer`.
 
 For one connection the hub's callbacks never overlap and keep their order: `opened` first, then
 each `received` in arrival order, `closed` last, after the others finished — and never from inside
@@ -20,187 +21,99 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from socketify.native import ffi, lib
-
-from realtime.transport import Connection, HubCallbacks, Transport
+from realtime.transport import Connection, HubCallbacks, Transport, connect_token
+from socketify_asgi import (
+    NativeServer,
+    NativeWebSocket,
+    NativeWebSocketRoute,
+    UpgradeRefused,
+    UpgradeRequest,
+    WebSocketSettings,
+)
 
 logger = logging.getLogger("realtime.socketify")
 
-_TEXT = 1
 _POLICY_VIOLATION = 1008
 _UNSUPPORTED_DATA = 1003
 _INTERNAL_ERROR = 1011
+_SERVICE_UNAVAILABLE = 503
 
 
 class SocketifyConnection(Connection):
-    __slots__ = ("_busy", "_closed", "_handle", "_hub", "_inbox", "_transport", "_ws", "token")
+    __slots__ = ("_busy", "_closed", "_hub", "_inbox", "_socket")
 
-    def __init__(self, transport: SocketifyTransport, hub: HubCallbacks, token: str | None) -> None:
+    def __init__(self, socket: NativeWebSocket, hub: HubCallbacks) -> None:
         super().__init__()
-        self.token = token
-        self._transport = transport
+        self._socket = socket
         self._hub = hub
-        self._ws: Any = None  # uws_websocket_t *, None once closed
-        self._handle = ffi.new_handle(self)
         # Frames that arrived while a hub callback ran; made on first use (most sockets never need one).
         self._inbox: deque[str] | None = None
         self._busy = False  # a hub callback for this connection is running
         self._closed = False
 
     def send(self, frame: str) -> None:
-        if self._ws is not None:
-            data = frame.encode()
-            # Over max_backpressure uWS drops the frame and closes the socket (closeOnBackpressureLimit).
-            lib.uws_ws_send_with_options(self._transport.ssl, self._ws, data, len(data), _TEXT, False, True)
+        # Over max_backpressure uWS drops the frame and closes the socket.
+        self._socket.send(frame)
 
     def join(self, topic: str) -> None:
-        if self._ws is not None:
-            name = topic.encode()
-            lib.uws_ws_subscribe(self._transport.ssl, self._ws, name, len(name))
+        self._socket.subscribe(topic)
 
     def leave(self, topic: str) -> None:
-        if self._ws is not None:
-            name = topic.encode()
-            lib.uws_ws_unsubscribe(self._transport.ssl, self._ws, name, len(name))
+        self._socket.unsubscribe(topic)
 
     def close(self, code: int = 1000, reason: str = "") -> None:
-        if self._ws is not None:
-            data = reason.encode()[:123]  # a close frame's reason is at most 123 bytes
-            lib.uws_ws_end(self._transport.ssl, self._ws, code, data, len(data))
-            self._transport.wake()
+        self._socket.end(code, reason)
 
 
-def ws_behavior(
-    *,
-    max_payload_length: int,
-    idle_timeout: int,
-    max_backpressure: int,
-    upgrade: Any,
-    open: Any,
-    message: Any,
-    close: Any,
-) -> Any:
-    """uWS websocket settings shared by every socket we serve: no compression, server pings, and a
-    client over `max_backpressure` bytes behind is closed."""
-    behavior = ffi.new("uws_socket_behavior_t *")
-    behavior.compression = 0
-    behavior.maxPayloadLength = max_payload_length
-    behavior.idleTimeout = idle_timeout
-    behavior.maxBackpressure = max_backpressure
-    behavior.closeOnBackpressureLimit = True
-    behavior.resetIdleTimeoutOnSend = False  # only the client's traffic (or pongs) proves it alive
-    behavior.sendPingsAutomatically = True
-    behavior.maxLifetime = 0
-    behavior.upgrade = upgrade
-    behavior.open = open
-    behavior.message = message
-    behavior.drain = ffi.NULL
-    behavior.ping = ffi.NULL
-    behavior.pong = ffi.NULL
-    behavior.close = close
-    behavior.subscription = ffi.NULL
-    return behavior
-
-
-class SocketifyTransport(Transport):
-    """Create it first, hand it to the hub, then give it to `serve_socketify`, which binds it to uWS."""
+class SocketifyTransport(Transport, NativeWebSocketRoute):
+    """Create it first, hand it to the hub, then serve it as a native route of `serve_socketify`."""
 
     def __init__(
         self,
         *,
+        hub_provider: Callable[[], HubCallbacks | None],
         max_backpressure: int = 1024 * 1024,
         max_payload_length: int = 64 * 1024,
         idle_timeout: int = 60,
         max_queued_messages: int = 256,
     ) -> None:
-        self._connections: set[SocketifyConnection] = set()
-        self._handle = ffi.new_handle(self)
-        self._header = ffi.new("char **")
-        self._max_queued = max_queued_messages
-        self._behavior = ws_behavior(
-            max_payload_length=max_payload_length,
-            idle_timeout=idle_timeout,
-            max_backpressure=max_backpressure,
-            upgrade=_on_upgrade,
-            open=_on_open,
-            message=_on_message,
-            close=_on_close,
+        self.settings = WebSocketSettings(
+            max_payload_length=max_payload_length, idle_timeout=idle_timeout, max_backpressure=max_backpressure
         )
-        self.ssl: Any = None
-        self._app: Any = None
-        # Set by bind():
-        self._hub_provider: Callable[[], HubCallbacks | None]
-        self._spawn: Callable[[Coroutine[Any, Any, None]], None]
-        self.wake: Callable[[], None]
-
-    def bind(
-        self,
-        ssl: Any,
-        uws_app: Any,
-        path: str,
-        *,
-        hub_provider: Callable[[], HubCallbacks | None],
-        spawn: Callable[[Coroutine[Any, Any, None]], None],
-        wake: Callable[[], None],
-    ) -> None:
-        """Serve websockets at `path` of the uWS app; `serve_socketify` calls it before listening."""
-        self.ssl = ssl
-        self._app = uws_app
         self._hub_provider = hub_provider
-        self._spawn = spawn
-        self.wake = wake
-        lib.uws_ws(ssl, uws_app, path.encode(), self._behavior[0], self._handle)
+        self._max_queued = max_queued_messages
+        self._connections: set[SocketifyConnection] = set()
+        self._server: NativeServer | None = None  # set by bind(), before the server listens
+
+    def bind(self, server: NativeServer) -> None:
+        self._server = server
 
     def publish(self, topic: str, frame: str) -> None:
-        if self._app is None:
-            return  # not serving yet: nobody can have joined
-        name, data = topic.encode(), frame.encode()
-        lib.uws_publish(self.ssl, self._app, name, len(name), data, len(data), _TEXT, False)
-        self.wake()  # uWS delivers publishes in its next loop iteration
+        if self._server is not None:  # else not serving yet: nobody can have joined
+            self._server.publish(topic, frame)
 
     def connection_count(self) -> int:
         return len(self._connections)
 
-    def close_all(self, code: int, reason: str) -> None:
-        for conn in list(self._connections):
-            conn.close(code, reason)
+    # --- the native route: uWS events ----------------------------------------------------------
 
-    # --- uWS events ----------------------------------------------------------------------------
-
-    def _upgrade(self, res: Any, req: Any, context: Any) -> None:
+    def upgrade(self, request: UpgradeRequest) -> tuple[HubCallbacks, str | None]:
         hub = self._hub_provider()
         if hub is None:
-            self._refuse(res, b"503 Service Unavailable")
-            return
-        token = self._request_header(req, b"authorization")
-        if token[:7].lower() == b"bearer ":
-            token = token[7:].strip()
-        else:
-            token = b""
-        size = lib.uws_req_get_query(req, b"token", 5, self._header)
-        if size:
-            token = ffi.unpack(self._header[0], size)
-        conn = SocketifyConnection(self, hub, token.decode(errors="replace") or None)
+            raise UpgradeRefused(_SERVICE_UNAVAILABLE)
+        query_token = request.query(b"token").decode(errors="replace")
+        return hub, connect_token(query_token, request.header(b"authorization").decode(errors="replace"))
+
+    def opened(self, socket: NativeWebSocket) -> None:
+        hub, token = socket.user
+        conn = socket.user = SocketifyConnection(socket, hub)
         self._connections.add(conn)
-        key = self._request_header(req, b"sec-websocket-key")
-        extensions = self._request_header(req, b"sec-websocket-extensions")
-        lib.uws_res_upgrade(self.ssl, res, conn._handle, key, len(key), b"", 0, extensions, len(extensions), context)
-
-    def _refuse(self, res: Any, status: bytes) -> None:
-        lib.uws_res_write_status(self.ssl, res, status, len(status))
-        lib.uws_res_end(self.ssl, res, b"", 0, True)
-
-    def _request_header(self, req: Any, name: bytes) -> bytes:
-        size = lib.uws_req_get_header(req, name, len(name), self._header)
-        return ffi.unpack(self._header[0], size) if size else b""
-
-    def _opened(self, conn: SocketifyConnection, ws: Any) -> None:
-        conn._ws = ws
         conn._busy = True
-        self._spawn(self._serve(conn, conn._hub.opened(conn, conn.token)))
+        self._server.spawn(self._serve(conn, hub.opened(conn, token)))
 
-    def _received(self, conn: SocketifyConnection, data: bytes, opcode: int) -> None:
-        if opcode != _TEXT:
+    def message(self, socket: NativeWebSocket, data: str | bytes) -> None:
+        conn: SocketifyConnection = socket.user
+        if not isinstance(data, str):
             conn.close(_UNSUPPORTED_DATA, "text frames only")
         elif conn._busy:
             if conn._inbox is None:
@@ -208,13 +121,13 @@ class SocketifyTransport(Transport):
             if len(conn._inbox) >= self._max_queued:
                 conn.close(_POLICY_VIOLATION, "too many messages waiting")
             else:
-                conn._inbox.append(data.decode())
+                conn._inbox.append(data)
         else:
             conn._busy = True
-            self._spawn(self._serve(conn, conn._hub.received(conn, data.decode())))
+            self._server.spawn(self._serve(conn, conn._hub.received(conn, data)))
 
-    def _closed(self, conn: SocketifyConnection) -> None:
-        conn._ws = None
+    def closed(self, socket: NativeWebSocket, code: int, reason: str) -> None:
+        conn: SocketifyConnection = socket.user
         conn._closed = True
         conn._inbox = None
         self._connections.discard(conn)
@@ -242,40 +155,3 @@ class SocketifyTransport(Transport):
         conn._busy = False
         if conn._closed:
             self._hub_closed(conn)
-
-
-def _connection(ws: Any, ssl: Any) -> SocketifyConnection:
-    return ffi.from_handle(lib.uws_ws_get_user_data(ssl, ws))
-
-
-@ffi.callback("void(uws_res_t *, uws_req_t *, uws_socket_context_t *, void *)")
-def _on_upgrade(res: Any, req: Any, context: Any, user_data: Any) -> None:
-    transport = ffi.from_handle(user_data)
-    transport.wake()  # libuv applies the epoll changes of this event in its next iteration
-    try:
-        transport._upgrade(res, req, context)
-    except Exception:
-        logger.exception("Websocket upgrade failed")
-        transport._refuse(res, b"500 Internal Server Error")
-
-
-@ffi.callback("void(uws_websocket_t *, void *)")
-def _on_open(ws: Any, user_data: Any) -> None:
-    transport = ffi.from_handle(user_data)
-    transport.wake()
-    transport._opened(_connection(ws, transport.ssl), ws)
-
-
-@ffi.callback("void(uws_websocket_t *, const char *, size_t, uws_opcode_t, void *)")
-def _on_message(ws: Any, message: Any, length: int, opcode: int, user_data: Any) -> None:
-    transport = ffi.from_handle(user_data)
-    transport.wake()
-    data = ffi.unpack(message, length) if length else b""
-    transport._received(_connection(ws, transport.ssl), data, int(opcode))
-
-
-@ffi.callback("void(uws_websocket_t *, int, const char *, size_t, void *)")
-def _on_close(ws: Any, code: int, message: Any, length: int, user_data: Any) -> None:
-    transport = ffi.from_handle(user_data)
-    transport.wake()
-    transport._closed(_connection(ws, transport.ssl))

@@ -58,10 +58,18 @@ class Transport(ABC):
 
 
 class HubCallbacks(Protocol):
-    """What a transport calls on the hub. `token` comes from `?token=` or the Authorization header."""
+    """What a transport calls on the hub, with the token `connect_token` read from the handshake."""
 
     async def opened(self, conn: Connection, token: str | None) -> None: ...
 
     async def received(self, conn: Connection, text: str) -> None: ...
 
     def closed(self, conn: Connection) -> None: ...
+
+
+def connect_token(query_token: str | None, authorization: str | None) -> str | None:
+    """The token a client connects with: `?token=`, else an `Authorization: Bearer` header."""
+    if query_token:
+        return query_token
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None

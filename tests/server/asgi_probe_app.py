@@ -1,4 +1,5 @@
 """A tiny Litestar app that reports what a server gave it; tests and bench/ run it under each server.
+Under socketify, `ProbeRoom` does the same for a native websocket route.
 
     python -m tests.server.asgi_probe_app socketify|uvicorn PORT
 
@@ -8,10 +9,11 @@ names a file its lifespan shutdown appends a line to; PROBE_FAIL_STARTUP=1 makes
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 import anyio
@@ -20,8 +22,14 @@ import httpx
 from litestar import Litestar, Request, Response, WebSocket, asgi, get, post, route, websocket
 from litestar.response import Stream
 
-from realtime.socketify_transport import SocketifyTransport
-from realtime.transport import HubCallbacks
+from socketify_asgi import (
+    NativeServer,
+    NativeWebSocket,
+    NativeWebSocketRoute,
+    UpgradeRefused,
+    UpgradeRequest,
+    WebSocketSettings,
+)
 
 
 @get("/json")
@@ -185,12 +193,74 @@ app = Litestar(
 )
 
 
+class ProbeRoom(NativeWebSocketRoute):
+    """A native route with one room and a few text commands; binary frames come back reversed.
+
+    `?name=` (else an X-Name header) names the socket in its welcome; `?refuse=STATUS` refuses the
+    upgrade with that status, `?fail=1` raises in upgrade."""
+
+    settings = WebSocketSettings(max_payload_length=64 * 1024, max_backpressure=1024 * 1024)
+
+    def __init__(self) -> None:
+        self.server: NativeServer | None = None
+        self.open_count = 0
+        self.closed_count = 0
+        self.last_close = "none"
+
+    def bind(self, server: NativeServer) -> None:
+        self.server = server
+
+    def upgrade(self, request: UpgradeRequest) -> str:
+        if refuse := request.query(b"refuse"):
+            raise UpgradeRefused(int(refuse))
+        if request.query(b"fail"):
+            raise RuntimeError("upgrade failed on purpose")
+        return (request.query(b"name") or request.header(b"x-name")).decode()
+
+    def opened(self, socket: NativeWebSocket) -> None:
+        self.open_count += 1
+        socket.subscribe("room")
+        socket.send(f"welcome {socket.user}")
+
+    def message(self, socket: NativeWebSocket, data: str | bytes) -> None:
+        if isinstance(data, bytes):
+            socket.send(data[::-1])
+            return
+        command, _, argument = data.partition(" ")
+        if command == "say":
+            self.server.publish("room", argument)
+        elif command == "echo":
+            socket.send(argument)
+        elif command == "later":
+            self.server.spawn(self._send_later(socket, argument))
+        elif command == "leave":
+            socket.unsubscribe("room")
+            socket.send("left")
+        elif command == "count":
+            socket.send(f"{self.open_count} open {self.closed_count} closed, last {self.last_close}")
+        elif command == "close":
+            socket.end(4000, "bye")
+        elif command == "flood":
+            for _ in range(int(argument)):
+                socket.send("x" * 65536)
+        elif command == "raise":
+            raise RuntimeError("message failed on purpose")
+
+    def closed(self, socket: NativeWebSocket, code: int, reason: str) -> None:
+        self.open_count -= 1
+        self.closed_count += 1
+        self.last_close = f"{code} {reason}"
+
+    async def _send_later(self, socket: NativeWebSocket, text: str) -> None:
+        await asyncio.sleep(0.01)
+        socket.send(text)
+
+
 def serve(
     server: str,
     port: int,
     *,
-    transport: SocketifyTransport | None = None,
-    hub_provider: Callable[[], HubCallbacks | None] | None = None,
+    native_routes: Mapping[str, NativeWebSocketRoute] | None = None,
     workers: int = 1,
 ) -> None:
     def ready() -> None:
@@ -199,17 +269,9 @@ def serve(
         os.write(sys.stdout.fileno(), b"ready\n")
 
     if server == "socketify":
-        from app.server.socketify import serve_socketify
+        from socketify_asgi import serve_socketify
 
-        serve_socketify(
-            app,
-            host="127.0.0.1",
-            port=port,
-            transport=transport,
-            hub_provider=hub_provider,
-            on_ready=ready,
-            workers=workers,
-        )
+        serve_socketify(app, host="127.0.0.1", port=port, native_routes=native_routes, on_ready=ready, workers=workers)
     else:
         import uvicorn
 

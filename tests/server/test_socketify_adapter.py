@@ -1,7 +1,7 @@
-"""The socketify adapter gives the app what uvicorn gives it, and serves the hub on native websockets.
+"""The socketify adapter gives the app what uvicorn gives it, and serves native websocket routes.
 
 Each server runs the probe app in a subprocess on a free 127.0.0.1 port. The socketify one also
-serves /ws natively through `FakeHub`, which stands in for the real hub at transport level.
+serves `ProbeRoom` natively at /ws. Only `socketify_asgi` is imported: the adapter is a library.
 
     python -m tests.server.test_socketify_adapter socketify|socketify-workers|uvicorn PORT
 """
@@ -29,47 +29,13 @@ import pytest
 import websockets
 from websockets.asyncio.client import connect
 
+import socketify_asgi
+from socketify_asgi.python_version import unsupported_python
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVERS = ["socketify", "uvicorn"]
 START_TIMEOUT = 20.0
-
-
-class FakeHub:
-    """Just enough of a hub to drive the transport: a token check, one room, a few commands."""
-
-    def __init__(self, transport: Any) -> None:
-        self.transport = transport
-        self.closed_count = 0
-
-    async def opened(self, conn: Any, token: str | None) -> None:
-        await asyncio.sleep(0)  # suspend, as a real token lookup would
-        if token != "good":
-            conn.send("error unauthorized")
-            conn.close(4401, "unauthorized")
-            return
-        conn.join("room")
-        conn.send(f"welcome {conn.id}")
-
-    async def received(self, conn: Any, text: str) -> None:
-        await asyncio.sleep(0)
-        command, _, argument = text.partition(" ")
-        if command == "say":
-            self.transport.publish("room", argument)
-        elif command == "echo":
-            conn.send(argument)
-        elif command == "leave":
-            conn.leave("room")
-            conn.send("left")
-        elif command == "count":
-            conn.send(f"{self.transport.connection_count()} open {self.closed_count} closed")
-        elif command == "close":
-            conn.close(4000, "bye")
-        elif command == "flood":
-            for _ in range(int(argument)):
-                conn.send("x" * 65536)
-
-    def closed(self, conn: Any) -> None:
-        self.closed_count += 1
+THIS_MODULE = "tests.server.test_socketify_adapter"
 
 
 @dataclass
@@ -95,12 +61,13 @@ class Server:
         self.process.stdout.close()
 
 
-def start_server(kind: str, tmp_path: Path, ready_lines: int = 1, **env: str) -> Server:
+def start_server(kind: str, tmp_path: Path, ready_lines: int = 1, module: str = THIS_MODULE, **env: str) -> Server:
+    """`python -m module kind port` in its own process group, once it printed `ready_lines` "ready"."""
     port = _free_port()
     log = tmp_path / f"{kind}-{port}.log"
     with open(log, "wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.server.test_socketify_adapter", kind, str(port)],
+            [sys.executable, "-m", module, kind, str(port)],
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=subprocess.PIPE,
@@ -431,7 +398,7 @@ def test_workers_shut_down_when_their_supervisor_is_killed(tmp_path: Path) -> No
 @pytest.mark.parametrize("kind", SERVERS)
 def test_failed_lifespan_startup_exits_3_without_serving(kind: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "tests.server.test_socketify_adapter", kind, str(_free_port())],
+        [sys.executable, "-m", THIS_MODULE, kind, str(_free_port())],
         cwd=ROOT,
         env={**os.environ, "PROBE_FAIL_STARTUP": "1"},
         capture_output=True,
@@ -443,17 +410,17 @@ def test_failed_lifespan_startup_exits_3_without_serving(kind: str) -> None:
     assert b"startup failed on purpose" in result.stderr
 
 
-# --- the hub on native websockets (socketify only) ---------------------------------------------
+# --- native websocket routes (socketify only) ----------------------------------------------------
 
 
-def test_native_topic_publish_reaches_every_joined_client_and_not_one_that_left(
+def test_native_publish_reaches_every_subscribed_socket_and_not_one_that_unsubscribed(
     socketify_server: Server,
 ) -> None:
     async def scenario() -> dict[str, Any]:
         url = socketify_server.ws_url + "/ws"
         async with (
-            connect(url + "?token=good", proxy=None) as alice,
-            connect(url, proxy=None, additional_headers={"Authorization": "Bearer good"}) as bob,
+            connect(url + "?name=alice", proxy=None) as alice,
+            connect(url, proxy=None, additional_headers={"X-Name": "bob"}) as bob,
         ):
             welcomes = [await _recv(alice), await _recv(bob)]
             await alice.send("say hello room")
@@ -463,36 +430,44 @@ def test_native_topic_publish_reaches_every_joined_client_and_not_one_that_left(
             await alice.send("say bob is gone")
             heard_after = await _recv(alice)
             bob_heard_nothing = await _silent(bob)
-            await alice.send("count")
-            count = await _recv(alice)
         return locals()
 
     seen = asyncio.run(scenario())
 
-    assert all(w.startswith("welcome ") for w in seen["welcomes"])
-    assert seen["welcomes"][0] != seen["welcomes"][1]
+    assert seen["welcomes"] == ["welcome alice", "welcome bob"]
     assert seen["heard"] == ["hello room", "hello room"]
     assert seen["left"] == "left"
     assert seen["heard_after"] == "bob is gone"
     assert seen["bob_heard_nothing"]
-    assert seen["count"].startswith("2 open")
 
 
-def test_native_messages_reach_the_hub_in_order(socketify_server: Server) -> None:
-    async def scenario() -> list[str]:
-        async with connect(socketify_server.ws_url + "/ws?token=good", proxy=None) as ws:
+def test_native_frames_reach_the_route_in_order_text_as_str_and_binary_as_bytes(socketify_server: Server) -> None:
+    async def scenario() -> list[str | bytes]:
+        async with connect(socketify_server.ws_url + "/ws", proxy=None) as ws:
             await _recv(ws)
             for n in range(50):
                 await ws.send(f"echo {n}")
-            return [await _recv(ws) for _ in range(50)]
+            await ws.send(b"\x00\x01\xff")
+            return [await _recv(ws) for _ in range(51)]
 
-    assert asyncio.run(scenario()) == [str(n) for n in range(50)]
+    assert asyncio.run(scenario()) == [str(n) for n in range(50)] + [b"\xff\x01\x00"]
+
+
+def test_native_work_spawned_by_the_route_runs_and_sends(socketify_server: Server) -> None:
+    async def scenario() -> list[str]:
+        async with connect(socketify_server.ws_url + "/ws", proxy=None) as ws:
+            await _recv(ws)
+            await ws.send("later first")
+            await ws.send("echo second")
+            return [await _recv(ws), await _recv(ws)]
+
+    assert asyncio.run(scenario()) == ["second", "first"]
 
 
 def test_native_messages_after_idle_are_answered_at_once(socketify_server: Server) -> None:
     async def scenario() -> list[float]:
         delays = []
-        async with connect(socketify_server.ws_url + "/ws?token=good", proxy=None) as ws:
+        async with connect(socketify_server.ws_url + "/ws", proxy=None) as ws:
             await _recv(ws)
             for _ in range(3):
                 await asyncio.sleep(0.3)  # longer than the uWS loop's timer tick
@@ -506,48 +481,64 @@ def test_native_messages_after_idle_are_answered_at_once(socketify_server: Serve
     assert sorted(delays)[1] < 0.05, delays
 
 
-def test_native_bad_token_is_told_and_closed_with_the_hubs_code(socketify_server: Server) -> None:
-    async def scenario() -> tuple[str, websockets.ConnectionClosed]:
-        async with connect(socketify_server.ws_url + "/ws?token=bad", proxy=None) as ws:
-            told = await _recv(ws)
-            with pytest.raises(websockets.ConnectionClosed) as closed:
-                await _recv(ws)
-        return told, closed.value
-
-    told, closed = asyncio.run(scenario())
-
-    assert told == "error unauthorized"
-    assert (closed.rcvd.code, closed.rcvd.reason) == (4401, "unauthorized")
-
-
-def test_native_close_from_the_hub_reaches_the_client_and_the_hub_hears_closed(
+def test_native_end_reaches_the_client_and_the_route_hears_each_close_with_its_code(
     socketify_server: Server,
 ) -> None:
     async def scenario() -> tuple[websockets.ConnectionClosed, str, str]:
-        url = socketify_server.ws_url + "/ws?token=good"
+        url = socketify_server.ws_url + "/ws"
         async with connect(url, proxy=None) as watcher:
             await _recv(watcher)
+            async with connect(url, proxy=None) as ended:
+                await _recv(ended)
+                await ended.send("close")
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    await _recv(ended)
             await watcher.send("count")
-            before = await _recv(watcher)
+            after_end = await _recv(watcher)
             async with connect(url, proxy=None) as leaver:
                 await _recv(leaver)
-                await leaver.send("close")
-                with pytest.raises(websockets.ConnectionClosed) as closed:
-                    await _recv(leaver)
+                await leaver.close(4100, "done here")
             await watcher.send("count")
-            after = await _recv(watcher)
-        return closed.value, before, after
+            after_leave = await _recv(watcher)
+        return closed.value, after_end, after_leave
 
-    closed, before, after = asyncio.run(scenario())
+    closed, after_end, after_leave = asyncio.run(scenario())
 
     assert (closed.rcvd.code, closed.rcvd.reason) == (4000, "bye")
-    open_before, closed_before = int(before.split()[0]), int(before.split()[2])
-    assert after == f"{open_before} open {closed_before + 1} closed"
+    assert after_end.endswith("closed, last 4000 bye")
+    assert after_leave.endswith("closed, last 4100 done here")
+    assert int(after_leave.split()[2]) == int(after_end.split()[2]) + 1
+
+
+def test_native_route_that_raises_closes_its_socket_with_1011(socketify_server: Server) -> None:
+    async def scenario() -> websockets.ConnectionClosed:
+        async with connect(socketify_server.ws_url + "/ws", proxy=None) as ws:
+            await _recv(ws)
+            await ws.send("raise")
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await _recv(ws)
+        return closed.value
+
+    assert asyncio.run(scenario()).rcvd.code == 1011
+
+
+@pytest.mark.parametrize(("query", "status"), [("refuse=403", 403), ("refuse=503", 503), ("fail=1", 500)])
+def test_native_upgrade_refused_or_failed_answers_its_http_status(
+    socketify_server: Server, query: str, status: int
+) -> None:
+    with socket.create_connection(("127.0.0.1", socketify_server.port), timeout=5) as client:
+        client.sendall(
+            b"GET /ws?%s HTTP/1.1\r\nHost: probe\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" % query.encode()
+        )
+        response = _read_until_closed(client)
+
+    assert response.startswith(b"HTTP/1.1 %d " % status), response[:200]
 
 
 def test_native_client_that_stops_reading_is_dropped(socketify_server: Server) -> None:
     async def scenario() -> str:
-        url = socketify_server.ws_url + "/ws?token=good"
+        url = socketify_server.ws_url + "/ws"
         async with (
             connect(url, proxy=None) as watcher,
             connect(url, proxy=None, max_queue=1, close_timeout=0.5) as slow,
@@ -568,19 +559,73 @@ def test_native_client_that_stops_reading_is_dropped(socketify_server: Server) -
     assert asyncio.run(scenario()) == "dropped"
 
 
-def test_asgi_routes_share_the_port_with_the_native_hub(socketify_server: Server) -> None:
+def test_asgi_routes_share_the_port_with_native_routes(socketify_server: Server) -> None:
     async def scenario() -> tuple[str, str]:
         async with (
-            connect(socketify_server.ws_url + "/ws?token=good", proxy=None) as native,
+            connect(socketify_server.ws_url + "/ws?name=native", proxy=None) as native,
             connect(socketify_server.ws_url + "/ws-echo", proxy=None) as asgi,
         ):
             await asgi.send("via asgi")
             return await _recv(native), await _recv(asgi)
 
-    native, asgi = asyncio.run(scenario())
+    assert asyncio.run(scenario()) == ("welcome native", "via asgi")
 
-    assert native.startswith("welcome ")
-    assert asgi == "via asgi"
+
+def test_sigterm_closes_native_sockets_with_1012(tmp_path: Path) -> None:
+    running = start_server("socketify", tmp_path)
+
+    async def scenario() -> websockets.ConnectionClosed:
+        async with connect(running.ws_url + "/ws", proxy=None) as ws:
+            await _recv(ws)
+            running.process.send_signal(signal.SIGTERM)
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await _recv(ws)
+        return closed.value
+
+    try:
+        closed = asyncio.run(scenario())
+        returncode = running.process.wait(timeout=15)
+    finally:
+        running.stop()
+
+    assert (closed.rcvd.code, closed.rcvd.reason) == (1012, "server shutting down")
+    assert returncode == 0
+
+
+# --- supported Pythons -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "implementation"),
+    [((3, 10, 14), "cpython"), ((3, 14, 0), "cpython"), ((4, 0, 0), "cpython"), ((3, 11, 7), "pypy")],
+)
+def test_an_unchecked_python_is_named_with_the_supported_versions(
+    version: tuple[int, ...], implementation: str
+) -> None:
+    problem = unsupported_python(version, implementation)
+
+    assert problem is not None
+    assert "CPython 3.11 to 3.13" in problem
+    assert f"{implementation} {'.'.join(map(str, version))}" in problem
+
+
+@pytest.mark.parametrize("version", [(3, 11, 0), (3, 12, 9), (3, 13, 5)])
+def test_checked_pythons_are_accepted(version: tuple[int, ...]) -> None:
+    assert unsupported_python(version, "cpython") is None
+
+
+def test_serving_on_an_unchecked_python_exits_with_the_message_before_binding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(socketify_asgi.python_version, "SUPPORTED_PYTHON", ((3, 8), (3, 9)))
+    port = _free_port()
+
+    with pytest.raises(SystemExit) as exited:
+        socketify_asgi.serve_socketify(lambda *_: None, host="127.0.0.1", port=port)
+
+    assert "runs on CPython 3.8 to 3.9, not on cpython 3." in str(exited.value.code)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # nothing listens on it
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -676,15 +721,11 @@ def _processes_in_group(pgid: int) -> list[int]:
 
 
 if __name__ == "__main__":
-    from tests.server.asgi_probe_app import serve
+    from tests.server.asgi_probe_app import ProbeRoom, serve
 
     kind, port = sys.argv[1], int(sys.argv[2])
     if kind.startswith("socketify"):
-        from realtime.socketify_transport import SocketifyTransport
-
-        transport = SocketifyTransport()
-        hub = FakeHub(transport)
         workers = 2 if kind == "socketify-workers" else 1
-        serve("socketify", port, transport=transport, hub_provider=lambda: hub, workers=workers)
+        serve("socketify", port, native_routes={"/ws": ProbeRoom()}, workers=workers)
     else:
         serve(kind, port)

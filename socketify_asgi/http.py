@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .server import Server
     from .websocket import AsgiWebSocket
 
-logger = logging.getLogger("app.server")
+logger = logging.getLogger("socketify_asgi")
 
 _EMPTY_BODY = {"type": "http.request", "body": b"", "more_body": False}
 _DISCONNECT = {"type": "http.disconnect"}

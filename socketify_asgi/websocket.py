@@ -9,15 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from socketify.native import ffi, lib
 
-from realtime.socketify_transport import ws_behavior
-
 from .http import answer_later, start_or_fail, write_head
+from .native import WebSocketSettings, ws_behavior
 from .scope import request_scope
 
 if TYPE_CHECKING:
     from .server import Server
 
-logger = logging.getLogger("app.server")
+logger = logging.getLogger("socketify_asgi")
 
 
 class ClientDisconnected(OSError):
@@ -193,9 +192,7 @@ class AsgiWebSocket:
 
 def asgi_ws_behavior() -> Any:
     return ws_behavior(
-        max_payload_length=16 * 1024 * 1024,  # uvicorn's ws_max_size
-        idle_timeout=60,
-        max_backpressure=1024 * 1024,
+        WebSocketSettings(),
         upgrade=ffi.NULL,  # socketify's C handler reads the request and calls on_ws_upgrade
         open=_on_ws_open,
         message=_on_ws_message,

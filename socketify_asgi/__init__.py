@@ -1,23 +1,20 @@
-"""Serve the ASGI app with socketify (uWebSockets), and the realtime hub on native websockets.
+"""An ASGI server on socketify (uWebSockets), with websocket routes uWS can serve natively.
 
-    from app.server.socketify import serve_socketify
-    from realtime.socketify_transport import SocketifyTransport
+    from socketify_asgi import serve_socketify
 
-    transport = SocketifyTransport()                  # exists before the app, so the hub holds it
-    app = create_app(settings, transport=transport)
     serve_socketify(
         app, host="0.0.0.0", port=8000,
-        transport=transport,                          # serves ws_path natively, on the same port
-        hub_provider=lambda: app.state.hub,           # asked on every upgrade; None refuses it (503)
+        native_routes={"/ws": route},                 # optional: NativeWebSocketRoute by path (native.py)
     )
 
 It blocks until SIGTERM or SIGINT, then stops listening, closes websockets with 1012, waits up to
 `graceful_timeout` for requests in flight and runs lifespan shutdown; it returns normally (exit 0)
 and raises SystemExit(3) when lifespan startup fails or the port cannot be bound. Lifespan startup
-completes before the port is bound. Without a transport, `ws_path` is an ordinary ASGI route; with
-one, the app's own route at `ws_path` (if any) is shadowed but stays in its OpenAPI document.
-`workers=N` runs N servers sharing the port, each a fresh run of this process's command line
-(see `workers.py`); the default single server owns its port exclusively.
+completes before the port is bound. A native route shadows the app's own route at its path (which
+stays in the app's OpenAPI document). `workers=N` runs N servers sharing the port, each a fresh run
+of this process's command line (see `workers.py`); the default single server owns its port
+exclusively. On a Python it was not checked on (python_version.py) it exits with a message saying
+which it runs on, before anything else.
 
 What the ASGI app sees matches uvicorn: the scope (decoded path, raw_path, query_string without
 '?', client (host, port), no "method" on websockets, "state"), websocket close codes and reasons,
@@ -37,22 +34,40 @@ The uWS (libuv) loop is driven by the asyncio loop (uvloop): its epoll fd is wat
 add_reader, so there is no busy polling and no idle latency.
 
 Modules: `server` (the uWS app, listening, graceful stop), `loop` (the uWS loop under uvloop, the
-request task), `scope`, `http`, `websocket` and `lifespan` (the ASGI cycles), `workers`.
+request task), `scope`, `http`, `websocket` and `lifespan` (the ASGI cycles), `native` (native
+websocket routes and the uWS websocket settings), `workers`, `python_version`. It imports nothing
+but socketify, cffi and uvloop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from realtime.socketify_transport import SocketifyTransport
-from realtime.transport import HubCallbacks
-
+from .native import (
+    NativeServer,
+    NativeWebSocket,
+    NativeWebSocketRoute,
+    UpgradeRefused,
+    UpgradeRequest,
+    WebSocketSettings,
+)
+from .python_version import SUPPORTED_PYTHON, require_supported_python
 from .scope import ASGIApp
 from .server import Server
 from .websocket import ClientDisconnected
 from .workers import serve_in_workers
 
-__all__ = ["ClientDisconnected", "serve_socketify"]
+__all__ = [
+    "SUPPORTED_PYTHON",
+    "ClientDisconnected",
+    "NativeServer",
+    "NativeWebSocket",
+    "NativeWebSocketRoute",
+    "UpgradeRefused",
+    "UpgradeRequest",
+    "WebSocketSettings",
+    "serve_socketify",
+]
 
 
 def serve_socketify(
@@ -60,28 +75,18 @@ def serve_socketify(
     *,
     host: str,
     port: int,
-    transport: SocketifyTransport | None = None,
-    hub_provider: Callable[[], HubCallbacks | None] | None = None,
-    ws_path: str = "/ws",
+    native_routes: Mapping[str, NativeWebSocketRoute] | None = None,
     on_ready: Callable[[], None] | None = None,
     graceful_timeout: float = 10.0,
     workers: int = 1,
 ) -> None:
-    if (transport is None) != (hub_provider is None):
-        raise ValueError("a native transport needs a hub_provider, and a hub_provider a transport")
+    require_supported_python()
+    routes = dict(native_routes or {})
 
     def serve(shared_port: bool) -> int:
         server = Server(asgi_app, host, port, graceful_timeout, shared_port)
-        if transport is not None:
-            server.transport = transport
-            transport.bind(
-                server.ssl,
-                server.uws_app,
-                ws_path,
-                hub_provider=hub_provider,
-                spawn=server.spawn,
-                wake=server.wake,
-            )
+        for path, route in routes.items():
+            server.add_native_route(path, route)
         return 0 if server.run(on_ready) else 3
 
     code = serve_in_workers(serve, workers)

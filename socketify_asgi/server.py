@@ -6,21 +6,23 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import uvloop
 from socketify.native import ffi, lib
 
-from realtime.socketify_transport import SocketifyTransport
-
 from .http import HttpCycle, on_http
 from .lifespan import Lifespan
 from .loop import RequestTask, UwsLoop
+from .native import NativeWebSocket, NativeWebSocketRoute, RouteBinding
 from .scope import ASGIApp, peer_address
 from .websocket import AsgiWebSocket, asgi_ws_behavior, on_ws_upgrade
 
-logger = logging.getLogger("app.server")
+logger = logging.getLogger("socketify_asgi")
+
+_TEXT = 1
+_BINARY = 2
 
 _SERVICE_RESTART = 1012
 # uSockets listen option: without it the port is opened with SO_REUSEPORT and a second server on
@@ -44,7 +46,8 @@ class Server:
         if lib.uws_constructor_failed(self.ssl, self.uws_app):
             raise RuntimeError("uWebSockets could not create its app")
         self.handle = ffi.new_handle(self)
-        self.transport: SocketifyTransport | None = None
+        self.native_routes: list[RouteBinding] = []  # uWS holds their handles: keep them alive
+        self.native_sockets: set[NativeWebSocket] = set()
         self.state: dict[str, Any] = {}
         self.server_addr: tuple[str, int] = (host, port)
         self.listen_socket: Any = None
@@ -61,6 +64,12 @@ class Server:
         self._ws_info = lib.socketify_add_asgi_ws_handler(
             self.ssl, self.uws_app, asgi_ws_behavior(), on_ws_upgrade, self.handle
         )
+
+    def add_native_route(self, path: str, route: NativeWebSocketRoute) -> None:
+        binding = RouteBinding(self, route)
+        lib.uws_ws(self.ssl, self.uws_app, path.encode(), binding.behavior[0], binding.handle)
+        self.native_routes.append(binding)
+        route.bind(self)
 
     def run(self, on_ready: Callable[[], None] | None) -> bool:
         # One run of the loop from start to end: between two runs uvloop does not watch signals,
@@ -109,8 +118,8 @@ class Server:
         if self.listen_socket is not None:
             lib.us_listen_socket_close(self.ssl, self.listen_socket)
             self.listen_socket = None
-        if self.transport is not None:
-            self.transport.close_all(_SERVICE_RESTART, "server shutting down")
+        for socket in list(self.native_sockets):
+            socket.end(_SERVICE_RESTART, "server shutting down")
         for ws in list(self.websockets):
             ws.end(_SERVICE_RESTART, b"server shutting down")
         self.wake()
@@ -132,12 +141,22 @@ class Server:
                 if not cycle.aborted:
                     self.spawn(cycle.run(scope))
 
-    def spawn(self, coro: Any) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run `coro` as a task now, up to its first wait; keep it referenced until it ends."""
         task = RequestTask(coro, self.loop)
         if not task.done():
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
+
+    def publish(self, topic: str, data: str | bytes) -> None:
+        """One frame to every native socket of this process subscribed to `topic`."""
+        if isinstance(data, str):
+            data, opcode = data.encode(), _TEXT
+        else:
+            opcode = _BINARY
+        name = topic.encode()
+        lib.uws_publish(self.ssl, self.uws_app, name, len(name), data, len(data), opcode, False)
+        self.wake()  # uWS delivers publishes in its next loop iteration
 
 
 @ffi.callback("void(struct us_listen_socket_t *, uws_app_listen_config_t, void *)")

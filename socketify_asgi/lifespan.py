@@ -8,7 +8,7 @@ from typing import Any
 
 from .scope import ASGIApp
 
-logger = logging.getLogger("app.server")
+logger = logging.getLogger("socketify_asgi")
 
 
 class Lifespan:

@@ -12,7 +12,7 @@ from typing import Any
 
 import cffi
 
-logger = logging.getLogger("app.server")
+logger = logging.getLogger("socketify_asgi")
 
 _WORKER_OF = "SOCKETIFY_WORKER_OF"  # in a worker's environment: its supervisor's pid
 _PR_SET_PDEATHSIG = 1
