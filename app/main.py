@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
-from arq import create_pool
-from arq.connections import RedisSettings
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -32,7 +33,6 @@ from app.availability.routes import router as availability_router
 from app.bookings.routes import router as bookings_router
 from app.catalog.routes import router as catalog_router
 from app.core.auth import TokenAuthMiddleware, Tokens, bearer_token
-from app.core.db import bind_tables, make_engine, open_pool
 from app.core.errors import (
     ApiError,
     handle_http_exception,
@@ -48,6 +48,7 @@ from app.core.requests import StrictJsonRequest
 from app.core.security_headers import SecurityHeaders
 from app.notifications.routes import router as notifications_router
 from app.realtime_channels import channel_rules
+from app.services import Services, open_services
 from app.settings import PROJECT_ROOT, Settings
 from realtime.asgi_transport import AsgiTransport, websocket_route
 from realtime.hub import Hub
@@ -56,12 +57,8 @@ from realtime.transport import Transport
 AUTH_PATHS = ("/api/auth/login", "/api/auth/register")
 
 
-def arq_settings(settings: Settings) -> RedisSettings:
-    return RedisSettings.from_dsn(settings.redis_url or "")
-
-
-def arq_queue_name(settings: Settings) -> str:
-    return f"{settings.redis_prefix}arq:queue"
+def services_of(state: State) -> Services:
+    return state.services
 
 
 def metrics_access(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -92,7 +89,6 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         raise ValueError("create_app needs resolved DATABASE_URL and REDIS_URL (see app.core.embedded)")
     configure_logging(settings.log_level)
     redis = Redis.from_url(settings.redis_url)
-    engine = make_engine(settings.database_url)
     transport = transport or AsgiTransport()
     tokens = Tokens(settings.secret_key, settings.token_ttl_seconds)
     hub = Hub(
@@ -108,16 +104,15 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         ops.document_websocket(app)
-        bind_tables(engine)
-        await open_pool(engine)
-        app.state.arq = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
+        services = app.state.services = await open_services(settings, hub.publisher)
         await hub.start()
+        retrying = asyncio.create_task(services.relay.retry_forever())
         try:
             yield
         finally:
+            retrying.cancel()
             await hub.stop()
-            await app.state.arq.aclose()
-            await engine.close_connection_pool()
+            await services.aclose()
             await redis.aclose()
 
     async def login_attempt(request) -> bool:
@@ -153,6 +148,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
             create_static_files_router(path="/static", directories=[PROJECT_ROOT / "static"], include_in_schema=False),
         ],
         lifespan=[lifespan],
+        dependencies={"services": Provide(services_of, sync_to_thread=False)},
         middleware=[rate_limit.middleware, prometheus.middleware],
         before_send=[SecurityHeaders(docs_path="/schema")],
         stores={"rate_limit": RedisStore(redis, namespace=f"{settings.redis_prefix}ratelimit")},
@@ -191,7 +187,6 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
     app.asgi_handler = http_semantics(app.asgi_handler)
     allow_every_method(app)
     app.state.settings = settings
-    app.state.engine = engine
     app.state.redis = redis
     app.state.tokens = tokens
     app.state.hub = hub

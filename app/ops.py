@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, Response, get
 from litestar.enums import ParamType
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIResponse, OpenAPIType, Operation, Parameter, PathItem, Schema
 from litestar.response import File
 
+from app.services import Services
 from app.settings import PROJECT_ROOT
 
 
@@ -29,15 +30,15 @@ def health() -> dict[str, str]:
         )
     },
 )
-async def ready(request: Request) -> Response[dict[str, object]]:
+async def ready(services: Services) -> Response[dict[str, object]]:
     checks = {"database": False, "redis": False}
     try:
-        await request.app.state.engine.run_ddl("SELECT 1")
+        await services.engine.run_ddl("SELECT 1")
         checks["database"] = True
     except Exception:  # readiness reports, never raises
         pass
     try:
-        checks["redis"] = bool(await request.app.state.redis.ping())
+        checks["redis"] = bool(await services.publisher.redis.ping())
     except Exception:
         pass
     ok = all(checks.values())

@@ -58,6 +58,9 @@ class Settings:
     stripe_api_key: str = "sk_test_local"
     stripe_api_base: str | None = None
     stripe_webhook_secret: str = "whsec_local"
+    # Tests only: `kill_before_relay` makes a web process SIGKILL itself between a change's commit
+    # and its relay, the crash the outbox exists for (tests/core/test_outbox.py).
+    fault_injection: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -94,6 +97,7 @@ class Settings:
             stripe_api_key=env.get("STRIPE_API_KEY", defaults.stripe_api_key),
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),
+            fault_injection=env.get("FAULT_INJECTION") or None,
         )
 
     def with_services(self, database_url: str, redis_url: str) -> Settings:

@@ -111,13 +111,12 @@ class Hub:
 
     @property
     def control_key(self) -> str:
-        return f"{self.prefix}control"
+        return self.publisher.control_key
 
     # ---- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
         self._spawn(self._listen())
-        self._spawn(self.publisher.retry_forever())
         self._spawn(self.presence.keep_alive(self._presence_members))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._connected.wait(), 5)
@@ -139,7 +138,7 @@ class Hub:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    # ---- publishing (features call these after their transaction committed) ----------------
+    # ---- publishing (the outbox relay and benchmarks; features record events in their change) -
 
     async def publish(self, channel: str, type_: str, data: Any) -> None:
         await self.publisher.publish(channel, type_, data)
@@ -148,19 +147,6 @@ class Hub:
         await self.publisher.publish_live(channel, type_, data)
 
     # ---- control messages across processes -------------------------------------------------
-
-    async def token_revoked(self, token_id: str) -> None:
-        await self._control({"kind": "token", "token_id": token_id})
-
-    async def access_revoked(self, user_id: int, channel_prefix: str) -> None:
-        await self._control({"kind": "access", "user_id": user_id, "channel_prefix": channel_prefix})
-
-    async def _control(self, message: dict[str, Any]) -> None:
-        try:
-            await self.redis.publish(self.control_key, protocol.dumps(message))
-        except (RedisError, OSError):
-            self._apply_control(message)  # at least this process acts on it
-            raise
 
     def _apply_control(self, message: dict[str, Any]) -> None:
         for conn in list(self._conns):

@@ -1,14 +1,12 @@
 """The one publish path: kept events through the channel's stream, live ones straight to pub/sub.
 
-Kept events wait in an in-process outbox while Redis is away and go out in order once it is
-back, so a save committed during an outage is still announced. A single drainer at a time keeps
-the order and never sends an event twice.
+Kept events come from the features' outbox (PostgreSQL), which retries until Redis takes them:
+a publish either appends the event or raises, and an event carrying its durable id is appended
+once however often it is relayed.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
 from typing import Any
 
 import structlog
@@ -19,17 +17,14 @@ from realtime import metrics, protocol
 from realtime.streams import Streams
 
 log = structlog.get_logger()
-OUTBOX_LIMIT = 10_000
-RETRY_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class Publisher:
     def __init__(self, redis: Redis, prefix: str, history: int) -> None:
         self.redis = redis
         self.streams = Streams(redis, prefix, history)
-        self._outbox: deque[tuple[str, str, str]] = deque()
-        self._drain_lock = asyncio.Lock()
-        self._pending = asyncio.Event()
+        # Every hub listens here for what all processes must act on: a token revoked, access ended.
+        self.control_key = f"{prefix}control"
 
     @classmethod
     def connect(cls, redis_url: str, prefix: str, history: int) -> Publisher:
@@ -39,13 +34,17 @@ class Publisher:
     async def aclose(self) -> None:
         await self.redis.aclose()
 
-    async def publish(self, channel: str, type_: str, data: Any) -> None:
-        """A kept event: gets an id, is replayable, and is not lost while Redis is away."""
-        if len(self._outbox) >= OUTBOX_LIMIT:
-            dropped = self._outbox.popleft()
-            log.error("event_outbox_overflow", channel=dropped[0])
-        self._outbox.append((channel, type_, protocol.dumps(data)))
-        await self._drain()
+    async def publish(self, channel: str, type_: str, data: Any, *, durable_id: int | None = None) -> bool:
+        """A kept event: gets an id and is replayable. False when `durable_id` was already published.
+        Raises RedisError / OSError when Redis is away: the caller keeps the event and retries."""
+        return await self.publish_json(channel, type_, protocol.dumps(data), durable_id=durable_id)
+
+    async def publish_json(self, channel: str, type_: str, data_json: str, *, durable_id: int | None = None) -> bool:
+        head, tail = _frame_around_id(channel, type_, data_json)
+        appended = await self.streams.append(channel, type_, data_json, head, tail, durable_id)
+        if appended is not None:
+            metrics.events_published.labels(channel.partition(":")[0]).inc()
+        return appended is not None
 
     async def publish_live(self, channel: str, type_: str, data: Any) -> None:
         """A live-only event (presence, conflict): no id, never replayed, dropped if Redis is away."""
@@ -55,30 +54,10 @@ class Publisher:
         except (RedisError, OSError) as exc:
             log.warning("live_event_not_published", channel=channel, type=type_, error=str(exc))
 
-    async def retry_forever(self) -> None:
-        """Run as a background task: sends what was held back once Redis answers again."""
-        attempt = 0
-        while True:
-            await self._pending.wait()
-            await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
-            attempt = 0 if await self._drain() else attempt + 1
 
-    async def _drain(self) -> bool:
-        """Send queued events in order; False when Redis refused and some are still queued."""
-        async with self._drain_lock:
-            while self._outbox:
-                channel, type_, data_json = self._outbox[0]
-                head, tail = _frame_around_id(channel, type_, data_json)
-                try:
-                    await self.streams.append(channel, type_, data_json, head, tail)
-                except (RedisError, OSError) as exc:
-                    log.warning("event_publish_deferred", channel=channel, queued=len(self._outbox), error=str(exc))
-                    self._pending.set()
-                    return False
-                self._outbox.popleft()
-                metrics.events_published.labels(channel.partition(":")[0]).inc()
-            self._pending.clear()
-            return True
+    async def publish_control(self, message_json: str) -> None:
+        """Raises when Redis is away: the caller keeps the message and retries."""
+        await self.redis.publish(self.control_key, message_json)
 
 
 def _frame_around_id(channel: str, type_: str, data_json: str) -> tuple[str, str]:

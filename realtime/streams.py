@@ -24,9 +24,19 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
 end
 """
 
+# ARGV[7], when given, is the event's durable id (its outbox row): an event relayed twice (a
+# relay that died before it could mark the row) is appended once. KEYS[4] remembers recent ones.
 PUBLISH = (
     _ENSURE
     + """
+if ARGV[7] ~= '' then
+  if redis.call('ZSCORE', KEYS[4], ARGV[7]) then
+    return false
+  end
+  redis.call('ZADD', KEYS[4], ARGV[7], ARGV[7])
+  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(tonumber(ARGV[5]) + TRIM_SLACK + 1))
+  redis.call('EXPIRE', KEYS[4], ARGV[6])
+end
 local id = redis.call('XADD', KEYS[1], '*', 't', ARGV[1], 'd', ARGV[2])
 local max = tonumber(ARGV[5])
 local len = redis.call('XLEN', KEYS[1])
@@ -110,10 +120,18 @@ class Streams:
     def pubsub_key(self, channel: str) -> str:
         return f"{self.prefix}ch:{channel}"
 
-    async def append(self, channel: str, type_: str, data_json: str, frame_head: str, frame_tail: str) -> str:
-        keys = [self.stream_key(channel), self.meta_key(channel), self.pubsub_key(channel)]
-        args = [type_, data_json, frame_head, frame_tail, self.history, TTL_SECONDS]
+    def appended_key(self, channel: str) -> str:
+        return f"{self.prefix}stream-appended:{channel}"
+
+    async def append(
+        self, channel: str, type_: str, data_json: str, frame_head: str, frame_tail: str, durable_id: int | None = None
+    ) -> str | None:
+        """The event's stream id; None when `durable_id` was appended before (nothing is sent twice)."""
+        keys = [self.stream_key(channel), self.meta_key(channel), self.pubsub_key(channel), self.appended_key(channel)]
+        args = [type_, data_json, frame_head, frame_tail, self.history, TTL_SECONDS, durable_id or ""]
         event_id = await self._publish(keys=keys, args=args)
+        if event_id is None:
+            return None
         return event_id.decode() if isinstance(event_id, bytes) else str(event_id)
 
     async def open(self, channel: str, after: str | None) -> ChannelHistory:

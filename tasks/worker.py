@@ -1,31 +1,33 @@
-"""arq WorkerSettings: jobs are `async def job(ctx, <ids>)`; clients are built once in on_startup."""
+"""arq WorkerSettings: jobs are `async def job(ctx, <ids>)`; the services object is built once in on_startup."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.core.db import bind_tables, make_engine, open_pool
-from app.main import arq_queue_name, arq_settings
+from arq import cron
+
+from app.services import arq_queue_name, arq_settings, open_services
 from app.settings import Settings
 from realtime.publisher import Publisher
 from tasks.bookings import release_expired_hold
+from tasks.outbox import sweep_outbox
+
+EVERY_SECOND = set(range(60))
 
 
 def worker_settings(settings: Settings) -> dict[str, Any]:
     async def on_startup(ctx: dict[str, Any]) -> None:
-        engine = make_engine(settings.database_url or "")
-        bind_tables(engine)
-        await open_pool(engine, max_size=5)
-        ctx["engine"] = engine
-        # A worker serves no sockets: it only publishes, through the same path as the web processes.
-        ctx["hub"] = Publisher.connect(settings.redis_url or "", settings.redis_prefix, settings.channel_history)
+        # A worker serves no sockets: it publishes through the same path as the web processes.
+        publisher = Publisher.connect(settings.redis_url or "", settings.redis_prefix, settings.channel_history)
+        ctx["services"] = await open_services(settings, publisher, pool_size=5, queue=ctx["redis"])
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
-        await ctx["hub"].aclose()
-        await ctx["engine"].close_connection_pool()
+        await ctx["services"].publisher.aclose()
+        await ctx["services"].engine.close_connection_pool()
 
     return {
         "functions": [release_expired_hold],
+        "cron_jobs": [cron(sweep_outbox, second=EVERY_SECOND, run_at_startup=True, unique=True, timeout=30)],
         "redis_settings": arq_settings(settings),
         "queue_name": arq_queue_name(settings),
         "on_startup": on_startup,

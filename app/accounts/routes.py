@@ -11,6 +11,7 @@ from app.accounts.schemas import LoginResult, UserLogin, UserOut, UserRegister
 from app.core.auth import CurrentUser
 from app.core.errors import ApiError
 from app.core.openapi import BEARER, errors
+from app.services import Services
 
 
 @post(
@@ -43,9 +44,8 @@ async def login(request: Request, data: UserLogin) -> LoginResult:
 
 
 @post("/auth/logout", status_code=HTTP_204_NO_CONTENT, security=BEARER, responses=errors(401, 503))
-async def logout(request: Request[CurrentUser, str, object]) -> None:
-    await request.app.state.tokens.revoke(request.user.token_id, request.user.token_expires)
-    await request.app.state.hub.token_revoked(request.user.token_id)
+async def logout(request: Request[CurrentUser, str, object], services: Services) -> None:
+    await service.log_out(services, request.app.state.tokens, request.user)
 
 
 @get("/me", security=BEARER, responses=errors(401))

@@ -9,8 +9,11 @@ import asyncpg
 from app.accounts.passwords import Passwords, password_problem
 from app.accounts.schemas import UserOut, UserRegister
 from app.accounts.tables import User
+from app.core.auth import CurrentUser, Tokens
 from app.core.errors import ApiError, bad_input
+from app.core.outbox import change
 from app.core.time import is_valid_timezone
+from app.services import Services
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -65,3 +68,10 @@ async def check_password(email: str, password: str, passwords: Passwords) -> Use
     if not await passwords.verify(row["password_hash"] if row else None, password):
         return None
     return user_out(row) if row else None
+
+
+async def log_out(services: Services, tokens: Tokens, user: CurrentUser) -> None:
+    """The token is refused from now on, and every process closes the sockets it opened."""
+    async with change(services.relay) as effects:
+        await tokens.revoke(user.token_id, user.token_expires)
+        await effects.control({"kind": "token", "token_id": user.token_id})

@@ -1,14 +1,17 @@
-"""What availability changes tell the realtime channels after their transaction committed, and
-what a refused save leaves in its author's feed."""
+"""What availability changes tell others: recorded in the change's transaction (the outbox),
+relayed after its commit; and what a refused save leaves in its author's feed."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.availability.service import WeekView
 from app.core.errors import ApiError
+from app.core.outbox import Effects
 from app.notifications.service import notify, unread_exists
+
+if TYPE_CHECKING:
+    from app.availability.service import WeekView
 
 
 def calendar_channel(instructor_id: int, week_start: date) -> str:
@@ -20,20 +23,20 @@ def slots_channel(instructor_id: int) -> str:
 
 
 async def week_changed(
-    hub: Any, view: WeekView, *, by: int | None, client_id: str | None, booking_id: int | None = None
+    effects: Effects, view: WeekView, *, by: int | None, client_id: str | None, booking_id: int | None = None
 ) -> None:
     channel = calendar_channel(view.instructor_id, view.week_start)
-    await hub.publish(channel, "availability.updated", {**view.to_json(), "by": by, "client_id": client_id})
+    await effects.event(channel, "availability.updated", {**view.to_json(), "by": by, "client_id": client_id})
     conflict: dict[str, Any] = {"version": view.version, "by": by, "client_id": client_id}
     if booking_id is not None:
         conflict["booking_id"] = booking_id
-    await hub.publish_live(channel, "conflict", conflict)
+    await effects.live(channel, "conflict", conflict)
 
 
 CONFLICTS = ("stale_version", "booked_range")
 
 
-async def save_refused(hub: Any, user_id: int, instructor_id: int, week_start: date, refused: ApiError) -> None:
+async def save_refused(effects: Effects, user_id: int, instructor_id: int, week_start: date, refused: ApiError) -> None:
     """A save refused by a conflict stays in its author's feed: one unread notice per week, however
     many retries."""
     if refused.code not in CONFLICTS:
@@ -43,15 +46,20 @@ async def save_refused(hub: Any, user_id: int, instructor_id: int, week_start: d
     if await unread_exists(user_id, "calendar.conflict", about):
         return
     title = f"Your changes to the week of {week:%b} {week.day} were not saved"
-    await notify(hub, user_id, "calendar.conflict", title, refused.detail, {**about, "code": refused.code})
+    await notify(effects, user_id, "calendar.conflict", title, refused.detail, {**about, "code": refused.code})
 
 
-async def slots_changed(hub: Any, instructor_id: int, first: date, last: date) -> None:
-    await hub.publish(
+async def slots_changed(effects: Effects, instructor_id: int, first: date, last: date) -> None:
+    await effects.event(
         slots_channel(instructor_id), "slots.changed", {"start": first.isoformat(), "end": last.isoformat()}
     )
 
 
-async def week_saved(hub: Any, view: WeekView, *, by: int, client_id: str | None) -> None:
-    await week_changed(hub, view, by=by, client_id=client_id)
-    await slots_changed(hub, view.instructor_id, view.week_start, view.week_start + timedelta(days=6))
+async def week_saved(effects: Effects, view: WeekView, *, by: int, client_id: str | None) -> None:
+    await week_changed(effects, view, by=by, client_id=client_id)
+    await slots_changed(effects, view.instructor_id, view.week_start, view.week_start + timedelta(days=6))
+
+
+async def calendar_access_ended(effects: Effects, user_id: int, instructor_id: int) -> None:
+    """A removed collaborator's live subscriptions end at once, in every process."""
+    await effects.control({"kind": "access", "user_id": user_id, "channel_prefix": f"calendar:{instructor_id}:"})

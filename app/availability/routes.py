@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import date
 from email.utils import format_datetime
 from typing import Annotated, Any
 
@@ -11,7 +8,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.params import HeaderParameter, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from app.availability import events, service
+from app.availability import service
 from app.availability.open_slots import open_slots, parse_slot_query
 from app.availability.schemas import (
     AvailabilitySettingsUpdate,
@@ -25,6 +22,7 @@ from app.core.errors import ApiError
 from app.core.http import etag_matches
 from app.core.openapi import BEARER, WEEK_CONFLICT, errors
 from app.core.params import DATE_PATTERN, Id, LessonMinutes
+from app.services import Services
 
 WEEK = "/instructors/{instructor_id:str}/availability/weeks/{week_start:str}"
 
@@ -73,16 +71,6 @@ def week_response(view: service.WeekView) -> Response[dict[str, Any]]:
     )
 
 
-@asynccontextmanager
-async def refusals_in_feed(request: Request, instructor_id: int, week_start: date) -> AsyncIterator[None]:
-    """A save refused by a conflict also stays in its author's feed."""
-    try:
-        yield
-    except ApiError as refused:
-        await events.save_refused(request.app.state.hub, request.user.id, instructor_id, week_start, refused)
-        raise
-
-
 @get(
     WEEK,
     response_headers=WEEK_HEADERS,
@@ -109,6 +97,7 @@ async def read_week(request: Request, instructor_id: Id, week_start: WeekStart) 
 )
 async def replace_week(
     request: Request,
+    services: Services,
     instructor_id: Id,
     week_start: WeekStart,
     data: WeekReplace,
@@ -118,9 +107,9 @@ async def replace_week(
     instructor = await service.require_editor(request.user, instructor_id)
     version = service.parse_if_match(if_match)
     monday = service.parse_week_start(week_start)
-    async with refusals_in_feed(request, instructor.id, monday):
-        view = await service.replace_week(instructor, monday, data.days, version)
-    await events.week_saved(request.app.state.hub, view, by=request.user.id, client_id=client_id)
+    view = await service.replace_week(
+        services, instructor, monday, data.days, version, by=request.user.id, client_id=client_id
+    )
     return week_response(view)
 
 
@@ -134,6 +123,7 @@ async def replace_week(
 )
 async def copy_week(
     request: Request,
+    services: Services,
     instructor_id: Id,
     week_start: WeekStart,
     data: WeekCopy,
@@ -141,10 +131,7 @@ async def copy_week(
 ) -> dict[str, Any]:
     instructor = await service.require_editor(request.user, instructor_id)
     monday = service.parse_week_start(week_start)
-    async with refusals_in_feed(request, instructor.id, monday):
-        views = await service.copy_week(instructor, monday, data.to)
-    for view in views:
-        await events.week_saved(request.app.state.hub, view, by=request.user.id, client_id=client_id)
+    views = await service.copy_week(services, instructor, monday, data.to, by=request.user.id, client_id=client_id)
     return {"weeks": [view.to_json() for view in views]}
 
 
@@ -200,10 +187,9 @@ async def add_collaborator(request: Request, instructor_id: Id, data: Collaborat
     responses=errors(400, 401, 403, 404, 503),
     summary="Remove a collaborator, live subscriptions included (the instructor only)",
 )
-async def remove_collaborator(request: Request, instructor_id: Id, user_id: Id) -> None:
+async def remove_collaborator(request: Request, services: Services, instructor_id: Id, user_id: Id) -> None:
     require_owner(request, instructor_id)
-    await service.remove_collaborator(instructor_id, user_id)
-    await request.app.state.hub.access_revoked(user_id, f"calendar:{instructor_id}:")
+    await service.remove_collaborator(services, instructor_id, user_id)
 
 
 @get(

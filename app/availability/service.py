@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.accounts.tables import User
+from app.availability import events
 from app.availability.ranges import (
     RangeProblem,
     Week,
@@ -22,8 +24,10 @@ from app.availability.tables import AvailabilitySettings, AvailabilityWeek, Coll
 from app.bookings.tables import Booking
 from app.core.db import json_value, upsert
 from app.core.errors import ApiError, bad_input
+from app.core.outbox import change
 from app.core.parsing import WireFormatError, parse_date
 from app.core.time import boundary_to_utc, to_iso, week_dates
+from app.services import Services
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -240,19 +244,43 @@ def parse_if_match(header: str | None) -> str:
     return header.strip().removeprefix("W/").strip('"')
 
 
-async def replace_week(instructor: Instructor, week_start: date, raw_days: Any, if_match: str) -> WeekView:
+@asynccontextmanager
+async def refusals_in_feed(services: Services, user_id: int, instructor_id: int, week_start: date):
+    """A save refused by a conflict also stays in its author's feed."""
+    try:
+        yield
+    except ApiError as refused:
+        async with change(services.relay) as effects:
+            await events.save_refused(effects, user_id, instructor_id, week_start, refused)
+        raise
+
+
+async def replace_week(
+    services: Services,
+    instructor: Instructor,
+    week_start: date,
+    raw_days: Any,
+    if_match: str,
+    *,
+    by: int,
+    client_id: str | None,
+) -> WeekView:
     days = parse_days(week_start, raw_days)
-    async with AvailabilityWeek._meta.db.transaction():
+    async with refusals_in_feed(services, by, instructor.id, week_start), change(services.relay) as effects:
         await lock_instructor(instructor.id)
         await _save_checked(instructor, week_start, days, if_match)
-    return await load_week(instructor, week_start)
+        view = await load_week(instructor, week_start)
+        await events.week_saved(effects, view, by=by, client_id=client_id)
+    return view
 
 
 # Half a year of weeks: what a "repeat this week" needs, and a bound on one request's work.
 MAX_COPY_TARGETS = 26
 
 
-async def copy_week(instructor: Instructor, week_start: date, targets: Any) -> list[WeekView]:
+async def copy_week(
+    services: Services, instructor: Instructor, week_start: date, targets: Any, *, by: int, client_id: str | None
+) -> list[WeekView]:
     if not isinstance(targets, dict) or not targets:
         raise bad_input([{"key": "to", "message": "Name each target week_start with the version you loaded"}])
     if len(targets) > MAX_COPY_TARGETS:
@@ -273,14 +301,17 @@ async def copy_week(instructor: Instructor, week_start: date, targets: Any) -> l
             parsed[target] = version
     if problems:
         raise bad_input(problems)
-    async with AvailabilityWeek._meta.db.transaction():
+    async with refusals_in_feed(services, by, instructor.id, week_start), change(services.relay) as effects:
         await lock_instructor(instructor.id)
         source = await load_week(instructor, week_start)
         for target, version in sorted(parsed.items()):
             shift = target - week_start
             days = {d + shift: ranges for d, ranges in source.days.items()}
             await _save_checked(instructor, target, days, version, f" {target.isoformat()}")
-    return [await load_week(instructor, target) for target in sorted(parsed)]
+        views = [await load_week(instructor, target) for target in sorted(parsed)]
+        for view in views:
+            await events.week_saved(effects, view, by=by, client_id=client_id)
+    return views
 
 
 # ---- settings and collaborators ---------------------------------------------------------------
@@ -346,11 +377,13 @@ async def add_collaborator(instructor_id: int, email: str) -> dict[str, Any]:
     return {"user_id": user["id"], "email": user["email"], "full_name": user["full_name"]}
 
 
-async def remove_collaborator(instructor_id: int, user_id: int) -> None:
-    deleted = (
-        await Collaborator.delete()
-        .where((Collaborator.instructor == instructor_id) & (Collaborator.user == user_id))
-        .returning(Collaborator.id)
-    )
-    if not deleted:
-        raise ApiError(404, f"User {user_id} is not a collaborator", code="not_found")
+async def remove_collaborator(services: Services, instructor_id: int, user_id: int) -> None:
+    async with change(services.relay) as effects:
+        deleted = (
+            await Collaborator.delete()
+            .where((Collaborator.instructor == instructor_id) & (Collaborator.user == user_id))
+            .returning(Collaborator.id)
+        )
+        if not deleted:
+            raise ApiError(404, f"User {user_id} is not a collaborator", code="not_found")
+        await events.calendar_access_ended(effects, int(user_id), instructor_id)

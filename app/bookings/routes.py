@@ -5,12 +5,12 @@ from typing import Annotated, Any, Literal
 from litestar import Request, Response, Router, get, post
 from litestar.params import HeaderParameter
 
-from app.availability.service import find_instructor
-from app.bookings import events, service
+from app.bookings import service
 from app.bookings.schemas import BookingCreate, BookingOut
 from app.core.auth import students_only
 from app.core.openapi import BEARER, errors
 from app.core.params import Id
+from app.services import Services
 
 
 @post(
@@ -25,6 +25,7 @@ from app.core.params import Id
 )
 async def create_booking(
     request: Request,
+    services: Services,
     data: BookingCreate,
     idempotency_key: Annotated[
         str | None,
@@ -36,20 +37,8 @@ async def create_booking(
         ),
     ] = None,
 ) -> Response[BookingOut]:
-    booked = await service.create_booking(request.user.id, data, idempotency_key)
-    booking = booked.booking
-    if booked.created:
-        hub = request.app.state.hub
-        await events.booking_changed(hub, booked.instructor, booking, by=request.user.id)
-        if booking["status"] == "held":
-            # arq's job ids are not prefixed: ours carry the deployment prefix so deployments never collide.
-            job_id = f"{request.app.state.settings.redis_prefix}hold:{booking['id']}"
-            await request.app.state.arq.enqueue_job(
-                "release_expired_hold", booking["id"], _job_id=job_id, _defer_until=booking["expires_at"]
-            )
-        else:
-            await events.notify_booked(hub, booked.instructor, booking)
-    return Response(service.booking_out(booking, booked.instructor.timezone), status_code=201)
+    booked = await service.create_booking(services, request.user.id, data, idempotency_key)
+    return Response(service.booking_out(booked.booking, booked.instructor.timezone), status_code=201)
 
 
 @post(
@@ -61,13 +50,8 @@ async def create_booking(
     summary="Confirm a held booking (its student)",
     description="409 `hold_expired`: the hold expired or was cancelled.",
 )
-async def confirm_booking(request: Request, booking_id: Id) -> BookingOut:
-    before = await service.get_booking(booking_id)
-    booking = await service.confirm_booking(request.user.id, booking_id)
-    instructor = await find_instructor(booking["instructor"])
-    if before["status"] == "held":
-        await events.booking_changed(request.app.state.hub, instructor, booking, by=request.user.id)
-        await events.notify_booked(request.app.state.hub, instructor, booking)
+async def confirm_booking(request: Request, services: Services, booking_id: Id) -> BookingOut:
+    booking, instructor = await service.confirm_booking(services, request.user.id, booking_id)
     return service.booking_out(booking, instructor.timezone)
 
 
@@ -79,13 +63,8 @@ async def confirm_booking(request: Request, booking_id: Id) -> BookingOut:
     summary="Cancel under the automated policy (its student or instructor)",
     description="Cancelling twice returns the same result; 409 `already_completed` for a completed lesson.",
 )
-async def cancel_booking(request: Request, booking_id: Id) -> dict[str, Any]:
-    booking, changed = await service.cancel_booking(request.user.id, booking_id)
-    instructor = await find_instructor(booking["instructor"])
-    if changed:
-        hub = request.app.state.hub
-        await events.booking_changed(hub, instructor, booking, by=request.user.id)
-        await events.notify_cancelled(hub, instructor, booking, by=request.user.id)
+async def cancel_booking(request: Request, services: Services, booking_id: Id) -> dict[str, Any]:
+    booking, instructor = await service.cancel_booking(services, request.user.id, booking_id)
     out = service.booking_out(booking, instructor.timezone)
     return {**{f: getattr(out, f) for f in out.__struct_fields__ if getattr(out, f) is not None},
             "policy": service.policy_of(booking)}  # fmt: skip

@@ -18,12 +18,15 @@ from app.availability.service import (
     lock_instructor,
     settings_of,
 )
+from app.bookings import events
 from app.bookings.schemas import BookingCreate, BookingOut
 from app.bookings.tables import Booking
 from app.catalog.tables import InstructorService
 from app.core.errors import ApiError, bad_input
+from app.core.outbox import Effects, change
 from app.core.parsing import WireFormatError, parse_instant
 from app.core.time import to_iso
+from app.services import Services
 
 FREE_CANCELLATION = timedelta(hours=24)
 CREDIT_CANCELLATION = timedelta(hours=12)
@@ -146,14 +149,16 @@ def _parse_request(data: BookingCreate, durations: list[int] | None, instructor:
     return start
 
 
-async def create_booking(student_id: int, data: BookingCreate, idempotency_key: str | None) -> Booked:
+async def create_booking(
+    services: Services, student_id: int, data: BookingCreate, idempotency_key: str | None
+) -> Booked:
     instructor = await find_instructor(data.instructor_id)
     start = _parse_request(data, await _offered_durations(instructor.id, data.service_id), instructor)
     fingerprint = booking_fingerprint(data, start)
     end = start + timedelta(minutes=data.duration_minutes)
     now = datetime.now(UTC)
     try:
-        async with Booking._meta.db.transaction():
+        async with change(services.relay) as effects:
             if idempotency_key:
                 await _lock_idempotency_key(student_id, idempotency_key)
                 previous = await _existing(student_id, idempotency_key)
@@ -188,11 +193,23 @@ async def create_booking(student_id: int, data: BookingCreate, idempotency_key: 
                     updated_at=now,
                 )
             ).returning(*Booking.all_columns())
+            await _booked(services, effects, instructor, rows[0], by=student_id)
     except asyncpg.ExclusionViolationError as exc:
         # The database is the last word on overlaps: the student's own lessons, or a race we lost.
         who = "You already have a lesson" if "student" in (exc.constraint_name or "") else "Another booking holds"
         raise slot_taken(f"{who} at that time") from None
     return Booked(rows[0], instructor, created=True)
+
+
+async def _booked(
+    services: Services, effects: Effects, instructor: Instructor, booking: dict[str, Any], *, by: int
+) -> None:
+    await events.booking_changed(effects, instructor, booking, by=by)
+    if booking["status"] == "held":
+        job_id = services.job_id("hold", booking["id"])
+        await effects.job("release_expired_hold", booking["id"], job_id=job_id, defer_until=booking["expires_at"])
+    else:
+        await events.notify_booked(effects, instructor, booking)
 
 
 async def get_booking(booking_id: int) -> dict[str, Any]:
@@ -202,23 +219,27 @@ async def get_booking(booking_id: int) -> dict[str, Any]:
     return row
 
 
-async def confirm_booking(student_id: int, booking_id: int) -> dict[str, Any]:
+async def confirm_booking(services: Services, student_id: int, booking_id: int) -> tuple[dict[str, Any], Instructor]:
     row = await get_booking(booking_id)
     if row["student"] != student_id:
         raise ApiError(404, f"No booking with id {booking_id}", code="not_found")
+    instructor = await find_instructor(row["instructor"])
     if row["status"] == "confirmed":
-        return row
+        return row, instructor
     now = datetime.now(UTC)
     if row["status"] != "held" or row["expires_at"] <= now:
         raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
-    updated = (
-        await Booking.update({Booking.status: "confirmed", Booking.expires_at: None, Booking.updated_at: now})
-        .where((Booking.id == booking_id) & (Booking.status == "held") & (Booking.expires_at > now))
-        .returning(*Booking.all_columns())
-    )
-    if not updated:
-        raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
-    return updated[0]
+    async with change(services.relay) as effects:
+        updated = (
+            await Booking.update({Booking.status: "confirmed", Booking.expires_at: None, Booking.updated_at: now})
+            .where((Booking.id == booking_id) & (Booking.status == "held") & (Booking.expires_at > now))
+            .returning(*Booking.all_columns())
+        )
+        if not updated:
+            raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
+        await events.booking_changed(effects, instructor, updated[0], by=student_id)
+        await events.notify_booked(effects, instructor, updated[0])
+    return updated[0], instructor
 
 
 def cancellation_outcome(row: dict[str, Any], by_instructor: bool, now: datetime) -> str:
@@ -244,32 +265,44 @@ POLICY_TEXT = {
 }
 
 
-async def cancel_booking(user_id: int, booking_id: int) -> tuple[dict[str, Any], bool]:
-    """The cancelled booking, and whether this call cancelled it (a repeat returns the same result)."""
+async def cancel_booking(services: Services, user_id: int, booking_id: int) -> tuple[dict[str, Any], Instructor]:
+    """The cancelled booking; a repeat returns the same result and tells nobody again."""
     row = await get_booking(booking_id)
     if user_id not in (row["student"], row["instructor"]):
         raise ApiError(404, f"No booking with id {booking_id}", code="not_found")
+    instructor = await find_instructor(row["instructor"])
     if row["status"] == "cancelled":
-        return row, False
+        return row, instructor
     if row["status"] == "completed":
         raise ApiError(409, "A completed lesson cannot be cancelled", code="already_completed")
     now = datetime.now(UTC)
     outcome = cancellation_outcome(row, user_id == row["instructor"], now)
-    updated = (
-        await Booking.update(
-            {
-                Booking.status: "cancelled",
-                Booking.cancelled_by: user_id,
-                Booking.cancel_outcome: outcome,
-                Booking.updated_at: now,
-            }
+    async with change(services.relay) as effects:
+        updated = (
+            await Booking.update(
+                {
+                    Booking.status: "cancelled",
+                    Booking.cancelled_by: user_id,
+                    Booking.cancel_outcome: outcome,
+                    Booking.updated_at: now,
+                }
+            )
+            .where((Booking.id == booking_id) & Booking.status.is_in(["held", "confirmed"]))
+            .returning(*Booking.all_columns())
         )
-        .where((Booking.id == booking_id) & Booking.status.is_in(["held", "confirmed"]))
-        .returning(*Booking.all_columns())
-    )
-    if not updated:
-        return await get_booking(booking_id), False
-    return updated[0], True
+        if updated:
+            await events.booking_changed(effects, instructor, updated[0], by=user_id)
+            await events.notify_cancelled(effects, instructor, updated[0], by=user_id)
+    return (updated[0] if updated else await get_booking(booking_id)), instructor
+
+
+async def release_expired_holds_of(services: Services, student_id: int) -> list[dict[str, Any]]:
+    """The worker's side of a hold: released once expired, watchers told in the same change."""
+    async with change(services.relay) as effects:
+        released = await release_stale_holds(student_id=student_id)
+        for booking in released:
+            await events.booking_changed(effects, await find_instructor(booking["instructor"]), booking, by=None)
+    return released
 
 
 def policy_of(row: dict[str, Any]) -> dict[str, Any]:

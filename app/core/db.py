@@ -12,11 +12,12 @@ def all_tables() -> list[type[Table]]:
     from app.availability.tables import AvailabilitySettings, AvailabilityWeek, Collaborator
     from app.bookings.tables import Booking
     from app.catalog.tables import Category, InstructorService, Service
+    from app.core.outbox import OutboxEntry
     from app.notifications.tables import Notification
 
     return [
         User, RevokedToken, Category, Service, InstructorService, AvailabilityWeek, AvailabilitySettings,
-        Collaborator, Booking, Notification,
+        Collaborator, Booking, Notification, OutboxEntry,
     ]  # fmt: skip
 
 

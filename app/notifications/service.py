@@ -8,6 +8,7 @@ from typing import Any
 
 from app.core.db import json_value
 from app.core.errors import ApiError
+from app.core.outbox import Effects
 from app.notifications.tables import Notification
 
 MAX_PAGE = 100
@@ -38,13 +39,19 @@ async def unread_exists(user_id: int, type_: str, about: dict[str, Any]) -> bool
     return bool(rows)
 
 
-async def notify(hub: Any, user_id: int, type_: str, title: str, body: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Store, then publish: the row is committed before anyone is told."""
+def feed_channel(user_id: int) -> str:
+    return f"notifications:{user_id}"
+
+
+async def notify(
+    effects: Effects, user_id: int, type_: str, title: str, body: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The feed row and its live event, both in the change's transaction."""
     rows = await Notification.insert(
         Notification(user=user_id, type=type_, title=title, body=body, data=data, created_at=datetime.now(UTC))
     ).returning(*COLUMNS)
     item = notification_json(rows[0])
-    await hub.publish(f"notifications:{user_id}", "notification.created", item)
+    await effects.event(feed_channel(user_id), "notification.created", item)
     return item
 
 

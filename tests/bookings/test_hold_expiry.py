@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncpg
 from arq import create_pool
 
-from app.main import arq_queue_name, arq_settings
+from app.services import arq_queue_name, arq_settings
 from tests.bookings.conftest import booking_body
 from tests.support.calendar import week_path
 

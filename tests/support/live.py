@@ -35,6 +35,7 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
         "REDIS_PREFIX": settings.redis_prefix,
         "SECRET_KEY": settings.secret_key,
         "LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE": "100000",
+        "COLLABORATOR_ADDS_PER_HOUR": "100000",
         "PASSWORD_TIME_COST": str(settings.password_time_cost),
         "PASSWORD_MEMORY_KIB": str(settings.password_memory_kib),
         "LOG_LEVEL": "WARNING",

@@ -1,0 +1,174 @@
+"""The transactional outbox: a change's side effects are rows written in the change's own transaction.
+
+A service wraps its work in `change(services)`: inside, `effects.event / live / job` record
+what others must be told; after the commit the same process relays those topics at once (the
+fast path), and the worker's sweep relays whatever a crashed or cut-off process left behind.
+A topic (a realtime channel, or one job) is relayed under its own lock, oldest row first, so
+events about one object arrive in commit order; a kept event carries its row id to Redis, which
+appends it once however often it is relayed; a job is enqueued under an id made of business ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from piccolo.columns import Text, Timestamptz, Varchar
+from piccolo.table import Table
+from redis.exceptions import RedisError
+
+from realtime.protocol import dumps
+
+if TYPE_CHECKING:
+    from arq.connections import ArqRedis
+
+    from realtime.publisher import Publisher
+
+log = structlog.get_logger()
+RETRY_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0)
+BATCH = 500
+
+
+class EffectKind(StrEnum):
+    EVENT = "event"  # kept: stream id, replay
+    LIVE = "live"  # live only: presence-like signals such as `conflict`
+    JOB = "job"
+    CONTROL = "control"  # to every web process's hub: a token revoked, a collaborator removed
+
+
+class OutboxEntry(Table, tablename="outbox"):
+    topic = Text()
+    kind = Varchar(length=8, choices=EffectKind)
+    name = Text()
+    payload = Text()  # JSON
+    created_at = Timestamptz()
+
+
+@dataclass
+class Effects:
+    """What one change must tell others; written into its transaction as it goes."""
+
+    topics: list[str] = field(default_factory=list)
+
+    async def event(self, channel: str, type_: str, data: Any) -> None:
+        await self._record(channel, EffectKind.EVENT, type_, dumps(data))
+
+    async def live(self, channel: str, type_: str, data: Any) -> None:
+        await self._record(channel, EffectKind.LIVE, type_, dumps(data))
+
+    async def control(self, message: dict[str, Any]) -> None:
+        await self._record("control", EffectKind.CONTROL, "control", dumps(message))
+
+    async def job(self, function: str, *args: Any, job_id: str, defer_until: datetime | None = None) -> None:
+        payload = {"args": list(args), "defer_until": defer_until.isoformat() if defer_until else None}
+        await self._record(f"job:{job_id}", EffectKind.JOB, function, dumps(payload))
+
+    async def _record(self, topic: str, kind: EffectKind, name: str, payload: str) -> None:
+        await OutboxEntry.insert(
+            OutboxEntry(topic=topic, kind=kind, name=name, payload=payload, created_at=datetime.now(UTC))
+        )
+        if topic not in self.topics:
+            self.topics.append(topic)
+
+
+class Relay:
+    """Moves outbox rows to Redis (events) and arq (jobs), then deletes them."""
+
+    def __init__(self, publisher: Publisher, queue: ArqRedis, *, kill_before_relay: bool = False) -> None:
+        self.publisher = publisher
+        self.queue = queue
+        self.kill_before_relay = kill_before_relay
+        self._behind = asyncio.Event()
+
+    async def after_commit(self, topics: list[str]) -> None:
+        """The fast path. Never raises: the change is committed, and what could not be relayed
+        now waits in the outbox for the retry loop or the sweep."""
+        if self.kill_before_relay and topics:
+            os.kill(os.getpid(), signal.SIGKILL)
+        try:
+            for topic in topics:
+                await self.relay_topic(topic)
+        except (RedisError, OSError) as exc:
+            log.warning("outbox_relay_deferred", topics=topics, error=str(exc))
+            self._behind.set()
+
+    async def relay_topic(self, topic: str, *, wait: bool = True) -> int:
+        """Relays the topic's rows in order; 0 when another relay holds the topic and `wait` is off."""
+        async with OutboxEntry._meta.db.transaction():
+            lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+            locked = await OutboxEntry.raw(f"SELECT {lock}(hashtext('outbox'), hashtext({{}})) AS ok", topic)
+            if not wait and not locked[0]["ok"]:
+                return 0
+            rows = await OutboxEntry.raw(
+                "SELECT id, kind, name, payload FROM outbox WHERE topic = {} ORDER BY id LIMIT {}", topic, BATCH
+            )
+            sent: list[int] = []
+            try:
+                for row in rows:
+                    await self._send(topic, row)
+                    sent.append(row["id"])
+            finally:
+                if sent:
+                    await OutboxEntry.raw("DELETE FROM outbox WHERE id = ANY({})", sent)
+        return len(sent)
+
+    async def _send(self, topic: str, row: dict[str, Any]) -> None:
+        if row["kind"] == EffectKind.EVENT:
+            await self.publisher.publish_json(topic, row["name"], row["payload"], durable_id=row["id"])
+        elif row["kind"] == EffectKind.LIVE:
+            await self.publisher.publish_live(topic, row["name"], json.loads(row["payload"]))
+        elif row["kind"] == EffectKind.CONTROL:
+            await self.publisher.publish_control(row["payload"])
+        else:
+            job = json.loads(row["payload"])
+            defer_until = datetime.fromisoformat(job["defer_until"]) if job["defer_until"] else None
+            # arq refuses a second job with the same id while the first is queued or kept
+            await self.queue.enqueue_job(
+                row["name"], *job["args"], _job_id=topic.removeprefix("job:"), _defer_until=defer_until
+            )
+
+    async def sweep(self, older_than_seconds: float = 2.0) -> int:
+        """Relays every topic with rows older than the fast path needs; returns the rows relayed."""
+        topics = await OutboxEntry.raw(
+            "SELECT topic FROM outbox WHERE created_at < now() - make_interval(secs => {}) "
+            "GROUP BY topic ORDER BY min(id) LIMIT {}",
+            older_than_seconds,
+            BATCH,
+        )
+        relayed = 0
+        for row in topics:
+            relayed += await self.relay_topic(row["topic"], wait=False)
+        return relayed
+
+    async def retry_forever(self) -> None:
+        """Web processes run this: once a fast path failed, drain the outbox as soon as Redis is back."""
+        attempt = 0
+        while True:
+            await self._behind.wait()
+            await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+            try:
+                await self.sweep(older_than_seconds=0)
+            except (RedisError, OSError):
+                attempt += 1
+                continue
+            attempt = 0
+            if not await OutboxEntry.exists():
+                self._behind.clear()
+
+
+@asynccontextmanager
+async def change(relay: Relay) -> AsyncIterator[Effects]:
+    """One transaction for a change and its side effects; relayed right after the commit."""
+    effects = Effects()
+    async with OutboxEntry._meta.db.transaction():
+        yield effects
+    await relay.after_commit(effects.topics)

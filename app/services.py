@@ -1,0 +1,61 @@
+"""The services object: built once per web process (lifespan) and per worker (on_startup).
+
+Routes receive it by dependency injection (`services: Services`), jobs read it from `ctx`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from piccolo.engine.postgres import PostgresEngine
+
+from app.core.db import bind_tables, make_engine, open_pool
+from app.core.outbox import Relay
+from app.settings import Settings
+from realtime.publisher import Publisher
+
+
+def arq_settings(settings: Settings) -> RedisSettings:
+    return RedisSettings.from_dsn(settings.redis_url or "")
+
+
+def arq_queue_name(settings: Settings) -> str:
+    return f"{settings.redis_prefix}arq:queue"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: PostgresEngine
+    publisher: Publisher
+    queue: ArqRedis
+    relay: Relay
+    # Filled by the payments and media features.
+    stripe: Any = None
+    s3: Any = None
+
+    def job_id(self, *business_ids: object) -> str:
+        """arq's job ids are not prefixed: ours carry the deployment prefix so deployments never collide."""
+        return self.settings.redis_prefix + ":".join(str(part) for part in business_ids)
+
+    async def aclose(self) -> None:
+        """A web process's: its own queue pool and database pool (a worker's queue is arq's)."""
+        await self.queue.aclose()
+        await self.engine.close_connection_pool()
+
+
+async def open_services(
+    settings: Settings, publisher: Publisher, *, pool_size: int = 20, queue: ArqRedis | None = None
+) -> Services:
+    """`publisher`: the hub's in a web process, one of its own in a worker; `queue`: arq's own pool
+    in a worker."""
+    engine = make_engine(settings.database_url or "")
+    bind_tables(engine)
+    await open_pool(engine, max_size=pool_size)
+    if queue is None:
+        queue = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
+    relay = Relay(publisher, queue, kill_before_relay=settings.fault_injection == "kill_before_relay")
+    return Services(settings, engine, publisher, queue, relay)
