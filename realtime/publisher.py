@@ -54,7 +54,6 @@ class Publisher:
         except (RedisError, OSError) as exc:
             log.warning("live_event_not_published", channel=channel, type=type_, error=str(exc))
 
-
     async def publish_control(self, message_json: str) -> None:
         """Raises when Redis is away: the caller keeps the message and retries."""
         await self.redis.publish(self.control_key, message_json)
