@@ -116,6 +116,18 @@ def accounts(client: AsyncTestClient) -> Accounts:
     return Accounts(client)
 
 
+@pytest.fixture
+async def open_week(client, accounts):
+    """An instructor offering piano with next week's Monday 09:00-12:00 open."""
+    from tests.support.calendar import monday_after, offer_piano, save_week
+
+    instructor = await accounts.instructor()
+    service_id = await offer_piano(client, instructor)
+    monday = monday_after()
+    await save_week(client, instructor, instructor, monday, {monday.isoformat(): [{"start": "09:00", "end": "12:00"}]})
+    return instructor, service_id, monday
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "e2e" in item.nodeid.split("/"):

@@ -29,15 +29,6 @@ def assert_refused(response, status: int = 400, key: str | None = None) -> dict:
     return body
 
 
-@pytest.fixture
-async def open_week(client, accounts):
-    instructor = await accounts.instructor()
-    service_id = await offer_piano(client, instructor)
-    monday = monday_after()
-    await save_week(client, instructor, instructor, monday, {monday.isoformat(): [{"start": "09:00", "end": "12:00"}]})
-    return instructor, service_id, monday
-
-
 # ---- dates, numbers and times past the contract ---------------------------------------------
 
 SLOT_QUERIES = [
