@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from app.availability import events as availability_events
 from app.availability.service import Instructor, load_week
@@ -19,22 +21,49 @@ async def booking_changed(effects: Effects, instructor: Instructor, booking: dic
     await availability_events.week_changed(effects, view, by=by, client_id=None, booking_id=booking["id"])
 
 
-def _when(instructor: Instructor, booking: dict[str, Any]) -> str:
-    return booking["start_at"].astimezone(instructor.tz).strftime("%a %b %d, %H:%M")
+def _when(at: datetime, tz_name: str) -> str:
+    """The app's one way to say a time in a sentence: 'Mon Dec 14, 10:00 AM EST' in the reader's zone."""
+    local = at.astimezone(ZoneInfo(tz_name))
+    return f"{local:%a %b} {local.day}, {local.hour % 12 or 12}:{local:%M %p} {local.tzname()}"
+
+
+def _length(booking: dict[str, Any]) -> str:
+    minutes = round((booking["end_at"] - booking["start_at"]).total_seconds() / 60)
+    return f"{minutes}-minute"
+
+
+def _links(instructor: Instructor, booking: dict[str, Any]) -> dict[str, Any]:
+    """The ids a client needs to open the lesson or its week."""
+    local_day = booking["start_at"].astimezone(instructor.tz).date()
+    return {
+        "booking_id": booking["id"],
+        "instructor_id": instructor.id,
+        "week_start": monday_of(local_day).isoformat(),
+        "start": booking["start_at"].isoformat(),
+    }
 
 
 async def notify_booked(effects: Effects, instructor: Instructor, booking: dict[str, Any]) -> None:
+    """`booking` carries the parties' names (service.with_parties); the instructor reads it."""
+    student, lesson = booking["student_name"], booking["service_name"]
     await notify(
-        effects, instructor.id, "booking.created", "New booking",
-        f"A lesson was booked for {_when(instructor, booking)} ({instructor.timezone})",
-        {"booking_id": booking["id"], "start": booking["start_at"].isoformat()},
+        effects, instructor.id, "booking.created", f"{student} booked {lesson}",
+        f"{student} booked a {_length(booking)} {lesson} lesson on {_when(booking['start_at'], instructor.timezone)}.",
+        _links(instructor, booking),
     )  # fmt: skip
 
 
-async def notify_cancelled(effects: Effects, instructor: Instructor, booking: dict[str, Any], by: int) -> None:
-    other = booking["student"] if by == booking["instructor"] else booking["instructor"]
-    await notify(
-        effects, other, "booking.cancelled", "Booking cancelled",
-        f"The lesson on {_when(instructor, booking)} ({instructor.timezone}) was cancelled",
-        {"booking_id": booking["id"], "outcome": booking["cancel_outcome"], "cancelled_by": by},
-    )  # fmt: skip
+async def notify_cancelled(
+    effects: Effects, instructor: Instructor, booking: dict[str, Any], by: int, outcome: str
+) -> None:
+    """The other party reads it, in its own timezone; `outcome` says what the policy did."""
+    by_instructor = by == booking["instructor"]
+    reader, reader_tz = (
+        (booking["student"], booking["student_timezone"]) if by_instructor else (instructor.id, instructor.timezone)
+    )
+    who = booking["instructor_name"] if by_instructor else booking["student_name"]
+    lesson = booking["service_name"]
+    title = f"{who} cancelled your {lesson} lesson" if by_instructor else f"{who} cancelled {lesson}"
+    body = f"The {_length(booking)} {lesson} lesson on {_when(booking['start_at'], reader_tz)} was cancelled. {outcome}"
+    data = {**_links(instructor, booking), "outcome": booking["cancel_outcome"], "cancelled_by": by}
+    await notify(effects, reader, "booking.cancelled", title, body, data)

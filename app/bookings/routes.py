@@ -38,7 +38,8 @@ async def create_booking(
     ] = None,
 ) -> Response[BookingOut]:
     booked = await service.create_booking(services, request.user.id, data, idempotency_key)
-    return Response(service.booking_out(booked.booking, booked.instructor.timezone), status_code=201)
+    booking = await service.with_parties(booked.booking)
+    return Response(service.booking_out(booking, booked.instructor.timezone), status_code=201)
 
 
 @post(
@@ -52,7 +53,7 @@ async def create_booking(
 )
 async def confirm_booking(request: Request, services: Services, booking_id: Id) -> BookingOut:
     booking, instructor = await service.confirm_booking(services, request.user.id, booking_id)
-    return service.booking_out(booking, instructor.timezone)
+    return service.booking_out(await service.with_parties(booking), instructor.timezone)
 
 
 @post(
@@ -65,7 +66,7 @@ async def confirm_booking(request: Request, services: Services, booking_id: Id) 
 )
 async def cancel_booking(request: Request, services: Services, booking_id: Id) -> dict[str, Any]:
     booking, instructor = await service.cancel_booking(services, request.user.id, booking_id)
-    out = service.booking_out(booking, instructor.timezone)
+    out = service.booking_out(await service.with_parties(booking), instructor.timezone)
     return {**{f: getattr(out, f) for f in out.__struct_fields__ if getattr(out, f) is not None},
             "policy": service.policy_of(booking)}  # fmt: skip
 
@@ -74,7 +75,7 @@ async def cancel_booking(request: Request, services: Services, booking_id: Id) -
 async def list_bookings(
     request: Request,
     role: Literal["student", "instructor"] = "student",
-    when: Literal["upcoming", "past"] = "upcoming",
+    when: Literal["upcoming", "past", "cancelled"] = "upcoming",
 ) -> list[BookingOut]:
     rows = await service.bookings_of(request.user.id, role, when)
     return [service.booking_out(r, r["instructor.timezone"]) for r in rows]

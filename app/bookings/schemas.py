@@ -33,4 +33,8 @@ class BookingOut(msgspec.Struct, omit_defaults=True):
     service_id: int
     start: str
     end: str
+    # Who and what, so no client has to show "Student #3".
+    student_name: str
+    instructor_name: str
+    service_name: str
     expires_at: str | None = None

@@ -44,8 +44,25 @@ def booking_out(row: dict[str, Any], tz_name: str) -> BookingOut:
         service_id=row["service"],
         start=to_iso(row["start_at"], tz),
         end=to_iso(row["end_at"], tz),
+        student_name=row["student_name"],
+        instructor_name=row["instructor_name"],
+        service_name=row["service_name"],
         expires_at=to_iso(row["expires_at"], tz) if row["expires_at"] and row["status"] == "held" else None,
     )
+
+
+# The people and the lesson a booking row names by id, under the names BookingOut gives them.
+PARTIES = (
+    Booking.student.full_name.as_alias("student_name"),
+    Booking.student.timezone.as_alias("student_timezone"),
+    Booking.instructor.full_name.as_alias("instructor_name"),
+    Booking.service.name.as_alias("service_name"),
+)
+
+
+async def with_parties(row: dict[str, Any]) -> dict[str, Any]:
+    parties = await Booking.select(*PARTIES).where(Booking.id == row["id"]).first()
+    return {**row, **(parties or {})}
 
 
 def slot_taken(detail: str) -> ApiError:
@@ -209,7 +226,7 @@ async def _booked(
         job_id = services.job_id("hold", booking["id"])
         await effects.job("release_expired_hold", booking["id"], job_id=job_id, defer_until=booking["expires_at"])
     else:
-        await events.notify_booked(effects, instructor, booking)
+        await events.notify_booked(effects, instructor, await with_parties(booking))
 
 
 async def get_booking(booking_id: int) -> dict[str, Any]:
@@ -238,7 +255,7 @@ async def confirm_booking(services: Services, student_id: int, booking_id: int) 
         if not updated:
             raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
         await events.booking_changed(effects, instructor, updated[0], by=student_id)
-        await events.notify_booked(effects, instructor, updated[0])
+        await events.notify_booked(effects, instructor, await with_parties(updated[0]))
     return updated[0], instructor
 
 
@@ -292,7 +309,8 @@ async def cancel_booking(services: Services, user_id: int, booking_id: int) -> t
         )
         if updated:
             await events.booking_changed(effects, instructor, updated[0], by=user_id)
-            await events.notify_cancelled(effects, instructor, updated[0], by=user_id)
+            cancelled = await with_parties(updated[0])
+            await events.notify_cancelled(effects, instructor, cancelled, by=user_id, outcome=POLICY_TEXT[outcome])
     return (updated[0] if updated else await get_booking(booking_id)), instructor
 
 
@@ -311,8 +329,15 @@ def policy_of(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def bookings_of(user_id: int, role: str, when: str) -> list[dict[str, Any]]:
+    """upcoming: live and not ended, soonest first; past: ended and not cancelled; cancelled: the
+    cancelled ones (held that expired included); both newest first."""
     now = datetime.now(UTC)
     mine = (Booking.student == user_id) if role == "student" else (Booking.instructor == user_id)
-    timing = (Booking.end_at > now) if when == "upcoming" else (Booking.end_at <= now)
-    query = Booking.select(*Booking.all_columns(), Booking.instructor.timezone).where(mine & timing)
+    if when == "upcoming":
+        which = (Booking.end_at > now) & live_bookings_condition()
+    elif when == "past":
+        which = (Booking.end_at <= now) & Booking.status.is_in(["confirmed", "completed"])
+    else:
+        which = Booking.status == "cancelled"
+    query = Booking.select(*Booking.all_columns(), Booking.instructor.timezone, *PARTIES).where(mine & which)
     return await query.order_by(Booking.start_at, ascending=when == "upcoming").limit(500)
