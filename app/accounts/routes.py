@@ -40,6 +40,7 @@ async def login(request: Request, data: UserLogin) -> LoginResult:
         await limiter.record_failure(data.email)
         raise ApiError(401, "Wrong email or password", code="bad_credentials")
     token, expires = request.app.state.tokens.issue(user.id)
+    user = await service.with_managed_calendars(user)
     return LoginResult(token=token, expires_at=datetime.fromtimestamp(expires, UTC).isoformat(), user=user)
 
 
@@ -51,7 +52,8 @@ async def logout(request: Request[CurrentUser, str, object], services: Services)
 @get("/me", security=BEARER, responses=errors(401))
 async def me(request: Request[CurrentUser, str, object]) -> UserOut:
     u = request.user
-    return UserOut(id=u.id, email=u.email, full_name=u.full_name, role=u.role, timezone=u.timezone)
+    user = UserOut(id=u.id, email=u.email, full_name=u.full_name, role=u.role, timezone=u.timezone)
+    return await service.with_managed_calendars(user)
 
 
 router = Router("/api", route_handlers=[register, login, logout, me], tags=["accounts"])

@@ -27,12 +27,19 @@ class UserLogin(msgspec.Struct):
     password: Password
 
 
+class ManagedCalendar(msgspec.Struct):
+    instructor_id: int
+    full_name: str
+
+
 class UserOut(msgspec.Struct):
     id: int
     email: str
     full_name: str
     role: str
     timezone: str
+    # The calendars this user edits as a collaborator (e.g. a studio manager), by instructor name.
+    manages: list[ManagedCalendar] = msgspec.field(default_factory=list)
 
 
 class LoginResult(msgspec.Struct):

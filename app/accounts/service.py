@@ -5,10 +5,12 @@ import re
 from datetime import UTC, datetime
 
 import asyncpg
+import msgspec
 
 from app.accounts.passwords import Passwords, password_problem
-from app.accounts.schemas import UserOut, UserRegister
+from app.accounts.schemas import ManagedCalendar, UserOut, UserRegister
 from app.accounts.tables import User
+from app.availability.tables import Collaborator
 from app.core.auth import CurrentUser, Tokens
 from app.core.errors import ApiError, bad_input
 from app.core.outbox import change
@@ -68,6 +70,19 @@ async def check_password(email: str, password: str, passwords: Passwords) -> Use
     if not await passwords.verify(row["password_hash"] if row else None, password):
         return None
     return user_out(row) if row else None
+
+
+async def calendars_managed_by(user_id: int) -> list[ManagedCalendar]:
+    rows = (
+        await Collaborator.select(Collaborator.instructor.id, Collaborator.instructor.full_name)
+        .where(Collaborator.user == user_id)
+        .order_by(Collaborator.instructor.full_name)
+    )
+    return [ManagedCalendar(instructor_id=r["instructor.id"], full_name=r["instructor.full_name"]) for r in rows]
+
+
+async def with_managed_calendars(user: UserOut) -> UserOut:
+    return msgspec.structs.replace(user, manages=await calendars_managed_by(user.id))
 
 
 async def log_out(services: Services, tokens: Tokens, user: CurrentUser) -> None:

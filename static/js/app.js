@@ -2,9 +2,10 @@
 import { api, getToken, setUnauthorizedHandler } from './api.js';
 import { clearSession, homeRoute, logOut, mountLogin, onSessionChange, restoreSession, session } from './auth.js';
 import { mountBookings } from './bookings.js';
-import { mountCalendar } from './calendar.js';
+import { discardUnsavedEdits, hasUnsavedEdits, mountCalendar } from './calendar.js';
 import { h, placeholder, replace } from './dom.js';
 import { mountInstructorList } from './instructors.js';
+import { mountCollaborators, mountSettings } from './manage.js';
 import { mountNotifications } from './notifications.js';
 import { mountSlots } from './slots.js';
 import { LiveSocket } from './ws.js';
@@ -17,6 +18,8 @@ const view = document.getElementById('view');
 const ROUTES = [
   ['login', /^#\/login$/, false, mountLogin, 'Log in'],
   ['calendar', /^#\/calendar(?:\/(?<id>\d+)(?:\/(?<week>[^/]+))?)?$/, true, mountCalendar, 'Calendar'],
+  ['settings', /^#\/settings$/, true, mountSettings, 'Booking settings'],
+  ['collaborators', /^#\/collaborators$/, true, mountCollaborators, 'Collaborators'],
   ['instructors', /^#\/instructors$/, false, mountInstructorList, 'Instructors'],
   ['instructor', /^#\/instructor\/(?<id>\d+)$/, false, mountSlots, 'Book a lesson'],
   ['bookings', /^#\/bookings(?:\/(?<when>past))?$/, true, mountBookings, 'My lessons'],
@@ -95,7 +98,7 @@ function route() {
 }
 
 function markActiveNav(name) {
-  const section = name === 'instructor' ? 'instructors' : name;
+  const section = { instructor: 'instructors', settings: 'calendar', collaborators: 'calendar' }[name] ?? name;
   for (const link of header.querySelectorAll('[data-nav]')) {
     link.classList.toggle('is-active', link.dataset.nav === section);
   }
@@ -113,7 +116,7 @@ function renderHeader() {
   const me = session.me;
   const link = (nav, href, label) => h('a', { href, 'data-nav': nav }, label);
   const nav = h('nav', { class: 'topnav', 'aria-label': 'Main' },
-    me?.role === 'instructor' ? link('calendar', '#/calendar', 'Calendar') : null,
+    me?.role === 'instructor' || me?.manages?.length ? link('calendar', '#/calendar', me.role === 'instructor' ? 'Calendar' : 'Calendars') : null,
     link('instructors', '#/instructors', 'Instructors'),
     me ? link('bookings', '#/bookings', me.role === 'instructor' ? 'Lessons' : 'My lessons') : null);
   const bellSlot = h('div', {});
@@ -128,6 +131,8 @@ function renderHeader() {
 }
 
 function onLogout() {
+  if (hasUnsavedEdits() && !window.confirm('You have unsaved calendar changes. Log out and lose them?')) return;
+  discardUnsavedEdits();
   logOut();
   navigate('#/login');
 }

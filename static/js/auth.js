@@ -17,7 +17,8 @@ function setMe(me) {
 }
 
 export function homeRoute(me) {
-  return me?.role === 'instructor' ? '#/calendar' : '#/instructors';
+  // A collaborator (e.g. a studio manager) starts at the calendars it manages.
+  return me?.role === 'instructor' || me?.manages?.length ? '#/calendar' : '#/instructors';
 }
 
 export async function restoreSession() {

@@ -151,3 +151,14 @@ export function relativeTime(iso) {
   }
   return rtf.format(Math.round(value), 'year');
 }
+
+// '9:00 AM – 12:00 PM'
+export function formatClockRange(start, end) {
+  return `${formatClock(start)} – ${formatClock(end)}`;
+}
+
+// 'Mon, Nov 23'
+export function formatDayMedium(ymd) {
+  return formatter(undefined, { timeZone: 'UTC', weekday: 'short', month: 'short', day: 'numeric' })
+    .format(utcDate(ymd));
+}

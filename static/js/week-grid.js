@@ -1,27 +1,49 @@
-// The 7-day × 24-hour availability grid: cells to click or drag over, ranges and booked lessons
-// drawn on top. It only reports intents (add a range, remove a range); the editor owns the data.
+// The 7-day × 24-hour availability grid: cells to click, tap or drag over, ranges and booked
+// lessons drawn on top. It only reports intents (add a range, remove a range); the editor owns the data.
+//
+// Pointer input, one path for mouse, pen and touch:
+// - mouse/pen: press and drag selects at once; a click marks a start, a second click the end.
+// - touch: a tap marks a start, a second tap the end; touch, hold still, then drag selects (a
+//   quick swipe scrolls the grid as usual, and the browser's pointercancel ends it with nothing added).
+// - the click a browser sends after a tap never reaches the range that tap just created.
 import { h, replace } from './dom.js';
 import {
-  bookedMinutes, formatBookedSpan, formatClock, formatDayShort, formatHour, toClock, toMinutes, weekDates,
+  bookedMinutes, formatBookedSpan, formatClock, formatClockRange, formatDayLong, formatDayShort, formatHour,
+  toClock, toMinutes, weekDates,
 } from './time.js';
 
 const DAY_MINUTES = 1440;
+const LONG_PRESS_MS = 350;
+const TOUCH_SLOP_PX = 10;
+const CLICK_AFTER_TAP_MS = 700;
 
 export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
   let step = 30;
   let dates = [];
-  let anchor = null; // first click of a click-click selection: { date, minute }
-  let drag = null; // { date, from, to, moved }
+  let today = '';
+  let anchor = null; // first tap or click of a two-step selection: { date, minute }
+  let press = null; // pointer held down on a cell: { id, touch, date, from, to, x, y, dragging, timer }
+  let swallowClicksUntil = 0;
   const dayColumns = new Map(); // date → { column, layer }
 
-  const hint = h('p', { class: 'grid-hint muted small', 'aria-live': 'polite' });
+  const hintText = h('span', {});
+  const cancelButton = h('button', {
+    type: 'button', class: 'link-button', 'data-testid': 'grid-cancel-start', hidden: true,
+    onclick: () => { anchor = null; redrawAll(); },
+  }, 'Cancel');
+  const hint = h('p', { class: 'grid-hint muted small', 'aria-live': 'polite' }, hintText, ' ', cancelButton);
   const scroller = h('div', { class: 'wg-scroll' });
   const el = h('div', { class: 'week-grid', 'data-testid': 'week-grid' }, scroller, hint);
+  const coarse = window.matchMedia?.('(pointer: coarse)');
 
   const setHint = () => {
-    hint.textContent = anchor
-      ? `Start ${formatClock(toClock(anchor.minute))} selected — click a later time on the same day to finish (Esc cancels).`
-      : 'Drag over empty cells (or click a start and an end cell) to add availability. Click a range to remove it.';
+    const touch = coarse?.matches;
+    hintText.textContent = anchor
+      ? `Start ${formatClock(toClock(anchor.minute))} on ${formatDayLong(anchor.date)} — ${touch ? 'tap' : 'click'} the last half hour you want on the same day.`
+      : touch
+        ? 'Tap a start and an end time to add hours, or touch and hold, then drag. Tap a range to remove it.'
+        : 'Drag over empty cells (or click a start and an end cell) to add hours. Click a range to remove it.';
+    cancelButton.hidden = !anchor;
   };
 
   const percent = (minutes) => `${(minutes / DAY_MINUTES) * 100}%`;
@@ -29,29 +51,31 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
     block.style.top = percent(start);
     block.style.height = percent(end - start);
   };
+  const isPast = (date) => date < today;
 
-  function build(weekStart, today) {
+  function build(weekStart) {
     dates = weekDates(weekStart);
     dayColumns.clear();
     const rows = DAY_MINUTES / step;
     const head = h('div', { class: 'wg-head' }, h('div', { class: 'wg-corner' }),
       dates.map((date) => {
         const { weekday, day } = formatDayShort(date);
-        return h('div', { class: `wg-dayhead${date === today ? ' is-today' : ''}` },
+        return h('div', { class: `wg-dayhead${date === today ? ' is-today' : ''}${isPast(date) ? ' is-past' : ''}` },
           h('span', { class: 'wg-weekday' }, weekday), h('span', { class: 'wg-daynum' }, day));
       }));
-    const times = h('div', { class: 'wg-times' },
+    const times = h('div', { class: 'wg-times', 'aria-hidden': 'true' },
       Array.from({ length: 24 }, (_, hour) => h('span', { style: `top:${percent(hour * 60)}` }, hour ? formatHour(hour) : '')));
     const body = h('div', { class: 'wg-body', style: `--rows:${rows}` }, times,
       dates.map((date) => {
         const layer = h('div', { class: 'wg-layer' });
-        const column = h('div', { class: `wg-day${date < today ? ' is-past' : ''}${date === today ? ' is-today' : ''}`, 'data-date': date },
+        const column = h('div', { class: `wg-day${isPast(date) ? ' is-past' : ''}${date === today ? ' is-today' : ''}`, 'data-date': date },
           Array.from({ length: rows }, (_, i) => {
             const time = toClock(i * step);
             return h('div', {
               class: `grid-cell${(i * step) % 60 === 0 ? ' on-hour' : ''}`,
               'data-testid': 'grid-cell', 'data-date': date, 'data-time': time,
-              title: formatClock(time),
+              'data-readonly': isPast(date) ? 'true' : null,
+              title: isPast(date) ? 'This day has passed' : formatClock(time),
             });
           }),
           layer);
@@ -64,15 +88,18 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
 
   function drawDay(date, ranges, booked, busy) {
     const { layer } = dayColumns.get(date);
+    const past = isPast(date);
+    const day = formatDayLong(date);
     replace(layer,
       ranges.map((range) => {
+        const span = formatClockRange(range.start, range.end);
         const block = h('button', {
           type: 'button', class: 'wg-range', 'data-testid': 'week-range',
           'data-date': date, 'data-start': range.start, 'data-end': range.end,
-          disabled: busy, title: 'Click to remove',
-          'aria-label': `Available ${formatClock(range.start)} to ${formatClock(range.end)}, click to remove`,
+          disabled: busy || past, title: past ? `${day}, ${span} (past)` : `Remove ${span}`,
+          'aria-label': past ? `Available ${day}, ${span} (past, can't be changed)` : `Remove availability ${day}, ${span}`,
           onclick: () => onRemove(date, range),
-        }, h('span', {}, `${formatClock(range.start)} – ${formatClock(range.end)}`));
+        }, h('span', {}, span));
         placeBlock(block, toMinutes(range.start), toMinutes(range.end));
         return block;
       }),
@@ -81,30 +108,31 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
         const block = h('div', {
           class: `wg-booked${b.status === 'held' ? ' is-held' : ''}`, 'data-testid': 'week-booked',
           'data-date': date, 'data-start': b.start, 'data-end': b.end, 'data-booking-id': b.booking_id,
-          title: `${label} lesson #${b.booking_id}, ${formatBookedSpan(b)} (can't be removed)`,
+          title: `${label} lesson, ${day}, ${formatBookedSpan(b)} (can't be removed)`,
           onclick: () => onBookedClick?.(b),
-        }, h('span', {}, label));
+        }, h('span', {}, b.student_name ?? label));
         placeBlock(block, ...bookedMinutes(b));
         return block;
       }),
-      drag && drag.date === date ? selectionBlock(drag.from, drag.to) : null,
-      !drag && anchor && anchor.date === date ? selectionBlock(anchor.minute, anchor.minute) : null);
+      press?.dragging && press.date === date ? selectionBlock(press.from, press.to) : null,
+      !press?.dragging && anchor && anchor.date === date ? selectionBlock(anchor.minute, anchor.minute) : null);
   }
 
   function selectionBlock(a, b) {
-    const block = h('div', { class: 'wg-selection' });
+    const block = h('div', { class: 'wg-selection', 'data-testid': 'grid-selection' });
     placeBlock(block, Math.min(a, b), Math.max(a, b) + step);
     return block;
   }
 
   let last = null;
-  function render({ weekStart, today, days, booked, step: newStep, busy }) {
-    if (newStep !== step || !last || last.weekStart !== weekStart || last.today !== today) {
+  function render({ weekStart, today: newToday, days, booked, step: newStep, busy }) {
+    if (newStep !== step || !last || last.weekStart !== weekStart || newToday !== today) {
       step = newStep;
+      today = newToday;
       anchor = null;
-      build(weekStart, today);
+      build(weekStart);
     }
-    last = { weekStart, today, days, booked, busy };
+    last = { weekStart, days, booked, busy };
     el.classList.toggle('is-busy', Boolean(busy));
     for (const date of dates) drawDay(date, days[date] ?? [], booked, busy);
     setHint();
@@ -122,44 +150,101 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
     return Math.min(Math.max(index, 0), DAY_MINUTES / step - 1) * step;
   }
 
-  function commit(date, a, b) {
+  function commit(date, a, b, touch) {
     anchor = null;
+    // Only a touch is followed by a click aimed at where the finger was (now the new range).
+    if (touch) swallowClicksUntil = performance.now() + CLICK_AFTER_TAP_MS;
     onAdd(date, Math.min(a, b), Math.max(a, b) + step); // the editor re-renders with the new range
     redrawAll();
   }
 
+  function tap(date, minute, touch) {
+    if (anchor && anchor.date === date) commit(date, anchor.minute, minute, touch);
+    else {
+      anchor = { date, minute };
+      redrawAll();
+    }
+  }
+
+  function listen(on) {
+    const method = on ? 'addEventListener' : 'removeEventListener';
+    document[method]('pointermove', onPointerMove);
+    document[method]('pointerup', onPointerUp);
+    document[method]('pointercancel', onPointerCancel);
+  }
+
+  function endPress() {
+    if (!press) return null;
+    clearTimeout(press.timer);
+    const ended = press;
+    press = null;
+    listen(false);
+    return ended;
+  }
+
   function onPointerDown(event) {
     const cell = event.target.closest?.('[data-testid="grid-cell"]');
-    if (!cell || event.button !== 0 || last?.busy) return;
-    event.preventDefault();
+    if (!cell || cell.dataset.readonly || last?.busy || !event.isPrimary) return;
+    if (event.pointerType === 'mouse' && event.button !== 0) return;
+    endPress();
+    const touch = event.pointerType === 'touch';
     const minute = toMinutes(cell.dataset.time);
-    drag = { date: cell.dataset.date, from: minute, to: minute, moved: false };
-    document.addEventListener('pointermove', onPointerMove);
-    document.addEventListener('pointerup', onPointerUp);
-    redraw(drag.date);
+    press = {
+      id: event.pointerId, touch, date: cell.dataset.date, from: minute, to: minute,
+      x: event.clientX, y: event.clientY, dragging: !touch, timer: null,
+    };
+    if (touch) {
+      // Holding still turns the touch into a selection; moving first leaves it a scroll.
+      press.timer = setTimeout(() => {
+        if (!press) return;
+        press.dragging = true;
+        redraw(press.date);
+      }, LONG_PRESS_MS);
+    } else {
+      event.preventDefault(); // no text selection while dragging with a mouse
+    }
+    listen(true);
+    if (press.dragging) redraw(press.date);
   }
 
   function onPointerMove(event) {
-    if (!drag) return;
-    const minute = minuteAt(drag.date, event.clientY);
-    if (minute === drag.to) return;
-    drag.to = minute;
-    drag.moved ||= drag.to !== drag.from;
-    redraw(drag.date);
+    if (!press || event.pointerId !== press.id) return;
+    if (!press.dragging) {
+      if (Math.hypot(event.clientX - press.x, event.clientY - press.y) > TOUCH_SLOP_PX) {
+        endPress(); // a scroll, not a selection
+      }
+      return;
+    }
+    const minute = minuteAt(press.date, event.clientY);
+    if (minute === press.to) return;
+    press.to = minute;
+    redraw(press.date);
   }
 
   function onPointerUp(event) {
-    document.removeEventListener('pointermove', onPointerMove);
-    document.removeEventListener('pointerup', onPointerUp);
-    if (!drag) return;
-    const { date, from, moved } = drag;
-    const to = minuteAt(date, event.clientY);
-    drag = null;
-    if (moved || to !== from) commit(date, from, to);
-    else if (anchor && anchor.date === date) commit(date, anchor.minute, from);
-    else {
-      anchor = { date, minute: from };
-      redrawAll();
+    if (!press || event.pointerId !== press.id) return;
+    const ended = endPress();
+    const to = ended.dragging ? minuteAt(ended.date, event.clientY) : ended.from;
+    if (ended.dragging && to !== ended.from) commit(ended.date, ended.from, to, ended.touch);
+    else tap(ended.date, ended.from, ended.touch);
+  }
+
+  // The browser took the gesture over (a scroll, a pinch): nothing is added, nothing stays selected.
+  function onPointerCancel(event) {
+    if (!press || event.pointerId !== press.id) return;
+    const ended = endPress();
+    if (ended.dragging) redraw(ended.date);
+  }
+
+  // Once a touch selection has started, moving the finger extends it instead of scrolling.
+  function onTouchMove(event) {
+    if (press?.touch && press.dragging && event.cancelable) event.preventDefault();
+  }
+
+  function onClickCapture(event) {
+    if (performance.now() < swallowClicksUntil && event.target.closest?.('.wg-range')) {
+      event.stopPropagation();
+      event.preventDefault();
     }
   }
 
@@ -171,18 +256,21 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
   }
 
   scroller.addEventListener('pointerdown', onPointerDown);
+  scroller.addEventListener('touchmove', onTouchMove, { passive: false });
+  scroller.addEventListener('click', onClickCapture, true);
+  scroller.addEventListener('contextmenu', (event) => { if (press?.touch) event.preventDefault(); });
   document.addEventListener('keydown', onKeyDown);
 
   return {
     el,
     render,
     scrollToHour(hour) {
-      scroller.scrollTop = (hour / 24) * scroller.querySelector('.wg-body').offsetHeight;
+      const body = scroller.querySelector('.wg-body');
+      if (body) scroller.scrollTop = (hour / 24) * body.offsetHeight;
     },
     destroy() {
+      endPress();
       document.removeEventListener('keydown', onKeyDown);
-      document.removeEventListener('pointermove', onPointerMove);
-      document.removeEventListener('pointerup', onPointerUp);
     },
   };
 }

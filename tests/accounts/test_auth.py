@@ -6,7 +6,7 @@ from dataclasses import replace
 from litestar.testing import AsyncTestClient
 
 from app.main import create_app
-from tests.support.accounts import PASSWORD
+from tests.support.accounts import PASSWORD, Accounts
 
 
 def registration(**overrides):
@@ -36,8 +36,33 @@ async def test_register_login_and_me(client):
     assert me.status_code == 200
     assert me.json() == {
         "id": user["id"], "email": "ada@example.test", "full_name": "Ada Lovelace",
-        "role": "instructor", "timezone": "Europe/London",
+        "role": "instructor", "timezone": "Europe/London", "manages": [],
     }  # fmt: skip
+
+
+async def test_me_and_login_list_the_calendars_a_collaborator_manages(client):
+    accounts = Accounts(client)
+    ada = await accounts.instructor(name="Ada Piano")
+    bea = await accounts.instructor(name="Bea Cello")
+    manager = await accounts.student(name="Max Manager")
+    for instructor in (bea, ada):
+        added = await client.post(
+            f"/api/instructors/{instructor.id}/collaborators", json={"email": manager.email}, headers=instructor.headers
+        )
+        assert added.status_code == 201, added.text
+
+    expected = [
+        {"instructor_id": ada.id, "full_name": "Ada Piano"},
+        {"instructor_id": bea.id, "full_name": "Bea Cello"},
+    ]
+    assert (await client.get("/api/me", headers=manager.headers)).json()["manages"] == expected
+    login = await client.post("/api/auth/login", json={"email": manager.email, "password": PASSWORD})
+    assert login.json()["user"]["manages"] == expected
+    assert (await client.get("/api/me", headers=ada.headers)).json()["manages"] == []
+
+    removed = await client.delete(f"/api/instructors/{bea.id}/collaborators/{manager.id}", headers=bea.headers)
+    assert removed.status_code == 204
+    assert (await client.get("/api/me", headers=manager.headers)).json()["manages"] == expected[:1]
 
 
 async def test_duplicate_email_is_409_case_insensitively(client):
