@@ -86,8 +86,8 @@ export function mountCalendar(root, ctx, params) {
     saving: false,
     foreignChangeWhileSaving: false,
     stale: false, // a newer version exists than the one the edits started from
-    changedBy: null, // user id of whoever made it
-    changedByBooking: false, // …or a lesson booked (or cancelled) by a student
+    changedBy: new Set(), // ids of the editors who changed the week since the edits started
+    changedByBooking: false, // …and whether a lesson was booked or cancelled meanwhile
     epoch: 0, // bumped by every live update we apply; older REST answers are then dropped
     step: Number(localStorage.getItem(STEP_KEY)) === 15 ? 15 : 30,
     view: localStorage.getItem(VIEW_KEY) ?? (window.matchMedia?.('(max-width: 640px)').matches ? 'list' : 'grid'),
@@ -235,32 +235,39 @@ export function mountCalendar(root, ctx, params) {
     state.week = week;
     state.local = cloneDays(week.days);
     state.stale = false;
+    state.changedBy = new Set();
+    state.changedByBooking = false;
     drafts.delete(key);
     render();
   }
 
   let shownConflict = '';
+  function whoChanged() {
+    const ids = [...state.changedBy];
+    const people = (ids.length > 1 ? ids.filter((id) => id !== 'unknown') : ids).map(nameOf);
+    if (!people.length) return state.changedByBooking ? null : 'Another editor';
+    return people.join(' and ');
+  }
+
   function showConflict() {
-    const who = state.changedByBooking ? 'A booking' : nameOf(state.changedBy);
+    const who = whoChanged();
     const edits = editLines(diffDays(state.week.days, state.local));
     const shown = JSON.stringify([who, edits]);
     banner.hidden = false;
     if (shown === shownConflict) return; // an alert is read out again whenever it changes
     shownConflict = shown;
     replace(bannerText,
-      h('strong', { 'data-testid': 'conflict-who' }, state.changedByBooking
+      h('strong', { 'data-testid': 'conflict-who' }, !who
         ? 'A lesson was booked or cancelled in this week while you were editing.'
-        : `${who} changed this week while you were editing.`),
+        : `${who} changed this week${state.changedByBooking ? ', and a lesson was booked or cancelled,' : ''} while you were editing.`),
       ' Your unsaved changes are still here:',
       list(edits, 'conflict-edits'),
       h('span', { class: 'small' }, 'Re-apply them on top of the new version (then Save), or discard them.'));
   }
 
   function markStale(by, booking = false) {
-    if (by !== undefined) {
-      state.changedBy = by;
-      state.changedByBooking = booking;
-    }
+    if (booking) state.changedByBooking = true;
+    else if (by != null || !state.changedBy.size) state.changedBy.add(by ?? 'unknown');
     state.stale = true;
     render();
   }
@@ -334,10 +341,12 @@ export function mountCalendar(root, ctx, params) {
       theirs: diffDays(base.days, current.days),
       readOnly: (date) => date < todayIn(current.timezone),
     });
-    const who = state.changedByBooking ? 'A booking' : nameOf(state.changedBy);
+    const who = whoChanged() ?? 'A booking';
     state.week = current;
     state.local = result.days;
     state.stale = false;
+    state.changedBy = new Set();
+    state.changedByBooking = false;
     render();
     const line = (r) => `${formatDayMedium(r.date)} ${formatClockRange(r.start, r.end)}${r.reason ? `: ${r.reason}` : ''}`;
     setStatus(dirty() ? 'Your changes are back on top of the latest version. Check them and Save.' : 'The latest version already has your changes.',
