@@ -185,6 +185,8 @@ class Services:
     """A throwaway database (migrated, optionally seeded) and a unique Redis prefix for one run."""
 
     seed: bool = False
+    # The source tree whose migrations make the database (another commit's worktree, for a baseline).
+    root: Path = ROOT
     database_url: str = ""
     redis_url: str = ""
     server_url: str = ""
@@ -205,7 +207,7 @@ class Services:
         try:
             for command in (["migrate"], ["seed"]) if self.seed else (["migrate"],):
                 done = subprocess.run(
-                    [PYTHON, "-m", "app", *command], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+                    [PYTHON, "-m", "app", *command], env=env, cwd=self.root, capture_output=True, text=True, timeout=300
                 )
                 if done.returncode:
                     raise RuntimeError(f"python -m app {command[0]} failed:\n{done.stdout}\n{done.stderr}")
@@ -294,13 +296,16 @@ class Server:
         return ""
 
 
-def start_server(kind: str, services: Services, core: int = SERVER_CORE, timeout: float = 60) -> Server:
-    port = free_port()
+def start_server(
+    kind: str, services: Services, core: int = SERVER_CORE, timeout: float = 60, port: int | None = None
+) -> Server:
+    """A web process of `services.root`'s code (its `app` package comes first on the path)."""
+    port = port or free_port()
     log = tempfile.NamedTemporaryFile(prefix=f"bench-{kind}-", suffix=".log", delete=False)
     process = subprocess.Popen(
         ["taskset", "-c", str(core), PYTHON, "-m", "app", "serve", "--server", kind, "--port", str(port)],
         env=services.env(),
-        cwd=ROOT,
+        cwd=services.root,
         stdout=log,
         stderr=log,
         start_new_session=True,

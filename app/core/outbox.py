@@ -17,7 +17,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -55,29 +55,56 @@ class OutboxEntry(Table, tablename="outbox"):
 
 @dataclass
 class Effects:
-    """What one change must tell others; written into its transaction as it goes."""
+    """What one change must tell others; written into its transaction, in one statement, as it commits."""
 
-    topics: list[str] = field(default_factory=list)
+    rows: list[tuple[str, str, str, str]] = field(default_factory=list)  # topic, kind, name, payload
+
+    @property
+    def topics(self) -> list[str]:
+        return list(dict.fromkeys(topic for topic, *_ in self.rows))
 
     async def event(self, channel: str, type_: str, data: Any) -> None:
-        await self._record(channel, EffectKind.EVENT, type_, dumps(data))
+        self._record(channel, EffectKind.EVENT, type_, dumps(data))
 
     async def live(self, channel: str, type_: str, data: Any) -> None:
-        await self._record(channel, EffectKind.LIVE, type_, dumps(data))
+        self._record(channel, EffectKind.LIVE, type_, dumps(data))
 
     async def control(self, message: dict[str, Any]) -> None:
-        await self._record("control", EffectKind.CONTROL, "control", dumps(message))
+        self._record("control", EffectKind.CONTROL, "control", dumps(message))
 
     async def job(self, function: str, *args: Any, job_id: str, defer_until: datetime | None = None) -> None:
         payload = {"args": list(args), "defer_until": defer_until.isoformat() if defer_until else None}
-        await self._record(f"job:{job_id}", EffectKind.JOB, function, dumps(payload))
+        self._record(f"job:{job_id}", EffectKind.JOB, function, dumps(payload))
 
-    async def _record(self, topic: str, kind: EffectKind, name: str, payload: str) -> None:
-        await OutboxEntry.insert(
-            OutboxEntry(topic=topic, kind=kind, name=name, payload=payload, created_at=datetime.now(UTC))
-        )
-        if topic not in self.topics:
-            self.topics.append(topic)
+    def _record(self, topic: str, kind: EffectKind, name: str, payload: str) -> None:
+        self.rows.append((topic, str(kind), name, payload))
+
+    async def write(self) -> None:
+        if self.rows:
+            # ids follow the order of recording: a topic's rows are relayed in that order
+            await OutboxEntry.raw(
+                "INSERT INTO outbox (topic, kind, name, payload, created_at) "
+                "SELECT topic, kind, name, payload, clock_timestamp() "
+                "FROM unnest({}::text[], {}::text[], {}::text[], {}::text[]) WITH ORDINALITY "
+                "AS recorded(topic, kind, name, payload, n) ORDER BY n",
+                *(list(column) for column in zip(*self.rows, strict=True)),
+            )
+
+
+# Takes the topics' locks in one statement, in key order, so that relays of overlapping topics
+# never deadlock. The relay's commit need not wait for the disk: a relay undone by a database
+# crash leaves its rows, which are relayed again (Redis appends an outbox row's event once).
+_LOCK_TOPICS = (
+    "SELECT set_config('synchronous_commit', 'off', true), {aggregate} AS ok FROM ("
+    "SELECT {lock}(hashtext('outbox'), key) AS locked FROM ("
+    "SELECT DISTINCT hashtext(topic) AS key FROM unnest({{}}::text[]) AS topic ORDER BY key) AS keys) AS locks"
+)
+LOCK_TOPICS = _LOCK_TOPICS.format(aggregate="count(*) > 0", lock="pg_advisory_xact_lock")
+TRY_LOCK_TOPICS = _LOCK_TOPICS.format(aggregate="bool_and(locked)", lock="pg_try_advisory_xact_lock")
+TAKE_ROWS = (
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE topic = ANY({}) ORDER BY id LIMIT {}) "
+    "RETURNING id, topic, kind, name, payload"
+)
 
 
 class Relay:
@@ -94,32 +121,30 @@ class Relay:
         now waits in the outbox for the retry loop or the sweep."""
         if self.kill_before_relay and topics:
             os.kill(os.getpid(), signal.SIGKILL)
+        if not topics:
+            return
         try:
-            for topic in topics:
-                await self.relay_topic(topic)
+            await self.relay_topics(topics)
         except (RedisError, OSError) as exc:
             log.warning("outbox_relay_deferred", topics=topics, error=str(exc))
             self._behind.set()
 
     async def relay_topic(self, topic: str, *, wait: bool = True) -> int:
-        """Relays the topic's rows in order; 0 when another relay holds the topic and `wait` is off."""
+        return await self.relay_topics([topic], wait=wait)
+
+    async def relay_topics(self, topics: list[str], *, wait: bool = True) -> int:
+        """Relays the topics' rows, each topic oldest first, in one transaction holding their locks;
+        0 when another relay holds one of them and `wait` is off. A failed send undoes the whole
+        relay: its rows stay for the next attempt."""
         async with OutboxEntry._meta.db.transaction():
-            lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-            locked = await OutboxEntry.raw(f"SELECT {lock}(hashtext('outbox'), hashtext({{}})) AS ok", topic)
-            if not wait and not locked[0]["ok"]:
+            locked = await OutboxEntry.raw(LOCK_TOPICS if wait else TRY_LOCK_TOPICS, topics)
+            if not locked[0]["ok"]:
                 return 0
-            rows = await OutboxEntry.raw(
-                "SELECT id, kind, name, payload FROM outbox WHERE topic = {} ORDER BY id LIMIT {}", topic, BATCH
-            )
-            sent: list[int] = []
-            try:
-                for row in rows:
-                    await self._send(topic, row)
-                    sent.append(row["id"])
-            finally:
-                if sent:
-                    await OutboxEntry.raw("DELETE FROM outbox WHERE id = ANY({})", sent)
-        return len(sent)
+            rows = await OutboxEntry.raw(TAKE_ROWS, topics, BATCH)
+            rows.sort(key=lambda row: row["id"])
+            for row in rows:
+                await self._send(row["topic"], row)
+        return len(rows)
 
     async def _send(self, topic: str, row: dict[str, Any]) -> None:
         if row["kind"] == EffectKind.EVENT:
@@ -171,4 +196,5 @@ async def change(relay: Relay) -> AsyncIterator[Effects]:
     effects = Effects()
     async with OutboxEntry._meta.db.transaction():
         yield effects
+        await effects.write()
     await relay.after_commit(effects.topics)
