@@ -58,12 +58,17 @@ function parseRetryAfter(value) {
   return Number.isNaN(when) ? null : Math.max(0, Math.ceil((when - Date.now()) / 1000));
 }
 
+// A 429 in words, with the wait the server asked for (Retry-After), never a bare "Too Many Requests".
+export function tooManyRequests(seconds) {
+  return seconds == null || seconds <= 0
+    ? 'Too many requests. Please try again in a moment.'
+    : `Too many requests. Please try again in ${seconds} s.`;
+}
+
 // One line for a banner: the detail plus any field messages.
 export function describeError(err) {
   if (!(err instanceof ApiError)) return err?.message || 'Something went wrong.';
-  if (err.status === 429 && err.retryAfter != null) {
-    return `Too many attempts, retry in ${err.retryAfter} s`;
-  }
+  if (err.status === 429) return tooManyRequests(err.retryAfter);
   const fields = err.extra.map((e) => (e.key ? `${e.key}: ${e.message}` : e.message)).filter(Boolean);
   return fields.length ? `${err.message} (${fields.join('; ')})` : err.message;
 }

@@ -21,8 +21,8 @@ const ROUTES = [
   ['settings', /^#\/settings$/, true, mountSettings, 'Booking settings'],
   ['collaborators', /^#\/collaborators$/, true, mountCollaborators, 'Collaborators'],
   ['instructors', /^#\/instructors$/, false, mountInstructorList, 'Instructors'],
-  ['instructor', /^#\/instructor\/(?<id>\d+)$/, false, mountSlots, 'Book a lesson'],
-  ['bookings', /^#\/bookings(?:\/(?<when>past))?$/, true, mountBookings, 'My lessons'],
+  ['instructor', /^#\/instructor\/(?<id>\d+)(?:\?(?<query>.*))?$/, false, mountSlots, 'Book a lesson'],
+  ['bookings', /^#\/bookings(?:\/(?<when>upcoming|past|cancelled))?(?:\/(?<lesson>\d+))?$/, true, mountBookings, 'My lessons'],
 ];
 
 let teardownView = () => {};
@@ -105,10 +105,13 @@ function markActiveNav(name) {
 }
 
 const wsStatus = h('span', { class: 'ws-status', 'data-testid': 'ws-status', title: 'Live updates' }, 'offline');
-socket.onStatus((status) => {
+// Anonymous visitors have nothing of theirs to lose while offline: they see the pill only when live.
+const showWsStatus = (status) => {
   wsStatus.textContent = status;
   wsStatus.classList.toggle('is-live', status === 'live');
-});
+  wsStatus.hidden = status !== 'live' && !session.me;
+};
+socket.onStatus(showWsStatus);
 
 function renderHeader() {
   teardownBell();
@@ -138,6 +141,7 @@ function onLogout() {
 }
 
 onSessionChange(() => {
+  showWsStatus(socket.status);
   socket.setToken(getToken());
   renderHeader();
 });

@@ -1,39 +1,64 @@
-// My bookings (#/bookings): upcoming and past lessons, with cancellation.
+// Lessons (#/bookings[/upcoming|past|cancelled][/{id}]): the caller's lessons with the other
+// person's name, cancellation that asks first and says what the policy did, and live updates from
+// the caller's notification feed (a booking or cancellation by the other side refreshes the list).
 import { api, describeError } from './api.js';
+import { formatMoment, lengthLabel } from './booking-review.js';
 import { h, placeholder, replace } from './dom.js';
-import { loadInstructors } from './instructors.js';
-import { formatDateTimeIn, formatTimeIn } from './time.js';
+import { formatTimeIn, zoneCity } from './time.js';
 
+const HOUR_MS = 3600 * 1000;
 const CANCELLABLE = new Set(['held', 'confirmed']);
 const STATUS_LABEL = { held: 'On hold', confirmed: 'Confirmed', cancelled: 'Cancelled', completed: 'Completed' };
+const LIVE_TYPES = new Set(['booking.created', 'booking.cancelled', 'booking.rescheduled', 'booking.completed']);
+const TABS = [['upcoming', 'Upcoming'], ['past', 'Past'], ['cancelled', 'Cancelled']];
+const EMPTY = { upcoming: 'No upcoming lessons.', past: 'No past lessons yet.', cancelled: 'No cancelled lessons.' };
 
-// The cancel response is "the booking and what the policy did"; accept a few shapes.
-function policySummary(result) {
-  const policy = result?.policy ?? result?.cancellation ?? null;
-  if (!policy) return '';
-  if (typeof policy === 'string') return policy;
-  return policy.description ?? policy.message ?? policy.outcome ?? policy.kind ?? '';
+// What cancelling now would do, by API.md's policy (the server decides; this is the warning).
+function cancelPreview(booking, role, now = Date.now()) {
+  if (booking.status === 'held') return 'The hold is released; nothing is charged.';
+  if (role === 'instructor') return 'The student is refunded in full and told at once.';
+  const ahead = Date.parse(booking.start) - now;
+  if (ahead > 24 * HOUR_MS) return 'It is more than 24 hours away: cancelling is free.';
+  if (ahead >= 12 * HOUR_MS) return 'It is 12 to 24 hours away: the price comes back to you as platform credit.';
+  return 'It starts in less than 12 hours: the lesson is charged in full.';
 }
 
-export function mountBookings(root, ctx, { when = 'upcoming' } = {}) {
+const OUTCOME_TEXT = {
+  free: 'Cancelled more than 24 hours ahead, so it is free: nothing is charged.',
+  credit_refund: 'Cancelled 12 to 24 hours ahead: the price is refunded as platform credit.',
+  charged_in_full: 'Cancelled less than 12 hours ahead: the lesson is charged in full.',
+  full_refund: 'Cancelled by the instructor: the student is refunded in full.',
+  hold_released: 'The hold was released; nothing was charged.',
+  hold_expired: 'The hold expired before checkout finished.',
+};
+
+export function policyInWords(policy) {
+  if (!policy) return '';
+  return OUTCOME_TEXT[policy.outcome] ?? policy.detail ?? '';
+}
+
+export function mountBookings(root, ctx, { when = 'upcoming', lesson = null } = {}) {
   const { me } = ctx;
   const role = me.role === 'instructor' ? 'instructor' : 'student';
   let alive = true;
-  let directory = new Map();
+  let loadSeq = 0;
+  let reloadTimer = null;
+  let focusId = lesson;
 
   const status = h('div', { class: 'banner', 'data-testid': 'cancel-status', role: 'status', hidden: true });
+  const live = h('p', { class: 'sr-only', 'aria-live': 'polite', 'data-testid': 'lessons-live' });
   const body = h('div', {}, placeholder('loading', 'Loading your lessons…'));
   const tab = (value, label) => h('a', {
-    href: `#/bookings${value === 'past' ? '/past' : ''}`, class: `tab${when === value ? ' is-active' : ''}`,
+    href: `#/bookings/${value}`, class: `tab${when === value ? ' is-active' : ''}`, 'data-testid': `lessons-tab-${value}`,
     'aria-current': when === value ? 'page' : null,
   }, label);
 
   replace(root, h('section', { class: 'page' },
     h('div', { class: 'page-head' },
       h('div', {}, h('h1', {}, role === 'instructor' ? 'Lessons booked with you' : 'My lessons'),
-        h('p', { class: 'muted' }, `Times in your timezone (${me.timezone}).`)),
-      h('nav', { class: 'tabs' }, tab('upcoming', 'Upcoming'), tab('past', 'Past'))),
-    status, body));
+        h('p', { class: 'muted' }, `Times in your timezone (${zoneCity(me.timezone)}).`)),
+      h('nav', { class: 'tabs', 'aria-label': 'Lessons' }, TABS.map(([value, label]) => tab(value, label)))),
+    status, live, body));
 
   const showStatus = (text, kind) => {
     status.textContent = text;
@@ -41,68 +66,104 @@ export function mountBookings(root, ctx, { when = 'upcoming' } = {}) {
     status.hidden = !text;
   };
 
-  const describe = (b) => {
-    const instructor = directory.get(String(b.instructor_id));
-    const service = instructor?.services?.find((s) => String(s.service_id) === String(b.service_id));
-    const lesson = b.service_name ?? service?.name ?? 'Lesson';
-    const other = role === 'instructor'
-      ? (b.student_name ?? `Student #${b.student_id}`)
-      : (b.instructor_name ?? instructor?.full_name ?? `Instructor #${b.instructor_id}`);
-    return { lesson, other };
-  };
+  const other = (b) => (role === 'instructor' ? b.student_name : b.instructor_name) ?? 'someone';
 
-  const row = (b) => {
-    const { lesson, other } = describe(b);
+  function row(b) {
     const start = new Date(b.start);
-    const cancel = CANCELLABLE.has(b.status) && when === 'upcoming'
-      ? h('button', { class: 'btn btn-small btn-danger', 'data-testid': 'booking-cancel', onclick: (e) => cancelBooking(b, e.currentTarget) }, 'Cancel')
-      : null;
-    return h('li', { class: 'card booking-row', 'data-testid': 'booking-row', 'data-id': b.id, 'data-status': b.status },
-      h('div', { class: 'booking-when' },
-        h('strong', {}, formatDateTimeIn(start, me.timezone)),
-        h('span', { class: 'muted small' }, `until ${formatTimeIn(new Date(b.end), me.timezone)}`)),
-      h('div', { class: 'booking-what' }, h('span', {}, lesson), h('span', { class: 'muted small' }, `with ${other}`)),
-      h('span', { class: `pill status-${b.status}` }, STATUS_LABEL[b.status] ?? b.status),
-      cancel);
-  };
+    const minutes = Math.round((Date.parse(b.end) - Date.parse(b.start)) / 60000);
+    const actions = h('div', { class: 'booking-actions' });
+    const item = h('li', {
+      class: `card booking-row${String(b.id) === String(focusId) ? ' is-focused' : ''}`,
+      'data-testid': 'booking-row', 'data-id': b.id, 'data-status': b.status, tabindex: '-1',
+    },
+    h('div', { class: 'booking-when' },
+      h('strong', {}, formatMoment(start, me.timezone, { zone: false })),
+      h('span', { class: 'muted small' }, `until ${formatTimeIn(new Date(b.end), me.timezone)} · ${lengthLabel(minutes)}`)),
+    h('div', { class: 'booking-what' },
+      h('span', { class: 'booking-lesson' }, b.service_name ?? 'Lesson'),
+      h('span', { class: 'muted small booking-with', 'data-testid': 'booking-with' },
+        role === 'instructor' ? `Student: ${other(b)}` : `with ${other(b)}`)),
+    h('span', { class: `pill status-${b.status}` }, STATUS_LABEL[b.status] ?? b.status),
+    actions);
+    if (CANCELLABLE.has(b.status) && when === 'upcoming') showCancel(b, actions);
+    return item;
+  }
 
-  async function cancelBooking(booking, button) {
+  function showCancel(b, actions) {
+    replace(actions, h('button', {
+      class: 'btn btn-small btn-danger', 'data-testid': 'booking-cancel',
+      'aria-label': `Cancel ${b.service_name ?? 'lesson'} with ${other(b)}`, onclick: () => askCancel(b, actions),
+    }, 'Cancel'));
+  }
+
+  // Asks in place: what it will do, then "Yes, cancel" or "Keep it".
+  function askCancel(b, actions) {
+    const yes = h('button', {
+      class: 'btn btn-small btn-danger-solid', 'data-testid': 'booking-cancel-confirm',
+      onclick: (e) => { if (e.detail <= 1) cancelBooking(b, yes, actions); },
+    }, 'Yes, cancel lesson');
+    const keep = h('button', { class: 'btn btn-small', 'data-testid': 'booking-cancel-keep', onclick: () => showCancel(b, actions) }, 'Keep it');
+    replace(actions, h('div', { class: 'cancel-ask', role: 'group', 'aria-label': 'Cancel this lesson?' },
+      h('p', { class: 'small' }, h('strong', {}, 'Cancel this lesson? '), cancelPreview(b, role)),
+      h('div', { class: 'cancel-ask-buttons' }, keep, yes)));
+    keep.focus();
+  }
+
+  async function cancelBooking(b, button, actions) {
     button.disabled = true;
     button.textContent = 'Cancelling…';
     try {
-      const result = await api.post(`/api/bookings/${booking.id}/cancel`);
+      const result = await api.post(`/api/bookings/${b.id}/cancel`);
       if (!alive) return;
-      const policy = policySummary(result);
-      showStatus(`Lesson cancelled.${policy ? ` ${policy}` : ''}`, 'ok');
+      showStatus(`Cancelled ${b.service_name ?? 'the lesson'} with ${other(b)} on ${formatMoment(new Date(b.start), me.timezone)}. ${policyInWords(result?.policy)}`, 'ok');
       load();
     } catch (err) {
       if (!alive) return;
       showStatus(`Couldn't cancel: ${describeError(err)}`, 'error');
-      button.disabled = false;
-      button.textContent = 'Cancel';
+      showCancel(b, actions);
     }
   }
 
   async function load() {
+    const seq = ++loadSeq;
     try {
-      const [result, instructors] = await Promise.all([
-        api.get('/api/bookings', { role, when }),
-        loadInstructors().catch(() => []),
-      ]);
-      if (!alive) return;
-      directory = new Map(instructors.map((i) => [String(i.id), i]));
-      const bookings = Array.isArray(result) ? result : (result?.items ?? []);
-      if (!bookings.length) {
+      const bookings = await api.get('/api/bookings', { role, when });
+      if (!alive || seq !== loadSeq) return;
+      if (!bookings?.length) {
         const action = role === 'student' && when === 'upcoming' ? h('a', { href: '#/instructors', class: 'btn btn-primary' }, 'Find an instructor') : null;
-        replace(body, placeholder('empty', when === 'upcoming' ? 'No upcoming lessons.' : 'No past lessons yet.', action));
+        replace(body, placeholder('empty', EMPTY[when], action));
         return;
       }
       replace(body, h('ul', { class: 'booking-list' }, bookings.map(row)));
+      const focused = focusId && body.querySelector(`[data-id="${CSS.escape(String(focusId))}"]`);
+      if (focused) {
+        focused.focus({ preventScroll: true });
+        focused.scrollIntoView({ block: 'center' });
+        focusId = null; // highlight once; later refreshes keep the user's place
+      }
     } catch (err) {
-      if (alive) replace(body, placeholder('error', describeError(err), h('button', { class: 'btn', onclick: load }, 'Try again')));
+      if (alive && seq === loadSeq) replace(body, placeholder('error', describeError(err), h('button', { class: 'btn', onclick: load }, 'Try again')));
     }
   }
 
+  const scheduleLoad = () => {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(load, 150);
+  };
+
+  const unsubscribe = ctx.socket.subscribe(`notifications:${me.id}`, {
+    onSubscribed: scheduleLoad, // closes the gap between the first load and the subscription
+    onEvent: (msg) => {
+      if (msg.type !== 'notification.created' || !LIVE_TYPES.has(msg.data?.type)) return;
+      live.textContent = msg.data.title ?? 'Your lessons changed.';
+      scheduleLoad();
+    },
+    onResync: scheduleLoad,
+  });
   load();
-  return () => { alive = false; };
+  return () => {
+    alive = false;
+    clearTimeout(reloadTimer);
+    unsubscribe();
+  };
 }

@@ -1,5 +1,5 @@
-// The notification bell: unread count, a paged dropdown feed, mark read, and live
-// `notification.created` events from `notifications:{user_id}`.
+// The notification bell: unread count (also in the bell's name), a paged dropdown feed whose items
+// link to the lesson or week they are about, mark read, and live `notification.created` events.
 import { api, describeError } from './api.js';
 import { h, replace } from './dom.js';
 import { relativeTime } from './time.js';
@@ -16,10 +16,10 @@ export function mountNotifications(container, ctx) {
   let loading = false;
   let error = '';
 
-  const count = h('span', { class: 'notif-count', 'data-testid': 'notif-count', 'aria-label': 'unread notifications' }, '0');
+  const count = h('span', { class: 'notif-count', 'data-testid': 'notif-count', 'aria-hidden': 'true' }, '0');
   const bell = h('button', {
-    class: 'btn-icon-plain notif-bell', 'data-testid': 'notif-bell', 'aria-haspopup': 'true',
-    'aria-expanded': 'false', title: 'Notifications', onclick: () => toggle(),
+    class: 'btn-icon-plain notif-bell', 'data-testid': 'notif-bell', 'aria-haspopup': 'dialog',
+    'aria-expanded': 'false', 'aria-label': 'Notifications', title: 'Notifications', onclick: () => toggle(),
   }, count);
   bell.insertAdjacentHTML('afterbegin', BELL_ICON);
   const readAll = h('button', { class: 'link-button', 'data-testid': 'notif-read-all', onclick: () => markAllRead() }, 'Mark all read');
@@ -33,19 +33,39 @@ export function mountNotifications(container, ctx) {
   function renderCount() {
     count.textContent = String(unread);
     count.classList.toggle('is-zero', unread === 0);
+    const name = unread ? `Notifications, ${unread} unread` : 'Notifications, none unread';
+    bell.setAttribute('aria-label', name);
+    bell.title = name;
     readAll.disabled = unread === 0;
   }
 
+  // Each item is a link to what it is about (or a button that marks it read when it names nothing).
   function itemView(item) {
-    return h('li', {
-      class: `notif-item${item.read_at ? '' : ' is-unread'}`, 'data-testid': 'notif-item', 'data-id': item.id,
-      tabindex: '0', onclick: () => markRead(item), onkeydown: (e) => { if (e.key === 'Enter') markRead(item); },
-    },
-    h('span', { class: 'notif-dot', 'aria-hidden': 'true' }),
-    h('span', { class: 'notif-text' },
-      h('span', { class: 'notif-title' }, item.title),
-      item.body ? h('span', { class: 'notif-body' }, item.body) : null,
-      h('time', { class: 'notif-time', datetime: item.created_at }, relativeTime(item.created_at))));
+    const target = linkOf(item, ctx.me);
+    // Re-rendering marks the link disconnected, and a disconnected link does not navigate: go ourselves.
+    const open = (e) => {
+      e.preventDefault();
+      const href = e.currentTarget.getAttribute('href');
+      markRead(item);
+      toggle(false);
+      ctx.navigate(href);
+    };
+    const content = [
+      h('span', { class: 'notif-dot', 'aria-hidden': 'true' }),
+      h('span', { class: 'notif-text' },
+        h('span', { class: 'notif-title' }, item.title, item.read_at ? null : h('span', { class: 'sr-only' }, ' (unread)')),
+        item.body ? h('span', { class: 'notif-body' }, item.body) : null,
+        h('time', { class: 'notif-time', datetime: item.created_at, title: new Date(item.created_at).toLocaleString('en-US') },
+          relativeTime(item.created_at))),
+    ];
+    const action = target
+      ? h('a', { class: 'notif-link', href: target.href, 'data-testid': 'notif-link', onclick: open }, content)
+      : h('button', { type: 'button', class: 'notif-link', onclick: () => markRead(item) }, content);
+    const week = target?.week
+      ? h('a', { class: 'notif-week', href: target.week, 'data-testid': 'notif-week', onclick: open }, 'Open the week')
+      : null;
+    return h('li', { class: `notif-item${item.read_at ? '' : ' is-unread'}`, 'data-testid': 'notif-item', 'data-id': item.id },
+      action, week);
   }
 
   function render() {
@@ -168,4 +188,18 @@ export function mountNotifications(container, ctx) {
     document.removeEventListener('click', onDocumentClick);
     document.removeEventListener('keydown', onKey);
   };
+}
+
+// Where a notification leads: its lesson on the lessons page, and for an instructor (or a
+// calendar notice) the calendar week it falls in.
+export function linkOf(item, me) {
+  const data = item.data ?? {};
+  const isInstructor = me && String(me.id) === String(data.instructor_id);
+  const week = data.instructor_id && data.week_start ? `#/calendar/${data.instructor_id}/${data.week_start}` : null;
+  if (data.booking_id) {
+    const tab = item.type === 'booking.cancelled' ? 'cancelled' : 'upcoming';
+    return { href: `#/bookings/${tab}/${data.booking_id}`, week: isInstructor ? week : null };
+  }
+  if (week) return { href: week, week: null };
+  return null;
 }

@@ -1,46 +1,64 @@
-// The student's live slot view (#/instructor/{id}): open times for the next 14 days, booking,
-// and a `slots:{id}` subscription that refetches whenever the instructor's open times change.
+// The student's live slot view (#/instructor/{id}): pick a day, then a time, review, confirm.
+// A `slots:{id}` subscription refetches whenever the instructor's open times change. The choice
+// lives in the hash (?service=&duration=&start=), so "log in to book" comes back to the same slot.
 import { ApiError, describeError, request } from './api.js';
+import { confirmationCard, formatMoment, reviewCard } from './booking-review.js';
 import { h, initials, money, placeholder, randomId, replace } from './dom.js';
 import { durationsLabel, findInstructor } from './instructors.js';
-import {
-  addDays, browserTimeZone, dateIn, formatDateTimeIn, formatDayLong, formatTimeIn, todayIn, zoneCity,
-} from './time.js';
+import { addDays, browserTimeZone, dateIn, formatDayShort, formatTimeIn, todayIn, zoneCity } from './time.js';
 
 const DAYS_SHOWN = 14;
+const PARTS_OF_DAY = [['Morning', 0, 12], ['Afternoon', 12, 17], ['Evening', 17, 24]];
 
-export function mountSlots(root, ctx, { id }) {
+function hourIn(instant, timeZone) {
+  const hour = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23' }).format(instant);
+  return Number(hour) % 24;
+}
+
+export function mountSlots(root, ctx, { id, query }) {
   const viewerTz = ctx.me?.timezone || browserTimeZone();
-  const idempotencyKeys = new Map(); // one key per attempted booking, reused when a retry is needed
+  const asked = new URLSearchParams(query ?? '');
   let alive = true;
   let instructor = null;
   let fetchSeq = 0;
   let refreshTimer = null;
+  let byDay = new Map(); // viewer's date → slots
+  let day = null; // the chosen date
+  let mode = 'times'; // 'times' | 'review' | 'done'
+  let review = null; // { slot, key, view, submitting }
+  let pendingStart = asked.get('start'); // a slot to reopen (after logging in)
 
   const serviceSelect = h('select', { 'data-testid': 'service-select', 'aria-label': 'Lesson' });
   const durationSelect = h('select', { 'data-testid': 'duration-select', 'aria-label': 'Length' });
   const price = h('span', { class: 'price' });
-  const status = h('div', { class: 'banner', 'data-testid': 'booking-status', role: 'status', hidden: true });
-  const slotsBox = h('div', { class: 'slot-days' }, placeholder('loading', 'Loading open times…'));
+  const note = h('div', { class: 'banner', 'data-testid': 'booking-status', role: 'status', hidden: true });
+  const strip = h('div', { class: 'day-strip', role: 'group', 'aria-label': 'Day', 'data-testid': 'day-strip' });
+  const panel = h('div', { class: 'slot-panel' }, placeholder('loading', 'Loading open times…'));
   const head = h('div', { class: 'page-head' }, placeholder('loading', 'Loading instructor…'));
 
-  replace(root, h('section', { class: 'page' },
+  replace(root, h('section', { class: 'page booking-page' },
     h('a', { href: '#/instructors', class: 'back-link' }, '‹ All instructors'),
     head,
     h('div', { class: 'card slot-controls' },
       h('label', { class: 'field inline' }, h('span', { class: 'field-label' }, 'Lesson'), serviceSelect),
       h('label', { class: 'field inline' }, h('span', { class: 'field-label' }, 'Length'), durationSelect),
       price),
-    status,
-    slotsBox));
+    note, strip, panel));
 
   const service = () => instructor?.services.find((s) => String(s.service_id) === serviceSelect.value);
   const duration = () => Number(durationSelect.value);
 
-  const showStatus = (text, kind) => {
-    status.textContent = text;
-    status.className = `banner banner-${kind}`;
-    status.hidden = !text;
+  const showNote = (text, kind = 'info') => {
+    note.textContent = text;
+    note.className = `banner banner-${kind}`;
+    note.hidden = !text;
+  };
+
+  // Keep the choice in the address without a navigation (no hashchange, no re-mount).
+  const remember = (start) => {
+    const params = new URLSearchParams({ service: serviceSelect.value, duration: durationSelect.value });
+    if (start) params.set('start', start);
+    history.replaceState(null, '', `#/instructor/${id}?${params}`);
   };
 
   const renderPrice = () => {
@@ -48,8 +66,8 @@ export function mountSlots(root, ctx, { id }) {
     price.textContent = s && duration() ? `${money(Math.round(s.hourly_rate_cents * duration() / 60))} · ${money(s.hourly_rate_cents)}/h` : '';
   };
 
-  const fillDurations = () => {
-    const previous = duration();
+  const fillDurations = (wanted) => {
+    const previous = wanted ?? duration();
     const options = service()?.durations_minutes ?? [];
     replace(durationSelect, options.map((m) => h('option', { value: m }, durationsLabel([m]))));
     durationSelect.value = String(options.includes(previous) ? previous : options[0] ?? '');
@@ -64,11 +82,10 @@ export function mountSlots(root, ctx, { id }) {
       const { data } = await request('GET', `/api/instructors/${id}/slots`, {
         query: { start, end: addDays(start, DAYS_SHOWN - 1), duration: duration() },
       });
-      if (alive && seq === fetchSeq) renderSlots(data.slots ?? []);
+      if (alive && seq === fetchSeq) received(data.slots ?? []);
     } catch (err) {
-      if (alive && seq === fetchSeq) {
-        replace(slotsBox, placeholder('error', describeError(err),
-          h('button', { class: 'btn', onclick: fetchSlots }, 'Try again')));
+      if (alive && seq === fetchSeq && mode === 'times') {
+        replace(panel, placeholder('error', describeError(err), h('button', { class: 'btn', onclick: fetchSlots }, 'Try again')));
       }
     }
   };
@@ -78,69 +95,158 @@ export function mountSlots(root, ctx, { id }) {
     refreshTimer = setTimeout(fetchSlots, 120);
   };
 
-  const renderSlots = (slots) => {
-    if (!slots.length) {
-      replace(slotsBox, placeholder('empty', `No open ${duration()}-minute times in the next ${DAYS_SHOWN} days. Try another length or check back later.`));
-      return;
-    }
-    const byDay = new Map();
+  const received = (slots) => {
+    byDay = new Map();
     for (const slot of slots) {
-      const day = dateIn(new Date(slot.start), viewerTz);
-      if (!byDay.has(day)) byDay.set(day, []);
-      byDay.get(day).push(slot);
+      const date = dateIn(new Date(slot.start), viewerTz);
+      if (!byDay.has(date)) byDay.set(date, []);
+      byDay.get(date).push(slot);
     }
+    if (pendingStart) {
+      const wanted = pendingStart;
+      pendingStart = null;
+      day = dateIn(new Date(wanted), viewerTz);
+      const slot = (byDay.get(day) ?? []).find((s) => Date.parse(s.start) === Date.parse(wanted));
+      if (slot) {
+        renderStrip();
+        openReview(slot);
+        return;
+      }
+      showNote(`The time you picked (${formatMoment(new Date(wanted), viewerTz)}) is no longer open. Please pick another.`, 'warn');
+    }
+    if (!day || !byDay.has(day)) day = [...byDay.keys()][0] ?? null;
+    renderStrip();
+    if (mode === 'times') renderTimes();
+    else if (mode === 'review') reviewStillOpen();
+  };
+
+  // Fourteen fixed-size day buttons: a refresh changes their counts, never their place.
+  const renderStrip = () => {
     const today = todayIn(viewerTz);
-    const dayName = (day) => (day === today ? 'Today' : day === addDays(today, 1) ? 'Tomorrow' : null);
-    replace(slotsBox, [...byDay].map(([day, daySlots]) => h('section', { class: 'slot-day' },
-      h('h3', {}, formatDayLong(day), dayName(day) ? h('span', { class: 'pill' }, dayName(day)) : null),
-      h('div', { class: 'slot-list' }, daySlots.map(slotChip)))));
+    replace(strip, Array.from({ length: DAYS_SHOWN }, (_, i) => {
+      const date = addDays(today, i);
+      const count = byDay.get(date)?.length ?? 0;
+      const { weekday, day: dayNumber } = formatDayShort(date);
+      const month = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'short' }).format(new Date(`${date}T12:00:00Z`));
+      return h('button', {
+        type: 'button', class: `day-chip${date === day ? ' is-selected' : ''}`, 'data-testid': 'slot-day', 'data-date': date,
+        'aria-pressed': String(date === day), disabled: !count,
+        'aria-label': `${i === 0 ? 'Today' : i === 1 ? 'Tomorrow' : weekday}, ${month} ${dayNumber}: ${count ? `${count} open time${count > 1 ? 's' : ''}` : 'no open times'}`,
+        onclick: () => pickDay(date),
+      },
+      h('span', { class: 'day-chip-weekday' }, i === 0 ? 'Today' : weekday),
+      h('span', { class: 'day-chip-date' }, dayNumber),
+      h('span', { class: 'day-chip-count' }, count ? `${count} open` : '—'));
+    }));
   };
 
-  const slotChip = (slot) => {
-    const at = new Date(slot.start);
-    const otherZone = instructor.timezone !== viewerTz;
-    const canBook = !ctx.me || ctx.me.role === 'student';
-    return h('div', { class: 'slot', 'data-testid': 'slot', 'data-start': slot.start },
-      h('span', { class: 'slot-time' }, formatTimeIn(at, viewerTz),
-        otherZone ? h('small', {}, `${formatTimeIn(at, instructor.timezone)} in ${zoneCity(instructor.timezone)}`) : null),
-      h('button', {
-        class: 'btn btn-small btn-primary', 'data-testid': 'slot-book', disabled: !canBook,
-        title: canBook ? null : 'Only students can book lessons',
-        onclick: (e) => book(slot, e.currentTarget),
-      }, 'Book'));
+  const pickDay = (date) => {
+    day = date;
+    mode = 'times';
+    review = null;
+    showNote('');
+    remember(null);
+    renderStrip();
+    renderTimes();
   };
 
-  const book = async (slot, button) => {
-    if (!ctx.me) {
-      ctx.requireLogin();
+  const renderTimes = () => {
+    const slots = day ? byDay.get(day) ?? [] : [];
+    if (!slots.length) {
+      replace(panel, placeholder('empty', `No open ${duration()}-minute times in the next ${DAYS_SHOWN} days. Try another length or check back later.`));
       return;
     }
-    const s = service();
-    const keyName = `${slot.start}|${s.service_id}|${duration()}`;
-    if (!idempotencyKeys.has(keyName)) idempotencyKeys.set(keyName, randomId());
+    const otherZone = instructor.timezone !== viewerTz;
+    const groups = PARTS_OF_DAY.map(([label, from, to]) => [label, slots.filter((s) => {
+      const hour = hourIn(new Date(s.start), viewerTz);
+      return hour >= from && hour < to;
+    })]).filter(([, list]) => list.length);
+    const dayTitle = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'long', month: 'long', day: 'numeric' })
+      .format(new Date(`${day}T12:00:00Z`));
+    replace(panel, h('section', { class: 'card time-picker', 'aria-labelledby': 'times-heading' },
+      h('h2', { id: 'times-heading' }, dayTitle),
+      h('p', { class: 'muted small' }, `Pick a start time (${zoneCity(viewerTz)} time). You can review before booking.`),
+      groups.map(([label, list]) => h('div', { class: 'time-group' },
+        h('h3', {}, label),
+        h('div', { class: 'time-list' }, list.map((slot) => {
+          const at = new Date(slot.start);
+          return h('button', {
+            type: 'button', class: 'time-chip', 'data-testid': 'slot', 'data-start': slot.start,
+            'aria-label': `${formatTimeIn(at, viewerTz)}${otherZone ? `, ${formatTimeIn(at, instructor.timezone)} in ${zoneCity(instructor.timezone)}` : ''}`,
+            onclick: () => openReview(slot),
+          },
+          h('span', {}, formatTimeIn(at, viewerTz)),
+          otherZone ? h('small', {}, `${formatTimeIn(at, instructor.timezone)} ${zoneCity(instructor.timezone)}`) : null);
+        }))))));
+  };
+
+  // Show a card where the user is looking: in view, focused, without moving anything else.
+  const present = (card, heading) => {
+    replace(panel, card);
+    heading.focus({ preventScroll: true });
+    card.scrollIntoView({ block: 'nearest' });
+  };
+
+  const openReview = (slot) => {
+    const booking = { instructor, service: service(), duration: duration(), slot, viewerTz };
+    review = { slot, booking, key: randomId(), submitting: false }; // one Idempotency-Key per review
+    review.view = reviewCard(booking, { me: ctx.me, onConfirm: () => confirm(review), onBack: () => pickDay(day) });
+    mode = 'review';
+    remember(slot.start);
+    showNote('');
+    present(review.view.card, review.view.heading);
+  };
+
+  const reviewStillOpen = () => {
+    if (!review || review.submitting) return;
+    const open = (byDay.get(dateIn(new Date(review.slot.start), viewerTz)) ?? [])
+      .some((s) => Date.parse(s.start) === Date.parse(review.slot.start));
+    if (!open) reviewProblem(review, 'Sorry, this time was just taken. Pick another time.', true);
+  };
+
+  const reviewProblem = (current, text, gone) => {
+    const { message, confirm: button } = current.view;
+    message.textContent = text;
+    message.hidden = false;
+    if (gone) button.disabled = true;
+  };
+
+  const confirm = async (current) => {
+    if (current !== review || current.submitting) return;
+    if (!ctx.me) {
+      ctx.requireLogin(); // comes back to this address, which names the slot
+      return;
+    }
+    const button = current.view.confirm;
+    current.submitting = true;
     button.disabled = true;
     button.textContent = 'Booking…';
-    showStatus('', 'info');
+    current.view.message.hidden = true;
+    const { service: s, duration: minutes, slot } = current.booking;
     try {
       const { data } = await request('POST', '/api/bookings', {
-        body: { instructor_id: Number(id), service_id: s.service_id, start: slot.start, duration_minutes: duration() },
-        headers: { 'Idempotency-Key': idempotencyKeys.get(keyName) },
+        body: { instructor_id: Number(id), service_id: s.service_id, start: slot.start, duration_minutes: minutes },
+        headers: { 'Idempotency-Key': current.key },
       });
-      idempotencyKeys.delete(keyName);
-      if (!alive) return;
-      const when = formatDateTimeIn(new Date(data?.start ?? slot.start), viewerTz);
-      const held = data?.status === 'held' ? ' (held — confirm to keep it)' : '';
-      showStatus(`Booked: ${s.name} with ${instructor.full_name}, ${when}, ${duration()} min${held}. It is listed under My lessons.`, 'ok');
+      if (!alive || current !== review) return;
+      mode = 'done';
+      review = null;
+      remember(null);
+      const done = confirmationCard(current.booking, data, { onAnother: () => { pickDay(day); fetchSlots(); } });
+      present(done.card, done.heading);
     } catch (err) {
-      if (err instanceof ApiError && err.status !== 0) idempotencyKeys.delete(keyName);
-      if (!alive) return;
+      if (!alive || current !== review) return;
+      current.submitting = false;
+      button.textContent = 'Confirm booking';
       if (err instanceof ApiError && err.code === 'slot_taken') {
-        showStatus('Sorry, that time was just taken. The open times below are up to date.', 'error');
-      } else showStatus(`Couldn't book: ${describeError(err)}`, 'error');
+        reviewProblem(current, 'Sorry, that time was just taken. Pick another time: the open times are up to date.', true);
+        fetchSlots();
+        return;
+      }
+      // Same key on a retry: if the first attempt did book, the server answers with that booking.
       button.disabled = false;
-      button.textContent = 'Book';
+      reviewProblem(current, `Couldn't book: ${describeError(err)}`, false);
     }
-    if (alive) fetchSlots();
   };
 
   const renderHead = () => {
@@ -148,7 +254,7 @@ export function mountSlots(root, ctx, { id }) {
     replace(head,
       h('div', { class: 'instructor-hero' },
         h('span', { class: 'avatar avatar-large', 'aria-hidden': 'true' }, initials(instructor.full_name)),
-        h('div', {},
+        h('div', { class: 'instructor-hero-text' },
           h('h1', {}, instructor.full_name),
           h('p', { class: 'muted' }, `Times shown in ${zoneCity(viewerTz)} time`,
             instructor.timezone !== viewerTz ? ` · instructor is in ${zoneCity(instructor.timezone)}` : ''),
@@ -161,28 +267,36 @@ export function mountSlots(root, ctx, { id }) {
       instructor = await findInstructor(id);
     } catch (err) {
       if (alive) replace(head, placeholder('error', describeError(err), h('button', { class: 'btn', onclick: load }, 'Try again')));
-      replace(slotsBox);
+      replace(panel);
       return;
     }
     if (!alive) return;
     if (!instructor) {
       replace(head, placeholder('empty', "This instructor isn't available.", h('a', { href: '#/instructors', class: 'btn' }, 'See all instructors')));
-      replace(slotsBox);
+      replace(panel);
       return;
     }
     renderHead();
     const services = instructor.services ?? [];
     if (!services.length) {
-      replace(slotsBox, placeholder('empty', `${instructor.full_name} hasn't listed any lessons yet.`));
+      replace(panel, placeholder('empty', `${instructor.full_name} hasn't listed any lessons yet.`));
       return;
     }
     replace(serviceSelect, services.map((s) => h('option', { value: s.service_id }, s.name)));
-    fillDurations();
+    if (services.some((s) => String(s.service_id) === asked.get('service'))) serviceSelect.value = asked.get('service');
+    fillDurations(Number(asked.get('duration')) || undefined);
     fetchSlots();
   };
 
-  serviceSelect.addEventListener('change', () => { fillDurations(); fetchSlots(); });
-  durationSelect.addEventListener('change', () => { renderPrice(); fetchSlots(); });
+  const changed = () => {
+    mode = 'times';
+    review = null;
+    pendingStart = null;
+    remember(null);
+    fetchSlots();
+  };
+  serviceSelect.addEventListener('change', () => { fillDurations(); changed(); });
+  durationSelect.addEventListener('change', () => { renderPrice(); changed(); });
 
   const unsubscribe = ctx.socket.subscribe(`slots:${id}`, {
     onSubscribed: scheduleRefresh, // closes the gap between the first fetch and the subscription

@@ -76,9 +76,10 @@ async def test_two_editors_and_students_see_each_other_live(http, new_page):
     # (c) a booking: the slot disappears for everyone, editors see it booked, the instructor is notified.
     await expect(owner.get_by_test_id("notif-count")).to_have_text("0")
     await expect(booker.get_by_test_id("duration-select")).to_have_value("30")
-    await slot(booker, day, "09:00").get_by_test_id("slot-book").click()
-    await expect(booker.get_by_test_id("booking-status")).to_contain_text("Booked")
-    await expect(booker.get_by_test_id("booking-status")).to_contain_text("Ada Keys")
+    await slot(booker, day, "09:00").click()  # opens the review step
+    await booker.get_by_test_id("booking-confirm").click()
+    await expect(booker.get_by_test_id("booking-confirmation")).to_contain_text("Booked")
+    await expect(booker.get_by_test_id("booking-confirmation")).to_contain_text("Ada Keys")
     await expect(slot(visitor, day, "09:00")).to_have_count(0)
     await expect(slot(visitor, day, "09:30")).to_be_visible()  # only the booked half hour went
     await expect(slot(booker, day, "09:00")).to_have_count(0)
@@ -89,7 +90,7 @@ async def test_two_editors_and_students_see_each_other_live(http, new_page):
     await expect(owner.get_by_test_id("notif-count")).to_have_text("1")
     await owner.get_by_test_id("notif-bell").click()
     await expect(owner.get_by_test_id("notif-item")).to_have_count(1)
-    await expect(owner.get_by_test_id("notif-item")).to_contain_text("New booking")
+    await expect(owner.get_by_test_id("notif-item")).to_contain_text("Sam Student booked Piano")
     await owner.keyboard.press("Escape")
     await expect(helper.get_by_test_id("notif-count")).to_have_text("0")  # the booking notifies the instructor only
 
