@@ -8,12 +8,13 @@ from app.accounts.passwords import Passwords
 from app.accounts.schemas import UserRegister
 from app.accounts.service import register
 from app.accounts.tables import User
-from app.availability.service import find_instructor, load_week, replace_week
+from app.availability.service import load_week, replace_week
 from app.availability.tables import Collaborator
 from app.catalog.schemas import InstructorServiceUpdate
 from app.catalog.service import offer_service
 from app.catalog.tables import Service
 from app.core.time import monday_of, today_in
+from app.instructors.service import find_instructor
 
 PASSWORD = "demo-password"
 WEEKDAY_HOURS = [{"start": "09:00", "end": "12:00"}, {"start": "14:00", "end": "18:00"}]

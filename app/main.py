@@ -46,6 +46,7 @@ from app.core.openapi import ContractSchemas
 from app.core.params import DECODERS as WHOLE_NUMBER_DECODERS
 from app.core.requests import StrictJsonRequest
 from app.core.security_headers import SecurityHeaders
+from app.instructors.routes import router as instructors_router
 from app.notifications.routes import router as notifications_router
 from app.realtime_channels import channel_rules
 from app.services import Services, open_services
@@ -133,7 +134,8 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
     api = Router(
         "/",
         route_handlers=[
-            accounts_router, catalog_router, availability_router, bookings_router, notifications_router,
+            accounts_router, catalog_router, instructors_router, availability_router, bookings_router,
+            notifications_router,
         ],
         middleware=[TokenAuthMiddleware],
     )  # fmt: skip

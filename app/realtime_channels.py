@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from app.availability.service import instructor_exists, is_editor
+from app.availability.service import is_editor
 from app.core.parsing import FIRST_DATE, LAST_DATE
+from app.instructors.service import instructor_exists
 from realtime.channels import ChannelRule, UnknownChannel, canonical_date, canonical_id
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from app.availability.schemas import OpenSlots, Slot
-from app.availability.service import Instructor, live_bookings_between, settings_of, stored_days
+from app.availability.service import stored_days
 from app.availability.slots import open_slot_starts
 from app.availability.tables import AvailabilityWeek
+from app.bookings.live import live_bookings_between
 from app.core.errors import bad_input
 from app.core.parsing import WireFormatError, parse_count, parse_date
 from app.core.time import boundary_to_utc, monday_of, to_iso
+from app.instructors.service import Instructor, settings_of
 
 MAX_DAYS = 31
 

@@ -5,23 +5,27 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, Router, delete, get, post, put
 from litestar.datastructures import ResponseHeader
+from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.availability import service
 from app.availability.open_slots import open_slots, parse_slot_query
 from app.availability.schemas import (
-    AvailabilitySettingsUpdate,
     CollaboratorAdd,
+    CollaboratorOut,
     OpenSlots,
+    WeekConflict,
     WeekCopy,
+    WeekOut,
     WeekReplace,
+    WeeksOut,
 )
-from app.core.auth import instructors_only
 from app.core.errors import ApiError
 from app.core.http import etag_matches
-from app.core.openapi import BEARER, WEEK_CONFLICT, errors
+from app.core.openapi import BEARER, errors
 from app.core.params import DATE_PATTERN, Id, LessonMinutes
+from app.instructors.service import find_instructor
 from app.services import Services
 
 WEEK = "/instructors/{instructor_id:str}/availability/weeks/{week_start:str}"
@@ -59,11 +63,16 @@ WEEK_HEADERS = [
         value="Mon, 23 Nov 2026 14:00:00 GMT",
     ),
 ]
+WEEK_CONFLICT = ResponseSpec(
+    data_container=WeekConflict,
+    description="`stale_version` (with `current`) or `booked_range` (with `bookings`): nothing was changed",
+    generate_examples=False,
+)
 
 
-def week_response(view: service.WeekView) -> Response[dict[str, Any]]:
+def week_response(view: service.WeekView) -> Response[WeekOut]:
     return Response(
-        view.to_json(),
+        view.out(),
         headers={
             "ETag": f'"{view.version}"',
             "Last-Modified": format_datetime(view.last_modified, usegmt=True),
@@ -78,7 +87,7 @@ def week_response(view: service.WeekView) -> Response[dict[str, Any]]:
     responses=errors(304, 400, 401, 403, 404),
     summary="An instructor's week, with its version as ETag (its editors)",
 )
-async def read_week(request: Request, instructor_id: Id, week_start: WeekStart) -> Response[dict[str, Any]]:
+async def read_week(request: Request, instructor_id: Id, week_start: WeekStart) -> Response[WeekOut]:
     instructor = await service.require_editor(request.user, instructor_id)
     view = await service.load_week(instructor, service.parse_week_start(week_start))
     if etag_matches(request.headers.get("if-none-match"), view.version):
@@ -103,7 +112,7 @@ async def replace_week(
     data: WeekReplace,
     if_match: IfMatch = None,
     client_id: ClientId = None,
-) -> Response[dict[str, Any]]:
+) -> Response[WeekOut]:
     instructor = await service.require_editor(request.user, instructor_id)
     version = service.parse_if_match(if_match)
     monday = service.parse_week_start(week_start)
@@ -128,26 +137,11 @@ async def copy_week(
     week_start: WeekStart,
     data: WeekCopy,
     client_id: ClientId = None,
-) -> dict[str, Any]:
+) -> WeeksOut:
     instructor = await service.require_editor(request.user, instructor_id)
     monday = service.parse_week_start(week_start)
     views = await service.copy_week(services, instructor, monday, data.to, by=request.user.id, client_id=client_id)
-    return {"weeks": [view.to_json() for view in views]}
-
-
-@get("/instructors/me/availability/settings", guards=[instructors_only], security=BEARER, responses=errors(401, 403))
-async def read_settings(request: Request) -> dict[str, int]:
-    return await service.settings_of(request.user.id)
-
-
-@put(
-    "/instructors/me/availability/settings",
-    guards=[instructors_only],
-    security=BEARER,
-    responses=errors(400, 401, 403),
-)
-async def update_settings(request: Request, data: AvailabilitySettingsUpdate) -> dict[str, int]:
-    return await service.update_settings(request.user.id, data.given())
+    return WeeksOut(weeks=[view.out() for view in views])
 
 
 def require_owner(request: Request, instructor_id: int) -> None:
@@ -161,7 +155,7 @@ def require_owner(request: Request, instructor_id: int) -> None:
     responses=errors(400, 401, 403),
     summary="The calendar's collaborators (the instructor only)",
 )
-async def list_collaborators(request: Request, instructor_id: Id) -> list[dict[str, Any]]:
+async def list_collaborators(request: Request, instructor_id: Id) -> list[CollaboratorOut]:
     require_owner(request, instructor_id)
     return await service.collaborators_of(instructor_id)
 
@@ -173,9 +167,9 @@ async def list_collaborators(request: Request, instructor_id: Id) -> list[dict[s
     responses=errors(400, 401, 403, 404, 429, 503),
     summary="Add a collaborator by email (the instructor only)",
 )
-async def add_collaborator(request: Request, instructor_id: Id, data: CollaboratorAdd) -> dict[str, Any]:
+async def add_collaborator(request: Request, instructor_id: Id, data: CollaboratorAdd) -> CollaboratorOut:
     require_owner(request, instructor_id)
-    await service.find_instructor(instructor_id)
+    await find_instructor(instructor_id)
     await request.app.state.account_lookups.record(request.user.id)
     return await service.add_collaborator(instructor_id, data.email)
 
@@ -205,7 +199,7 @@ async def list_slots(
     end: Annotated[str, date_parameter("Last date (inclusive), YYYY-MM-DD")],
     duration: Annotated[LessonMinutes, Parameter(description="Lesson length in minutes")],
 ) -> OpenSlots:
-    instructor = await service.find_instructor(instructor_id)
+    instructor = await find_instructor(instructor_id)
     first, last, minutes = parse_slot_query(start, end, duration)
     return await open_slots(instructor, first, last, minutes)
 
@@ -213,8 +207,7 @@ async def list_slots(
 router = Router(
     "/api",
     route_handlers=[
-        read_week, replace_week, copy_week, read_settings, update_settings,
-        list_collaborators, add_collaborator, remove_collaborator, list_slots,
+        read_week, replace_week, copy_week, list_collaborators, add_collaborator, remove_collaborator, list_slots,
     ],
     tags=["availability"],
 )  # fmt: skip

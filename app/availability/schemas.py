@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from app.bookings.tables import BookingStatus
 from app.core.params import DATE_PATTERN
 
 WeekDate = Annotated[str, msgspec.Meta(pattern=DATE_PATTERN, extra_json_schema={"format": "date"})]
@@ -41,18 +42,61 @@ class WeekCopy(msgspec.Struct, forbid_unknown_fields=True):
     to: Annotated[dict[WeekDate, Version], msgspec.Meta(min_length=1, max_length=26)]
 
 
-class AvailabilitySettingsUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    # The bounds of service.SETTING_BOUNDS.
-    min_notice_minutes: Annotated[int, msgspec.Meta(ge=0, le=14 * 1440)] | msgspec.UnsetType = msgspec.UNSET
-    buffer_minutes: Annotated[int, msgspec.Meta(ge=0, le=240)] | msgspec.UnsetType = msgspec.UNSET
-    hold_minutes: Annotated[int, msgspec.Meta(ge=1, le=60)] | msgspec.UnsetType = msgspec.UNSET
-
-    def given(self) -> dict[str, int]:
-        return {f: v for f in self.__struct_fields__ if (v := getattr(self, f)) is not msgspec.UNSET}
-
-
 class CollaboratorAdd(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(max_length=320)]
+
+
+class CollaboratorOut(msgspec.Struct):
+    user_id: int
+    email: str
+    full_name: str
+
+
+StartTime = Annotated[str, msgspec.Meta(pattern=START_TIME, examples=["09:00"])]
+EndTime = Annotated[str, msgspec.Meta(pattern=END_TIME, examples=["12:00"])]
+
+
+class RangeOut(msgspec.Struct):
+    start: StartTime
+    end: EndTime
+
+
+class BookedOut(msgspec.Struct):
+    """A live booking or hold in the week, in the instructor's wall-clock time; `start_at`/`end_at`
+    are unambiguous where the wall clock is not (a lesson across the fall-back hour)."""
+
+    booking_id: int
+    date: WeekDate
+    start: StartTime
+    end: EndTime
+    status: BookingStatus
+    start_at: str
+    end_at: str
+
+
+class WeekOut(msgspec.Struct):
+    instructor_id: int
+    week_start: WeekDate
+    timezone: str
+    # Opaque: changes whenever anything in this body changes, and on every accepted save.
+    version: str
+    # All seven dates of the week, each with its ranges sorted (an empty day as []).
+    days: dict[WeekDate, list[RangeOut]]
+    booked: list[BookedOut]
+
+
+class WeeksOut(msgspec.Struct):
+    weeks: list[WeekOut]
+
+
+class WeekConflict(msgspec.Struct):
+    """`stale_version` carries `current` (the week as GET returns it), `booked_range` the `bookings` in the way."""
+
+    status_code: int
+    detail: str
+    code: str
+    current: WeekOut | msgspec.UnsetType = msgspec.UNSET
+    bookings: list[BookedOut] | msgspec.UnsetType = msgspec.UNSET
 
 
 class Slot(msgspec.Struct):

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from app.accounts.tables import User
 from app.availability import events
 from app.availability.ranges import (
@@ -20,28 +22,17 @@ from app.availability.ranges import (
     week_digest,
     week_intervals_utc,
 )
-from app.availability.tables import AvailabilitySettings, AvailabilityWeek, Collaborator
-from app.bookings.tables import Booking
-from app.core.db import json_value, upsert
+from app.availability.schemas import BookedOut, CollaboratorOut, RangeOut, WeekOut
+from app.availability.tables import AvailabilityWeek, Collaborator
+from app.bookings.live import live_bookings_between
+from app.bookings.tables import BookingStatus
+from app.core.db import json_value
 from app.core.errors import ApiError, bad_input
 from app.core.outbox import change
 from app.core.parsing import WireFormatError, parse_date
 from app.core.time import boundary_to_utc, to_iso, week_dates
+from app.instructors.service import Instructor, find_instructor, lock_instructor
 from app.services import Services
-
-EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Instructor:
-    id: int
-    full_name: str
-    timezone: str
-    created_at: datetime
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 @dataclass(frozen=True)
@@ -54,30 +45,20 @@ class WeekView:
     booked: list[dict[str, Any]]
     last_modified: datetime
 
+    def out(self) -> WeekOut:
+        days = days_to_json(self.days, week_start=self.week_start)
+        return WeekOut(
+            instructor_id=self.instructor_id,
+            week_start=self.week_start.isoformat(),
+            timezone=self.timezone,
+            version=self.version,
+            days={d: [RangeOut(**r) for r in ranges] for d, ranges in days.items()},
+            booked=[BookedOut(**entry) for entry in self.booked],
+        )
+
     def to_json(self) -> dict[str, Any]:
-        return {
-            "instructor_id": self.instructor_id,
-            "week_start": self.week_start.isoformat(),
-            "timezone": self.timezone,
-            "version": self.version,
-            "days": days_to_json(self.days, week_start=self.week_start),
-            "booked": self.booked,
-        }
-
-
-async def find_instructor(instructor_id: int) -> Instructor:
-    row = (
-        await User.select(User.id, User.full_name, User.timezone, User.created_at)
-        .where((User.id == instructor_id) & (User.role == "instructor"))
-        .first()
-    )
-    if row is None:
-        raise ApiError(404, f"No instructor with id {instructor_id}", code="not_found")
-    return Instructor(**row)
-
-
-async def instructor_exists(instructor_id: int) -> bool:
-    return await User.exists().where((User.id == instructor_id) & (User.role == "instructor"))
+        """The week as GET returns it, for event payloads and conflict bodies."""
+        return msgspec.to_builtins(self.out())
 
 
 async def is_editor(user_id: int, instructor_id: int) -> bool:
@@ -109,20 +90,6 @@ def week_span_utc(week_start: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return boundary_to_utc(week_start, 0, tz), boundary_to_utc(week_start + timedelta(days=7), 0, tz)
 
 
-def live_bookings_condition():
-    now = datetime.now(UTC)
-    return (Booking.status == "confirmed") | ((Booking.status == "held") & (Booking.expires_at > now))
-
-
-async def live_bookings_between(instructor_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    return await Booking.select(
-        Booking.id, Booking.start_at, Booking.end_at, Booking.blocked_until, Booking.status, Booking.updated_at
-    ).where(
-        (Booking.instructor == instructor_id) & (Booking.start_at < end) & (Booking.blocked_until > start)
-        & live_bookings_condition()
-    ).order_by(Booking.start_at)  # fmt: skip
-
-
 def booked_entry(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
     start, end = row["start_at"].astimezone(tz), row["end_at"].astimezone(tz)
     end_minutes = end.hour * 60 + end.minute
@@ -133,7 +100,7 @@ def booked_entry(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
         "date": start.date().isoformat(),
         "start": minutes_to_hhmm(start.hour * 60 + start.minute),
         "end": minutes_to_hhmm(end_minutes),
-        "status": row["status"],
+        "status": BookingStatus(row["status"]),
         # Unambiguous where the wall clock is not: a lesson across the fall-back hour.
         "start_at": to_iso(row["start_at"], tz),
         "end_at": to_iso(row["end_at"], tz),
@@ -193,11 +160,6 @@ def bookings_outside(current: WeekView, new_days: Week, tz: ZoneInfo, bookings: 
     intervals = week_intervals_utc(new_days, tz)
     outside_ids = {b["id"] for b in bookings if not covers(intervals, b["start_at"], b["end_at"])}
     return [entry for entry in current.booked if entry["booking_id"] in outside_ids]
-
-
-async def lock_instructor(instructor_id: int) -> None:
-    """Serializes week saves and bookings of one instructor (transaction-scoped)."""
-    await User.raw("SELECT pg_advisory_xact_lock({})", instructor_id)
 
 
 async def _write_week(instructor_id: int, week_start: date, days: Week) -> None:
@@ -314,52 +276,19 @@ async def copy_week(
     return views
 
 
-# ---- settings and collaborators ---------------------------------------------------------------
+# ---- collaborators ---------------------------------------------------------------
 
 
-async def settings_of(instructor_id: int) -> dict[str, int]:
-    row = (
-        await AvailabilitySettings.select(
-            AvailabilitySettings.min_notice_minutes,
-            AvailabilitySettings.buffer_minutes,
-            AvailabilitySettings.hold_minutes,
-        )
-        .where(AvailabilitySettings.instructor == instructor_id)
-        .first()
-    )
-    return row or {"min_notice_minutes": 120, "buffer_minutes": 0, "hold_minutes": 10}
-
-
-SETTING_BOUNDS = {"min_notice_minutes": (0, 14 * 1440), "buffer_minutes": (0, 240), "hold_minutes": (1, 60)}
-
-
-async def update_settings(instructor_id: int, data: dict[str, Any]) -> dict[str, int]:
-    problems = []
-    for key, value in data.items():
-        low, high = SETTING_BOUNDS[key]
-        if not low <= value <= high:
-            problems.append({"key": key, "message": f"Must be between {low} and {high}"})
-    if problems:
-        raise bad_input(problems)
-    merged = {**await settings_of(instructor_id), **data}
-    await upsert(
-        AvailabilitySettings,
-        {AvailabilitySettings.instructor: instructor_id},
-        {getattr(AvailabilitySettings, k): v for k, v in merged.items()},
-    )
-    return merged
-
-
-async def collaborators_of(instructor_id: int) -> list[dict[str, Any]]:
+async def collaborators_of(instructor_id: int) -> list[CollaboratorOut]:
     rows = (
         await Collaborator.select(Collaborator.user.id, Collaborator.user.email, Collaborator.user.full_name)
         .where(Collaborator.instructor == instructor_id)
         .order_by(Collaborator.id)
     )
-    return [{"user_id": r["user.id"], "email": r["user.email"], "full_name": r["user.full_name"]} for r in rows]
+    return [CollaboratorOut(r["user.id"], r["user.email"], r["user.full_name"]) for r in rows]
 
 
-async def add_collaborator(instructor_id: int, email: str) -> dict[str, Any]:
+async def add_collaborator(instructor_id: int, email: str) -> CollaboratorOut:
     """Idempotent: adding someone who already collaborates (a retry, a double click, a concurrent
     add) answers with the same collaborator, as the first add did."""
     # An instructor must learn whether the person can be added, so an unknown email gets 404
@@ -374,7 +303,7 @@ async def add_collaborator(instructor_id: int, email: str) -> dict[str, Any]:
     await Collaborator.insert(
         Collaborator(instructor=instructor_id, user=user["id"], created_at=datetime.now(UTC))
     ).on_conflict(action="DO NOTHING")
-    return {"user_id": user["id"], "email": user["email"], "full_name": user["full_name"]}
+    return CollaboratorOut(user["id"], user["email"], user["full_name"])
 
 
 async def remove_collaborator(services: Services, instructor_id: int, user_id: int) -> None:

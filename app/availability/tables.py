@@ -14,13 +14,6 @@ class AvailabilityWeek(Table, tablename="availability_weeks"):
     updated_at = Timestamptz()
 
 
-class AvailabilitySettings(Table, tablename="availability_settings"):
-    instructor = ForeignKey(references=User, unique=True)
-    min_notice_minutes = Integer(default=120)
-    buffer_minutes = Integer(default=0)
-    hold_minutes = Integer(default=10)
-
-
 class Collaborator(Table, tablename="collaborators"):
     instructor = ForeignKey(references=User)
     user = ForeignKey(references=User)

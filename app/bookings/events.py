@@ -7,9 +7,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.availability import events as availability_events
-from app.availability.service import Instructor, load_week
+from app.availability.service import load_week
 from app.core.outbox import Effects
 from app.core.time import monday_of
+from app.instructors.service import Instructor
 from app.notifications.service import notify
 
 

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from litestar import Request, Response, Router, get, post
 from litestar.params import HeaderParameter
 
 from app.bookings import service
-from app.bookings.schemas import BookingCreate, BookingOut
+from app.bookings.schemas import BookingCreate, BookingOut, CancelResult
 from app.core.auth import students_only
 from app.core.openapi import BEARER, errors
 from app.core.params import Id
@@ -64,11 +64,9 @@ async def confirm_booking(request: Request, services: Services, booking_id: Id) 
     summary="Cancel under the automated policy (its student or instructor)",
     description="Cancelling twice returns the same result; 409 `already_completed` for a completed lesson.",
 )
-async def cancel_booking(request: Request, services: Services, booking_id: Id) -> dict[str, Any]:
+async def cancel_booking(request: Request, services: Services, booking_id: Id) -> CancelResult:
     booking, instructor = await service.cancel_booking(services, request.user.id, booking_id)
-    out = service.booking_out(await service.with_parties(booking), instructor.timezone)
-    return {**{f: getattr(out, f) for f in out.__struct_fields__ if getattr(out, f) is not None},
-            "policy": service.policy_of(booking)}  # fmt: skip
+    return service.cancel_result(await service.with_parties(booking), instructor.timezone)
 
 
 @get("/bookings", security=BEARER, responses=errors(400, 401), summary="The caller's bookings")

@@ -4,6 +4,7 @@ from typing import Annotated
 
 import msgspec
 
+from app.bookings.tables import BookingStatus, CancelOutcome
 from app.core.params import INSTANT_PATTERN, IdField, LessonMinutesField
 
 Instant = Annotated[
@@ -27,7 +28,7 @@ class BookingCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 class BookingOut(msgspec.Struct, omit_defaults=True):
     id: int
-    status: str
+    status: BookingStatus
     instructor_id: int
     student_id: int
     service_id: int
@@ -38,3 +39,16 @@ class BookingOut(msgspec.Struct, omit_defaults=True):
     instructor_name: str
     service_name: str
     expires_at: str | None = None
+
+
+class CancelPolicy(msgspec.Struct):
+    outcome: CancelOutcome
+    # None when the system cancelled (an expired hold).
+    cancelled_by: int | None
+    detail: str
+
+
+class CancelResult(BookingOut, kw_only=True):
+    """The cancelled booking with what the policy did."""
+
+    policy: CancelPolicy

@@ -11,21 +11,16 @@ import asyncpg
 import msgspec
 
 from app.availability.open_slots import compute_open_slots, slot_is_open
-from app.availability.service import (
-    Instructor,
-    find_instructor,
-    live_bookings_condition,
-    lock_instructor,
-    settings_of,
-)
 from app.bookings import events
-from app.bookings.schemas import BookingCreate, BookingOut
-from app.bookings.tables import Booking
+from app.bookings.live import live_bookings_condition
+from app.bookings.schemas import BookingCreate, BookingOut, CancelPolicy, CancelResult
+from app.bookings.tables import Booking, BookingStatus, CancelOutcome
 from app.catalog.tables import InstructorService
 from app.core.errors import ApiError, bad_input
 from app.core.outbox import Effects, change
 from app.core.parsing import WireFormatError, parse_instant
 from app.core.time import to_iso
+from app.instructors.service import Instructor, find_instructor, lock_instructor, settings_of
 from app.services import Services
 
 FREE_CANCELLATION = timedelta(hours=24)
@@ -38,7 +33,7 @@ def booking_out(row: dict[str, Any], tz_name: str) -> BookingOut:
     tz = ZoneInfo(tz_name)
     return BookingOut(
         id=row["id"],
-        status=row["status"],
+        status=BookingStatus(row["status"]),
         instructor_id=row["instructor"],
         student_id=row["student"],
         service_id=row["service"],
@@ -47,7 +42,7 @@ def booking_out(row: dict[str, Any], tz_name: str) -> BookingOut:
         student_name=row["student_name"],
         instructor_name=row["instructor_name"],
         service_name=row["service_name"],
-        expires_at=to_iso(row["expires_at"], tz) if row["expires_at"] and row["status"] == "held" else None,
+        expires_at=to_iso(row["expires_at"], tz) if row["expires_at"] and row["status"] == BookingStatus.held else None,
     )
 
 
@@ -112,14 +107,18 @@ async def _existing(student_id: int, idempotency_key: str | None) -> dict[str, A
 async def release_stale_holds(*, instructor_id: int | None = None, student_id: int | None = None) -> list[dict]:
     """Holds past their expiry stop being live; the exclusion constraint must not count them."""
     now = datetime.now(UTC)
-    condition = (Booking.status == "held") & (Booking.expires_at <= now)
+    condition = (Booking.status == BookingStatus.held) & (Booking.expires_at <= now)
     if instructor_id is not None:
         condition &= Booking.instructor == instructor_id
     if student_id is not None:
         condition &= Booking.student == student_id
     return (
         await Booking.update(
-            {Booking.status: "cancelled", Booking.cancel_outcome: "hold_expired", Booking.updated_at: now}
+            {
+                Booking.status: BookingStatus.cancelled,
+                Booking.cancel_outcome: CancelOutcome.hold_expired,
+                Booking.updated_at: now,
+            }
         )
         .where(condition)
         .returning(*Booking.all_columns())
@@ -202,7 +201,7 @@ async def create_booking(
                     start_at=start,
                     end_at=end,
                     blocked_until=end + timedelta(minutes=settings["buffer_minutes"]),
-                    status="held" if held else "confirmed",
+                    status=BookingStatus.held if held else BookingStatus.confirmed,
                     expires_at=now + timedelta(minutes=settings["hold_minutes"]) if held else None,
                     idempotency_key=idempotency_key,
                     idempotency_fingerprint=fingerprint if idempotency_key else None,
@@ -222,7 +221,7 @@ async def _booked(
     services: Services, effects: Effects, instructor: Instructor, booking: dict[str, Any], *, by: int
 ) -> None:
     await events.booking_changed(effects, instructor, booking, by=by)
-    if booking["status"] == "held":
+    if booking["status"] == BookingStatus.held:
         job_id = services.job_id("hold", booking["id"])
         await effects.job("release_expired_hold", booking["id"], job_id=job_id, defer_until=booking["expires_at"])
     else:
@@ -241,15 +240,17 @@ async def confirm_booking(services: Services, student_id: int, booking_id: int) 
     if row["student"] != student_id:
         raise ApiError(404, f"No booking with id {booking_id}", code="not_found")
     instructor = await find_instructor(row["instructor"])
-    if row["status"] == "confirmed":
+    if row["status"] == BookingStatus.confirmed:
         return row, instructor
     now = datetime.now(UTC)
-    if row["status"] != "held" or row["expires_at"] <= now:
+    if row["status"] != BookingStatus.held or row["expires_at"] <= now:
         raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
     async with change(services.relay) as effects:
         updated = (
-            await Booking.update({Booking.status: "confirmed", Booking.expires_at: None, Booking.updated_at: now})
-            .where((Booking.id == booking_id) & (Booking.status == "held") & (Booking.expires_at > now))
+            await Booking.update(
+                {Booking.status: BookingStatus.confirmed, Booking.expires_at: None, Booking.updated_at: now}
+            )
+            .where((Booking.id == booking_id) & (Booking.status == BookingStatus.held) & (Booking.expires_at > now))
             .returning(*Booking.all_columns())
         )
         if not updated:
@@ -259,26 +260,26 @@ async def confirm_booking(services: Services, student_id: int, booking_id: int) 
     return updated[0], instructor
 
 
-def cancellation_outcome(row: dict[str, Any], by_instructor: bool, now: datetime) -> str:
-    if row["status"] == "held":
-        return "hold_released"
+def cancellation_outcome(row: dict[str, Any], by_instructor: bool, now: datetime) -> CancelOutcome:
+    if row["status"] == BookingStatus.held:
+        return CancelOutcome.hold_released
     if by_instructor:
-        return "full_refund"
+        return CancelOutcome.full_refund
     ahead = row["start_at"] - now
     if ahead > FREE_CANCELLATION:
-        return "free"
+        return CancelOutcome.free
     if ahead >= CREDIT_CANCELLATION:
-        return "credit_refund"
-    return "charged_in_full"
+        return CancelOutcome.credit_refund
+    return CancelOutcome.charged_in_full
 
 
 POLICY_TEXT = {
-    "hold_released": "The hold was released; nothing was charged.",
-    "full_refund": "Cancelled by the instructor: the student is refunded in full.",
-    "free": "Cancelled more than 24 hours ahead: free, the authorization is released.",
-    "credit_refund": "Cancelled 12 to 24 hours ahead: refunded as platform credit.",
-    "charged_in_full": "Cancelled less than 12 hours ahead: charged in full.",
-    "hold_expired": "The hold expired before checkout finished.",
+    CancelOutcome.hold_released: "The hold was released; nothing was charged.",
+    CancelOutcome.full_refund: "Cancelled by the instructor: the student is refunded in full.",
+    CancelOutcome.free: "Cancelled more than 24 hours ahead: free, the authorization is released.",
+    CancelOutcome.credit_refund: "Cancelled 12 to 24 hours ahead: refunded as platform credit.",
+    CancelOutcome.charged_in_full: "Cancelled less than 12 hours ahead: charged in full.",
+    CancelOutcome.hold_expired: "The hold expired before checkout finished.",
 }
 
 
@@ -288,9 +289,9 @@ async def cancel_booking(services: Services, user_id: int, booking_id: int) -> t
     if user_id not in (row["student"], row["instructor"]):
         raise ApiError(404, f"No booking with id {booking_id}", code="not_found")
     instructor = await find_instructor(row["instructor"])
-    if row["status"] == "cancelled":
+    if row["status"] == BookingStatus.cancelled:
         return row, instructor
-    if row["status"] == "completed":
+    if row["status"] == BookingStatus.completed:
         raise ApiError(409, "A completed lesson cannot be cancelled", code="already_completed")
     now = datetime.now(UTC)
     outcome = cancellation_outcome(row, user_id == row["instructor"], now)
@@ -298,13 +299,13 @@ async def cancel_booking(services: Services, user_id: int, booking_id: int) -> t
         updated = (
             await Booking.update(
                 {
-                    Booking.status: "cancelled",
+                    Booking.status: BookingStatus.cancelled,
                     Booking.cancelled_by: user_id,
                     Booking.cancel_outcome: outcome,
                     Booking.updated_at: now,
                 }
             )
-            .where((Booking.id == booking_id) & Booking.status.is_in(["held", "confirmed"]))
+            .where((Booking.id == booking_id) & Booking.status.is_in([BookingStatus.held, BookingStatus.confirmed]))
             .returning(*Booking.all_columns())
         )
         if updated:
@@ -323,9 +324,13 @@ async def release_expired_holds_of(services: Services, student_id: int) -> list[
     return released
 
 
-def policy_of(row: dict[str, Any]) -> dict[str, Any]:
-    outcome = row["cancel_outcome"]
-    return {"outcome": outcome, "cancelled_by": row["cancelled_by"], "detail": POLICY_TEXT.get(outcome, "")}
+def policy_of(row: dict[str, Any]) -> CancelPolicy:
+    outcome = CancelOutcome(row["cancel_outcome"])
+    return CancelPolicy(outcome=outcome, cancelled_by=row["cancelled_by"], detail=POLICY_TEXT[outcome])
+
+
+def cancel_result(row: dict[str, Any], tz_name: str) -> CancelResult:
+    return CancelResult(**msgspec.structs.asdict(booking_out(row, tz_name)), policy=policy_of(row))
 
 
 async def bookings_of(user_id: int, role: str, when: str) -> list[dict[str, Any]]:
@@ -336,8 +341,8 @@ async def bookings_of(user_id: int, role: str, when: str) -> list[dict[str, Any]
     if when == "upcoming":
         which = (Booking.end_at > now) & live_bookings_condition()
     elif when == "past":
-        which = (Booking.end_at <= now) & Booking.status.is_in(["confirmed", "completed"])
+        which = (Booking.end_at <= now) & Booking.status.is_in([BookingStatus.confirmed, BookingStatus.completed])
     else:
-        which = Booking.status == "cancelled"
+        which = Booking.status == BookingStatus.cancelled
     query = Booking.select(*Booking.all_columns(), Booking.instructor.timezone, *PARTIES).where(mine & which)
     return await query.order_by(Booking.start_at, ascending=when == "upcoming").limit(500)

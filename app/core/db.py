@@ -9,10 +9,11 @@ from piccolo.table import Table
 
 def all_tables() -> list[type[Table]]:
     from app.accounts.tables import RevokedToken, User
-    from app.availability.tables import AvailabilitySettings, AvailabilityWeek, Collaborator
+    from app.availability.tables import AvailabilityWeek, Collaborator
     from app.bookings.tables import Booking
     from app.catalog.tables import Category, InstructorService, Service
     from app.core.outbox import OutboxEntry
+    from app.instructors.tables import AvailabilitySettings
     from app.notifications.tables import Notification
 
     return [

@@ -40,16 +40,6 @@ class BadInput(msgspec.Struct):
     extra: list[Problem]
 
 
-class WeekConflict(msgspec.Struct):
-    """`stale_version` carries `current` (the week as GET returns it), `booked_range` the `bookings` in the way."""
-
-    status_code: int
-    detail: str
-    code: str
-    current: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
-    bookings: list[dict[str, Any]] | msgspec.UnsetType = msgspec.UNSET
-
-
 def _spec(container: Any, description: str) -> ResponseSpec:
     return ResponseSpec(data_container=container, description=description, generate_examples=False)
 
@@ -65,9 +55,6 @@ RESPONSES: dict[int, ResponseSpec] = {
     429: _spec(Error, "Too many attempts: retry after the `Retry-After` header's seconds"),
     503: _spec(Error, "A backing service is briefly unavailable: retry after `Retry-After` seconds"),
 }
-WEEK_CONFLICT = _spec(
-    WeekConflict, "`stale_version` (with `current`) or `booked_range` (with `bookings`): nothing was changed"
-)
 
 
 def errors(*statuses: int) -> dict[int, ResponseSpec]:

@@ -202,28 +202,3 @@ async def test_copy_week_to_following_weeks_all_or_nothing(client, accounts):
         week = (await client.get(week_path(instructor, target), headers=instructor.headers)).json()
         assert week["days"][target.isoformat()] == [{"start": "09:00", "end": "11:00"}]
         assert week["days"][(target + timedelta(days=2)).isoformat()] == [{"start": "14:00", "end": "16:00"}]
-
-
-async def test_availability_settings_round_trip_and_bounds(client, accounts):
-    instructor = await accounts.instructor()
-    path = "/api/instructors/me/availability/settings"
-    assert (await client.get(path, headers=instructor.headers)).json() == {
-        "min_notice_minutes": 120, "buffer_minutes": 0, "hold_minutes": 10,
-    }  # fmt: skip
-    updated = await client.put(path, json={"buffer_minutes": 15}, headers=instructor.headers)
-    assert updated.json()["buffer_minutes"] == 15
-    assert (await client.put(path, json={"buffer_minutes": -5}, headers=instructor.headers)).status_code == 400
-    student = await accounts.student()
-    assert (await client.get(path, headers=student.headers)).status_code == 403
-
-
-async def test_concurrent_first_settings_saves_all_succeed(client, accounts):
-    import asyncio
-
-    instructor = await accounts.instructor()
-    path = "/api/instructors/me/availability/settings"
-    results = await asyncio.gather(
-        *(client.put(path, json={"buffer_minutes": n}, headers=instructor.headers) for n in range(5))
-    )
-    assert [r.status_code for r in results] == [200] * 5
-    assert (await client.get(path, headers=instructor.headers)).json()["buffer_minutes"] in range(5)
