@@ -54,13 +54,21 @@ def passwords(settings: Settings):
 def seed(settings: Settings, *, demo: bool) -> None:
     from app.catalog.seed import seed_catalog
     from app.demo import create_demo_accounts
+    from app.services import open_services
+    from realtime.publisher import Publisher
 
     async def work() -> None:
-        await seed_catalog()
-        if demo:
-            await create_demo_accounts(passwords(settings))
+        publisher = Publisher.connect(settings.redis_url or "", settings.redis_prefix, settings.channel_history)
+        services = await open_services(settings, publisher, pool_size=2)
+        try:
+            await seed_catalog()
+            if demo:
+                await create_demo_accounts(services, passwords(settings))
+        finally:
+            await services.aclose()
+            await publisher.aclose()
 
-    asyncio.run(_with_database(settings.database_url, work))
+    asyncio.run(work())
 
 
 def create_admin(settings: Settings, email: str, password: str, full_name: str) -> None:

@@ -1,20 +1,20 @@
-"""Demo accounts for local runs: an instructor with a collaborator, a student, and open weeks."""
+"""Demo accounts for local runs: an instructor with a collaborator, a student, and weekly hours."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from app.accounts.passwords import Passwords
 from app.accounts.schemas import UserRegister
 from app.accounts.service import register
 from app.accounts.tables import User
-from app.availability.service import load_week, replace_week
 from app.availability.tables import Collaborator
+from app.availability.template import load_template, replace_template
 from app.catalog.schemas import InstructorServiceUpdate
 from app.catalog.service import offer_service
 from app.catalog.tables import Service
-from app.core.time import monday_of, today_in
 from app.instructors.service import find_instructor
+from app.services import Services
 
 PASSWORD = "demo-password"
 WEEKDAY_HOURS = [{"start": "09:00", "end": "12:00"}, {"start": "14:00", "end": "18:00"}]
@@ -30,7 +30,7 @@ async def _account(passwords: Passwords, email: str, name: str, role: str, timez
     return user.id
 
 
-async def create_demo_accounts(passwords: Passwords) -> None:
+async def create_demo_accounts(services: Services, passwords: Passwords) -> None:
     tz = "America/New_York"
     instructor_id = await _account(passwords, "instructor@demo.test", "Ada Piano", "instructor", tz)
     manager_id = await _account(passwords, "manager@demo.test", "Sam Studio", "student", tz)
@@ -49,10 +49,7 @@ async def create_demo_accounts(passwords: Passwords) -> None:
         ),
     )
     instructor = await find_instructor(instructor_id)
-    this_week = monday_of(today_in(instructor.tz))
-    for week in (this_week, this_week + timedelta(days=7)):
-        view = await load_week(instructor, week)
-        if any(view.days.values()):
-            continue
-        days = {(week + timedelta(days=i)).isoformat(): WEEKDAY_HOURS for i in range(5)}
-        await replace_week(instructor, week, days, view.version)
+    weekly = await load_template(instructor)
+    if not any(weekly.weekdays.values()):
+        hours = dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), WEEKDAY_HOURS)
+        await replace_template(services, instructor, hours, weekly.version, by=instructor_id, client_id=None)

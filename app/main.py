@@ -7,6 +7,7 @@ import hmac
 import ipaddress
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import asyncpg
 from litestar import Litestar, Router
@@ -105,7 +106,15 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         ops.document_websocket(app)
-        services = app.state.services = await open_services(settings, hub.publisher)
+        services = app.state.services = replace(
+            await open_services(settings, hub.publisher),
+            tokens=tokens,
+            passwords=Passwords.create(settings.password_time_cost, settings.password_memory_kib),
+            login_limiter=LoginLimiter(
+                redis, settings.redis_prefix, settings.login_failures_per_email, settings.login_failure_window_seconds
+            ),
+            account_lookups=AccountLookupLimiter(redis, settings.redis_prefix, settings.collaborator_adds_per_hour),
+        )
         await hub.start()
         retrying = asyncio.create_task(services.relay.retry_forever())
         try:
@@ -192,9 +201,4 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
     app.state.redis = redis
     app.state.tokens = tokens
     app.state.hub = hub
-    app.state.passwords = Passwords.create(settings.password_time_cost, settings.password_memory_kib)
-    app.state.login_limiter = LoginLimiter(
-        redis, settings.redis_prefix, settings.login_failures_per_email, settings.login_failure_window_seconds
-    )
-    app.state.account_lookups = AccountLookupLimiter(redis, settings.redis_prefix, settings.collaborator_adds_per_hour)
     return app

@@ -30,12 +30,25 @@ async def may_edit_calendar(user: Any, parts: tuple[int, date]) -> bool:
     return user is not None and await is_editor(user.id, instructor_id)
 
 
-async def anyone_for_a_real_instructor(user: Any, parts: tuple[int]) -> bool:
-    # Anyone may watch; a channel of nobody is unknown, so made-up names cost no Redis keys.
-    (instructor_id,) = parts
-    if not await instructor_exists(instructor_id):
-        raise UnknownChannel(f"no instructor has id {instructor_id}")
-    return True
+class SlotWatching:
+    """Anyone may watch an instructor's slots; a channel of nobody is unknown, so made-up names cost
+    no Redis keys. An instructor stays one, so each process asks the database once per instructor
+    (a reconnect storm would otherwise ask once per socket)."""
+
+    KNOWN_LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.known: set[int] = set()
+
+    async def may_read(self, user: Any, parts: tuple[int]) -> bool:
+        (instructor_id,) = parts
+        if instructor_id in self.known:
+            return True
+        if not await instructor_exists(instructor_id):
+            raise UnknownChannel(f"no instructor has id {instructor_id}")
+        if len(self.known) < self.KNOWN_LIMIT:
+            self.known.add(instructor_id)
+        return True
 
 
 async def only_that_user(user: Any, parts: tuple[int]) -> bool:
@@ -45,6 +58,6 @@ async def only_that_user(user: Any, parts: tuple[int]) -> bool:
 def channel_rules() -> list[ChannelRule]:
     return [
         ChannelRule("calendar", (canonical_id, week_start), may_read=may_edit_calendar, presence=True),
-        ChannelRule("slots", (canonical_id,), may_read=anyone_for_a_real_instructor),
+        ChannelRule("slots", (canonical_id,), may_read=SlotWatching().may_read),
         ChannelRule("notifications", (canonical_id,), may_read=only_that_user),
     ]

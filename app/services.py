@@ -1,5 +1,7 @@
 """The services object: built once per web process (lifespan) and per worker (on_startup).
 
+Its fields are real imports, not TYPE_CHECKING ones: Litestar's injection reads the annotations.
+
 Routes receive it by dependency injection (`services: Services`), jobs read it from `ctx`.
 """
 
@@ -12,6 +14,9 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from piccolo.engine.postgres import PostgresEngine
 
+from app.accounts.limits import AccountLookupLimiter, LoginLimiter
+from app.accounts.passwords import Passwords
+from app.core.auth import Tokens
 from app.core.db import bind_tables, make_engine, open_pool
 from app.core.outbox import Relay
 from app.settings import Settings
@@ -33,6 +38,11 @@ class Services:
     publisher: Publisher
     queue: ArqRedis
     relay: Relay
+    # A web process's own: what requests are authenticated and limited with.
+    tokens: Tokens | None = None
+    passwords: Passwords | None = None
+    login_limiter: LoginLimiter | None = None
+    account_lookups: AccountLookupLimiter | None = None
     # Filled by the payments and media features.
     stripe: Any = None
     s3: Any = None

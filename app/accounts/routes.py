@@ -6,7 +6,6 @@ from litestar import Request, Router, get, post
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.accounts import service
-from app.accounts.limits import LoginLimiter
 from app.accounts.schemas import LoginResult, UserLogin, UserOut, UserRegister
 from app.core.auth import CurrentUser
 from app.core.errors import ApiError
@@ -21,8 +20,8 @@ from app.services import Services
     responses=errors(400, 409, 429, 503),
     description="400 also for a weak password, a bad email or an unknown time zone; 409 `email_taken`.",
 )
-async def register(request: Request, data: UserRegister) -> UserOut:
-    return await service.register(data, request.app.state.passwords)
+async def register(services: Services, data: UserRegister) -> UserOut:
+    return await service.register(data, services.passwords)
 
 
 @post(
@@ -32,21 +31,21 @@ async def register(request: Request, data: UserRegister) -> UserOut:
     responses=errors(400, 401, 429, 503),
     description="401 `bad_credentials`; 429 `too_many_attempts` after repeated failures for one email.",
 )
-async def login(request: Request, data: UserLogin) -> LoginResult:
-    limiter: LoginLimiter = request.app.state.login_limiter
+async def login(services: Services, data: UserLogin) -> LoginResult:
+    limiter = services.login_limiter
     await limiter.refuse_if_locked(data.email)
-    user = await service.check_password(data.email, data.password, request.app.state.passwords)
+    user = await service.check_password(data.email, data.password, services.passwords)
     if user is None:
         await limiter.record_failure(data.email)
         raise ApiError(401, "Wrong email or password", code="bad_credentials")
-    token, expires = request.app.state.tokens.issue(user.id)
+    token, expires = services.tokens.issue(user.id)
     user = await service.with_managed_calendars(user)
     return LoginResult(token=token, expires_at=datetime.fromtimestamp(expires, UTC).isoformat(), user=user)
 
 
 @post("/auth/logout", status_code=HTTP_204_NO_CONTENT, security=BEARER, responses=errors(401, 503))
 async def logout(request: Request[CurrentUser, str, object], services: Services) -> None:
-    await service.log_out(services, request.app.state.tokens, request.user)
+    await service.log_out(services, request.user)
 
 
 @get("/me", security=BEARER, responses=errors(401))

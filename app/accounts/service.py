@@ -11,7 +11,7 @@ from app.accounts.passwords import Passwords, password_problem
 from app.accounts.schemas import ManagedCalendar, UserOut, UserRegister
 from app.accounts.tables import User
 from app.availability.tables import Collaborator
-from app.core.auth import CurrentUser, Tokens
+from app.core.auth import CurrentUser
 from app.core.errors import ApiError, bad_input
 from app.core.outbox import change
 from app.core.time import is_valid_timezone
@@ -85,8 +85,8 @@ async def with_managed_calendars(user: UserOut) -> UserOut:
     return msgspec.structs.replace(user, manages=await calendars_managed_by(user.id))
 
 
-async def log_out(services: Services, tokens: Tokens, user: CurrentUser) -> None:
+async def log_out(services: Services, user: CurrentUser) -> None:
     """The token is refused from now on, and every process closes the sockets it opened."""
     async with change(services.relay) as effects:
-        await tokens.revoke(user.token_id, user.token_expires)
+        await services.tokens.revoke(user.token_id, user.token_expires)
         await effects.control({"kind": "token", "token_id": user.token_id})

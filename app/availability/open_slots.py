@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from app.availability import template
+from app.availability.ranges import week_from_weekdays
 from app.availability.schemas import OpenSlots, Slot
 from app.availability.service import stored_days
 from app.availability.slots import open_slot_starts
@@ -42,15 +44,24 @@ def parse_slot_query(start: str | None, end: str | None, duration: object) -> tu
     return dates["start"], dates["end"], minutes  # type: ignore[return-value]
 
 
-async def weeks_between(instructor_id: int, first: date, last: date) -> dict[date, list[tuple[int, int]]]:
+async def weeks_between(instructor: Instructor, first: date, last: date) -> dict[date, list[tuple[int, int]]]:
+    """The ranges of every date in [first, last]: a week's own snapshot, else the weekly hours it follows."""
     rows = await AvailabilityWeek.select(AvailabilityWeek.week_start, AvailabilityWeek.days).where(
-        (AvailabilityWeek.instructor == instructor_id)
+        (AvailabilityWeek.instructor == instructor.id)
         & (AvailabilityWeek.week_start >= monday_of(first))
         & (AvailabilityWeek.week_start <= monday_of(last))
     )
+    snapshots = {row["week_start"]: row for row in rows}
+    weekly = None
     days: dict[date, list[tuple[int, int]]] = {}
-    for row in rows:
-        days.update(stored_days(row, row["week_start"]))
+    monday = monday_of(first)
+    while monday <= last:
+        if monday in snapshots:
+            days.update(stored_days(snapshots[monday], monday))
+        elif template.governs(instructor, monday):
+            weekly = weekly or await template.load_template(instructor)
+            days.update(week_from_weekdays(weekly.weekdays, monday))
+        monday += timedelta(days=7)
     return days
 
 
@@ -60,7 +71,7 @@ async def compute_open_slots(
     now = now or datetime.now(UTC)
     tz = instructor.tz
     settings = await settings_of(instructor.id)
-    days = await weeks_between(instructor.id, first, last)
+    days = await weeks_between(instructor, first, last)
     window_start = boundary_to_utc(first - timedelta(days=1), 0, tz)
     window_end = boundary_to_utc(last + timedelta(days=2), 0, tz)
     buffer = timedelta(minutes=settings["buffer_minutes"])

@@ -48,6 +48,39 @@ def parse_week_days(week_start: date, days: object) -> Week:
     return week
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekdays = dict[int, list[Range]]  # Monday is 0
+
+
+def parse_weekdays(weekdays: object) -> Weekdays:
+    """A weekly template's body: {"mon": [{"start", "end"}], ...}; weekdays left out are empty."""
+    problems = _Problems()
+    template: Weekdays = {index: [] for index in range(7)}
+    if not isinstance(weekdays, dict):
+        problems.add("weekdays", "must be an object mapping mon, tue, ... sun to lists of ranges")
+        raise RangeProblem(problems.items)
+    for name, raw_ranges in weekdays.items():
+        key = f"weekdays.{name}"
+        if name not in WEEKDAYS:
+            problems.add(key, f"is not a weekday: use {', '.join(WEEKDAYS)}")
+            continue
+        template[WEEKDAYS.index(name)] = _parse_day_ranges(raw_ranges, key, problems)
+    if problems.items:
+        raise RangeProblem(problems.items)
+    return template
+
+
+def week_from_weekdays(weekdays: Weekdays, week_start: date) -> Week:
+    return {day: list(weekdays.get(day.weekday(), [])) for day in week_dates(week_start)}
+
+
+def weekdays_to_json(weekdays: Weekdays) -> dict[str, list[dict]]:
+    return {
+        name: [{"start": minutes_to_hhmm(s), "end": minutes_to_hhmm(e)} for s, e in sorted(weekdays.get(i, []))]
+        for i, name in enumerate(WEEKDAYS)
+    }
+
+
 def _parse_day(raw: object, week: Week, key: str, problems: _Problems) -> date | None:
     day = _strict_date(raw)
     if day is None:

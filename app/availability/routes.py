@@ -9,12 +9,15 @@ from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from app.availability import service
+from app.availability import service, template
 from app.availability.open_slots import open_slots, parse_slot_query
 from app.availability.schemas import (
     CollaboratorAdd,
     CollaboratorOut,
     OpenSlots,
+    TemplateConflict,
+    TemplateOut,
+    TemplateReplace,
     WeekConflict,
     WeekCopy,
     WeekOut,
@@ -122,6 +125,84 @@ async def replace_week(
     return week_response(view)
 
 
+@delete(
+    WEEK,
+    status_code=200,
+    response_headers=WEEK_HEADERS,
+    security=BEARER,
+    responses={**errors(400, 401, 403, 404, 428, 503), 409: WEEK_CONFLICT},
+    summary="Drop the week's own hours: it follows the weekly template again (If-Match required; its editors)",
+    description="409 `stale_version` as for a save; 409 `booked_range` when a live booking would not fit the template.",
+)
+async def drop_week_exception(
+    request: Request,
+    services: Services,
+    instructor_id: Id,
+    week_start: WeekStart,
+    if_match: IfMatch = None,
+    client_id: ClientId = None,
+) -> Response[WeekOut]:
+    instructor = await service.require_editor(request.user, instructor_id)
+    version = service.parse_if_match(if_match)
+    monday = service.parse_week_start(week_start)
+    view = await template.drop_week_exception(
+        services, instructor, monday, version, by=request.user.id, client_id=client_id
+    )
+    return week_response(view)
+
+
+TEMPLATE = "/instructors/{instructor_id:str}/availability/template"
+TEMPLATE_CONFLICT = ResponseSpec(
+    data_container=TemplateConflict,
+    description="`stale_version` (with `current`) or `booked_range` (with the following weeks' `bookings`)",
+    generate_examples=False,
+)
+
+
+def template_response(view: template.TemplateView) -> Response[TemplateOut]:
+    return Response(view.out(), headers={"ETag": f'"{view.version}"'})
+
+
+@get(
+    TEMPLATE,
+    response_headers=WEEK_HEADERS[:1],
+    security=BEARER,
+    responses=errors(304, 400, 401, 403, 404),
+    summary="The weekly hours every week without its own follows (its editors)",
+)
+async def read_template(request: Request, instructor_id: Id) -> Response[TemplateOut]:
+    instructor = await service.require_editor(request.user, instructor_id)
+    view = await template.load_template(instructor)
+    if etag_matches(request.headers.get("if-none-match"), view.version):
+        return Response(None, status_code=304, headers={"ETag": f'"{view.version}"'})
+    return template_response(view)
+
+
+@put(
+    TEMPLATE,
+    response_headers=WEEK_HEADERS[:1],
+    security=BEARER,
+    responses={**errors(400, 401, 403, 404, 428, 503), 409: TEMPLATE_CONFLICT},
+    summary="Replace the weekly hours (If-Match required; its editors)",
+    description="Checked as a week save. It governs the current week and later ones without their own hours; "
+    "refused whole with 409 `booked_range` when a live booking in such a week would no longer fit.",
+)
+async def replace_template(
+    request: Request,
+    services: Services,
+    instructor_id: Id,
+    data: TemplateReplace,
+    if_match: IfMatch = None,
+    client_id: ClientId = None,
+) -> Response[TemplateOut]:
+    instructor = await service.require_editor(request.user, instructor_id)
+    version = service.parse_if_match(if_match)
+    view = await template.replace_template(
+        services, instructor, data.weekdays, version, by=request.user.id, client_id=client_id
+    )
+    return template_response(view)
+
+
 @post(
     WEEK + "/copy",
     status_code=200,
@@ -167,10 +248,12 @@ async def list_collaborators(request: Request, instructor_id: Id) -> list[Collab
     responses=errors(400, 401, 403, 404, 429, 503),
     summary="Add a collaborator by email (the instructor only)",
 )
-async def add_collaborator(request: Request, instructor_id: Id, data: CollaboratorAdd) -> CollaboratorOut:
+async def add_collaborator(
+    request: Request, services: Services, instructor_id: Id, data: CollaboratorAdd
+) -> CollaboratorOut:
     require_owner(request, instructor_id)
     await find_instructor(instructor_id)
-    await request.app.state.account_lookups.record(request.user.id)
+    await services.account_lookups.record(request.user.id)
     return await service.add_collaborator(instructor_id, data.email)
 
 
@@ -207,7 +290,8 @@ async def list_slots(
 router = Router(
     "/api",
     route_handlers=[
-        read_week, replace_week, copy_week, list_collaborators, add_collaborator, remove_collaborator, list_slots,
+        read_week, replace_week, drop_week_exception, copy_week, read_template, replace_template,
+        list_collaborators, add_collaborator, remove_collaborator, list_slots,
     ],
     tags=["availability"],
 )  # fmt: skip

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -31,6 +31,21 @@ DAYS_SCHEMA = {
     },
     "description": "Each date of the week (YYYY-MM-DD) with its half-open HH:MM ranges; dates left out are emptied",
 }
+
+
+WEEKDAYS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        day: DAYS_SCHEMA["additionalProperties"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    },
+    "description": "Each weekday's half-open HH:MM ranges (the instructor's wall clock); weekdays left out are empty",
+}
+
+
+class TemplateReplace(msgspec.Struct, forbid_unknown_fields=True):
+    # Validated by app.availability.ranges so every problem is named with its weekday and index.
+    weekdays: Annotated[Any, msgspec.Meta(extra_json_schema=WEEKDAYS_SCHEMA)]
 
 
 class WeekReplace(msgspec.Struct, forbid_unknown_fields=True):
@@ -83,10 +98,29 @@ class WeekOut(msgspec.Struct):
     # All seven dates of the week, each with its ranges sorted (an empty day as []).
     days: dict[WeekDate, list[RangeOut]]
     booked: list[BookedOut]
+    # "week": the week has a snapshot of its own; "template": it follows the weekly hours
+    source: Literal["week", "template"] = "week"
 
 
 class WeeksOut(msgspec.Struct):
     weeks: list[WeekOut]
+
+
+class TemplateOut(msgspec.Struct):
+    instructor_id: int
+    timezone: str
+    version: str
+    weekdays: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[RangeOut]]
+
+
+class TemplateConflict(msgspec.Struct):
+    """`stale_version` carries `current` (the template), `booked_range` the `bookings` of following weeks in the way."""
+
+    status_code: int
+    detail: str
+    code: str
+    current: TemplateOut | msgspec.UnsetType = msgspec.UNSET
+    bookings: list[BookedOut] | msgspec.UnsetType = msgspec.UNSET
 
 
 class WeekConflict(msgspec.Struct):

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from app.accounts.tables import User
-from app.availability import events
+from app.availability import events, template
 from app.availability.ranges import (
     RangeProblem,
     Week,
@@ -20,6 +20,7 @@ from app.availability.ranges import (
     minutes_to_hhmm,
     parse_week_days,
     week_digest,
+    week_from_weekdays,
     week_intervals_utc,
 )
 from app.availability.schemas import BookedOut, CollaboratorOut, RangeOut, WeekOut
@@ -44,6 +45,8 @@ class WeekView:
     days: Week
     booked: list[dict[str, Any]]
     last_modified: datetime
+    # "week": a snapshot of its own (an exception); "template": it follows the weekly hours
+    source: str = "week"
 
     def out(self) -> WeekOut:
         days = days_to_json(self.days, week_start=self.week_start)
@@ -54,6 +57,7 @@ class WeekView:
             version=self.version,
             days={d: [RangeOut(**r) for r in ranges] for d, ranges in days.items()},
             booked=[BookedOut(**entry) for entry in self.booked],
+            source=self.source,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -122,12 +126,15 @@ async def load_week(instructor: Instructor, week_start: date) -> WeekView:
         .where((AvailabilityWeek.instructor == instructor.id) & (AvailabilityWeek.week_start == week_start))
         .first()
     )
-    days = stored_days(row, week_start)
+    days, revision, source = stored_days(row, week_start), str(row["revision"]) if row else "0", "week"
+    changes = [row["updated_at"]] if row else [instructor.created_at]
+    if row is None and template.governs(instructor, week_start):
+        weekly = await template.load_template(instructor)
+        days, revision, source = week_from_weekdays(weekly.weekdays, week_start), f"t{weekly.revision}", "template"
+        changes += [weekly.updated_at] if weekly.updated_at else []
     bookings = await live_bookings_between(instructor.id, *week_span_utc(week_start, tz))
     in_week = [b for b in bookings if week_start <= b["start_at"].astimezone(tz).date() < week_start + timedelta(7)]
     booked = [booked_entry(b, tz) for b in in_week]
-    revision = row["revision"] if row else 0
-    changes = [row["updated_at"]] if row else [instructor.created_at]
     changes += [b["updated_at"] for b in in_week]
     return WeekView(
         instructor_id=instructor.id,
@@ -137,6 +144,7 @@ async def load_week(instructor: Instructor, week_start: date) -> WeekView:
         days=days,
         booked=booked,
         last_modified=max(changes),
+        source=source,
     )
 
 

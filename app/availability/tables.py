@@ -14,6 +14,16 @@ class AvailabilityWeek(Table, tablename="availability_weeks"):
     updated_at = Timestamptz()
 
 
+class WeeklyTemplate(Table, tablename="availability_templates"):
+    """Recurring weekly hours; weeks without a snapshot of their own follow it (availability/template.py)."""
+
+    instructor = ForeignKey(references=User, unique=True)
+    # {"0": [[start_minute, end_minute], ...], ...}: Monday is 0, wall-clock time
+    weekdays = JSONB()
+    revision = Integer(default=0)
+    updated_at = Timestamptz()
+
+
 class Collaborator(Table, tablename="collaborators"):
     instructor = ForeignKey(references=User)
     user = ForeignKey(references=User)

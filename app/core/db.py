@@ -9,7 +9,7 @@ from piccolo.table import Table
 
 def all_tables() -> list[type[Table]]:
     from app.accounts.tables import RevokedToken, User
-    from app.availability.tables import AvailabilityWeek, Collaborator
+    from app.availability.tables import AvailabilityWeek, Collaborator, WeeklyTemplate
     from app.bookings.tables import Booking
     from app.catalog.tables import Category, InstructorService, Service
     from app.core.outbox import OutboxEntry
@@ -18,7 +18,7 @@ def all_tables() -> list[type[Table]]:
 
     return [
         User, RevokedToken, Category, Service, InstructorService, AvailabilityWeek, AvailabilitySettings,
-        Collaborator, Booking, Notification, OutboxEntry,
+        Collaborator, WeeklyTemplate, Booking, Notification, OutboxEntry,
     ]  # fmt: skip
 
 
