@@ -8,6 +8,7 @@ import { mountInstructorList } from './instructors.js';
 import { mountCollaborators, mountSettings } from './manage.js';
 import { mountNotifications } from './notifications.js';
 import { mountSlots } from './slots.js';
+import { discardUnsavedWeeklyEdits, hasUnsavedWeeklyEdits, mountWeekly } from './weekly.js';
 import { LiveSocket } from './ws.js';
 
 const socket = new LiveSocket();
@@ -17,6 +18,7 @@ const view = document.getElementById('view');
 // name, pattern, needs login, mount(root, ctx, params), title
 const ROUTES = [
   ['login', /^#\/login$/, false, mountLogin, 'Log in'],
+  ['weekly', /^#\/calendar\/(?<id>\d+)\/weekly$/, true, mountWeekly, 'Weekly hours'],
   ['calendar', /^#\/calendar(?:\/(?<id>\d+)(?:\/(?<week>[^/]+))?)?$/, true, mountCalendar, 'Calendar'],
   ['settings', /^#\/settings$/, true, mountSettings, 'Booking settings'],
   ['collaborators', /^#\/collaborators$/, true, mountCollaborators, 'Collaborators'],
@@ -98,7 +100,7 @@ function route() {
 }
 
 function markActiveNav(name) {
-  const section = { instructor: 'instructors', settings: 'calendar', collaborators: 'calendar' }[name] ?? name;
+  const section = { instructor: 'instructors', weekly: 'calendar', settings: 'calendar', collaborators: 'calendar' }[name] ?? name;
   for (const link of header.querySelectorAll('[data-nav]')) {
     link.classList.toggle('is-active', link.dataset.nav === section);
   }
@@ -134,8 +136,9 @@ function renderHeader() {
 }
 
 function onLogout() {
-  if (hasUnsavedEdits() && !window.confirm('You have unsaved calendar changes. Log out and lose them?')) return;
+  if ((hasUnsavedEdits() || hasUnsavedWeeklyEdits()) && !window.confirm('You have unsaved calendar changes. Log out and lose them?')) return;
   discardUnsavedEdits();
+  discardUnsavedWeeklyEdits();
   logOut();
   navigate('#/login');
 }

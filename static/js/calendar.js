@@ -142,6 +142,13 @@ export function mountCalendar(root, ctx, params) {
   });
   const dayList = createDayList({ onAdd, onRemove });
   const editorBox = h('div', { class: 'card grid-card' }, placeholder('loading', 'Loading week…'));
+  // Whether the week follows the weekly hours or has its own (and a way back to the weekly hours).
+  const weeklyLink = h('a', { href: `#/calendar/${instructorId}/weekly`, 'data-testid': 'weekly-hours-link' }, 'Edit weekly hours');
+  const sourceText = h('span', { class: 'week-source-text', 'data-testid': 'week-source-text' });
+  const useWeeklyButton = h('button', {
+    type: 'button', class: 'btn btn-small', 'data-testid': 'week-use-weekly', onclick: () => useWeeklyHours(),
+  }, 'Use weekly hours');
+  const sourceNote = h('div', { class: 'week-source', 'data-testid': 'week-source', hidden: true }, sourceText, useWeeklyButton, weeklyLink);
 
   function goWeek(date) {
     if (dirty() && !window.confirm(`You have unsaved changes to ${formatWeekSpan(weekStart)}. Switch weeks anyway? They stay in this tab until you come back, but they are not saved.`)) return;
@@ -163,6 +170,7 @@ export function mountCalendar(root, ctx, params) {
           h('a', { href: '#/collaborators', 'data-testid': 'calendar-collaborators-link' }, 'Collaborators')) : null,
         viewSwitch, stepField, copy.button, saveButton)),
     h('div', { class: 'calendar-status' }, saveStatus, presence),
+    sourceNote,
     copy.panel,
     banner,
     editorBox));
@@ -202,6 +210,7 @@ export function mountCalendar(root, ctx, params) {
     saveButton.disabled = state.saving || !isDirty;
     saveButton.textContent = state.saving ? 'Saving…' : 'Save';
     copy.update({ disabled: state.saving || isDirty, dirty: isDirty, week: state.week });
+    renderSource(isDirty);
     const tz = state.week.timezone;
     zoneNote.textContent = `Times in ${zoneCity(tz)} (${tz})${tz !== me.timezone ? ` · you are in ${zoneCity(me.timezone)}` : ''}`;
     for (const button of viewButtons) button.setAttribute('aria-pressed', String(button.dataset.testid === `view-${state.view}`));
@@ -219,6 +228,52 @@ export function mountCalendar(root, ctx, params) {
     else {
       banner.hidden = true;
       shownConflict = '';
+    }
+  }
+
+  function renderSource(isDirty) {
+    const follows = state.week.source === 'template';
+    const whose = isOwner ? 'your' : 'the';
+    // The weekly hours never govern a week that has ended: nothing to say there.
+    sourceNote.hidden = weekStart < mondayOf(today());
+    sourceNote.dataset.source = state.week.source ?? 'week';
+    sourceNote.classList.toggle('is-own', !follows);
+    sourceText.textContent = follows ? `Follows ${whose} weekly hours` : 'This week has its own hours';
+    useWeeklyButton.hidden = follows;
+    useWeeklyButton.disabled = state.saving || isDirty;
+    useWeeklyButton.title = isDirty ? 'Save or discard your changes first' : '';
+  }
+
+  // Drop this week's own hours: it follows the weekly hours again.
+  async function useWeeklyHours() {
+    if (!state.week || state.saving || dirty() || state.week.source === 'template') return;
+    if (!window.confirm(`Replace the hours of ${formatWeekSpan(weekStart)} with ${isOwner ? 'your' : 'the'} weekly hours? This week's own hours are removed. Booked lessons are kept.`)) return;
+    state.saving = true;
+    state.foreignChangeWhileSaving = false;
+    setStatus('Switching to the weekly hours…');
+    render();
+    try {
+      const res = await request('DELETE', url, {
+        headers: { 'If-Match': `"${state.week.version}"`, 'X-Client-Id': CLIENT_ID },
+      });
+      state.saving = false;
+      if (!alive) return;
+      adopt(res.data);
+      setStatus('This week follows the weekly hours again.', 'ok');
+      if (state.foreignChangeWhileSaving) refresh();
+    } catch (err) {
+      state.saving = false;
+      if (!alive) return;
+      if (err.code === 'stale_version') {
+        setStatus('Not changed: someone changed this week first. Check it and try again.', 'error');
+        refresh();
+      } else if (err.code === 'booked_range') {
+        showBookedRange(err, 'Not changed: ');
+      } else {
+        setStatus(`Not changed: ${describeError(err)}`, 'error');
+      }
+      render();
+      if (state.foreignChangeWhileSaving) refresh();
     }
   }
 
