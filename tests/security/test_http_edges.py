@@ -19,6 +19,7 @@ import asyncpg
 import pytest
 
 from app.settings import Settings
+from tests.conftest import database_url_for
 from tests.support.live import LiveServer, start_server
 
 PROMPT = 2.0
@@ -59,7 +60,7 @@ async def platform(service_urls: tuple[str, str], template_database: str) -> Asy
     admin = await asyncpg.connect(server_url)
     await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
     settings = Settings(
-        database_url=server_url.rsplit("/", 1)[0] + f"/{name}",
+        database_url=database_url_for(server_url, name),
         redis_url=redis_url,
         redis_prefix=f"edges{os.getpid()}:",
         secret_key="test-secret-key-" + "x" * 32,
