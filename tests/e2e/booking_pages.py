@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Locator, Page
 
 from tests.e2e.conftest import ENTRY, TIMEZONE, TOKEN_KEY
 from tests.support.accounts import Account
 from tests.support.live import LiveServer
+from tests.support.screenshots import DOCS, screenshot_path
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DEVICES = {
     "desktop": {"viewport": {"width": 1280, "height": 860}},
     "phone": {
@@ -85,5 +83,4 @@ async def serious_axe_violations(page: Page) -> list[str]:
 
 
 async def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / name))
+    await page.screenshot(path=str(screenshot_path(DOCS, name)))

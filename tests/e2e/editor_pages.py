@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page
@@ -12,7 +11,6 @@ from tests.e2e.conftest import ENTRY, TIMEZONE, TOKEN_KEY
 from tests.support.accounts import Account
 from tests.support.live import LiveServer
 
-SCREENSHOTS = Path(__file__).parent / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DASH = "\u2013"  # the en dash the client writes between two times
 DESKTOP = {"viewport": {"width": 1280, "height": 860}}

@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.e2e.editor_pages import DASH, DESKTOP, PHONE, SCREENSHOTS, open_page, range_block, serious_axe_violations
+from tests.e2e.editor_pages import DASH, DESKTOP, PHONE, open_page, range_block, serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week, week_path
+from tests.support.screenshots import E2E, screenshot_path
 
 
 @pytest.fixture(params=["socketify"])
@@ -58,7 +59,7 @@ async def test_a_collaborator_reaches_the_managed_calendar_from_its_own_home(htt
     await expect(page.get_by_test_id("calendar-owner")).to_have_text("Ada Piano's calendar")
     await expect(page.get_by_test_id("day-list")).to_be_visible()
     await expect(page.get_by_test_id("ws-status")).to_have_text("live")
-    await page.screenshot(path=SCREENSHOTS / "phone-collaborator-calendar.png")
+    await page.screenshot(path=screenshot_path(E2E, "phone-collaborator-calendar.png"))
 
 
 async def test_a_conflict_names_who_changed_the_week_and_reapplies_the_stale_edit(http, pages):
@@ -109,7 +110,7 @@ async def test_a_conflict_names_who_changed_the_week_and_reapplies_the_stale_edi
     )
     assert booked.status_code == 201, booked.text
     await expect(owner.locator(f'[data-testid="week-booked"][data-date="{day}"]')).to_have_count(1)
-    await helper.screenshot(path=SCREENSHOTS / "desktop-conflict-banner.png")
+    await helper.screenshot(path=screenshot_path(E2E, "desktop-conflict-banner.png"))
 
     await helper.get_by_test_id("conflict-reapply").click()
     await expect(banner).to_be_hidden()

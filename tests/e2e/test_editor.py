@@ -18,7 +18,6 @@ from tests.e2e.editor_pages import (
     DASH,
     DESKTOP,
     PHONE,
-    SCREENSHOTS,
     Finger,
     center,
     open_page,
@@ -29,6 +28,7 @@ from tests.e2e.editor_pages import (
 )
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, save_week, week_path
+from tests.support.screenshots import E2E, screenshot_path
 
 
 @pytest.fixture(params=["socketify"])
@@ -58,7 +58,7 @@ async def test_on_a_phone_tap_tap_and_touch_drag_add_exactly_one_range_and_stray
     page = await pages(f"#/calendar/{instructor.id}/{monday.isoformat()}", as_=instructor, device=PHONE)
     await expect(page.get_by_test_id("calendar-owner")).to_have_text("Ada Piano's calendar")
     await expect(page.get_by_test_id("day-list")).to_be_visible()  # a phone starts with the day list
-    await page.screenshot(path=SCREENSHOTS / "phone-day-list.png")
+    await page.screenshot(path=screenshot_path(E2E, "phone-day-list.png"))
     await page.get_by_test_id("view-grid").tap()
     await expect(page.get_by_test_id("week-grid")).to_be_visible()
     finger = Finger(page)
@@ -104,7 +104,7 @@ async def test_on_a_phone_tap_tap_and_touch_drag_add_exactly_one_range_and_stray
     # A stray tap only marks a start (shown, and cancellable); it adds nothing to what is saved.
     await finger.tap(*await center(page, wednesday, "18:00"))
     await expect(page.get_by_test_id("grid-selection")).to_have_count(1)
-    await page.screenshot(path=SCREENSHOTS / "phone-week-grid.png")
+    await page.screenshot(path=screenshot_path(E2E, "phone-week-grid.png"))
     await page.get_by_test_id("grid-cancel-start").tap()
     await expect(page.get_by_test_id("grid-selection")).to_have_count(0)
     await expect(page.locator('[data-testid="week-range"]')).to_have_count(2)

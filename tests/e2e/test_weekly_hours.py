@@ -16,8 +16,8 @@ from playwright.async_api import Browser, Page, expect
 from tests.e2e.editor_pages import DASH, DESKTOP, PHONE, open_page, range_block, serious_axe_violations, tab_to
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
+from tests.support.screenshots import DOCS, screenshot_path
 
-DOCS_SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -234,8 +234,7 @@ async def test_weekly_hours_on_a_phone(http, pages):
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways ({width}px)"
     assert await serious_axe_violations(page) == []
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=DOCS_SCREENSHOTS / "weekly-hours-phone.png")  # as the phone shows it
+    await page.screenshot(path=screenshot_path(DOCS, "weekly-hours-phone.png"))  # as the phone shows it
     await page.screenshot(path=Path("/tmp/weekly-hours-phone-full.png"), full_page=True)
     await page.get_by_test_id("weekly-save").tap()
     await expect(page.get_by_test_id("weekly-status")).to_contain_text("Saved")
