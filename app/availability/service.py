@@ -170,6 +170,13 @@ def bookings_outside(current: WeekView, new_days: Week, tz: ZoneInfo, bookings: 
     return [entry for entry in current.booked if entry["booking_id"] in outside_ids]
 
 
+def booked_range(outside: list[dict[str, Any]], what: str) -> ApiError:
+    names = ", ".join(f"#{b['booking_id']} on {b['date']} {b['start']}-{b['end']}" for b in outside)
+    return ApiError(
+        409, f"{what} would no longer contain booking {names}", code="booked_range", body={"bookings": outside}
+    )
+
+
 async def _write_week(instructor_id: int, week_start: date, days: Week) -> None:
     payload = {d.isoformat(): [list(r) for r in ranges] for d, ranges in days.items() if ranges}
     now = datetime.now(UTC)
@@ -198,13 +205,7 @@ async def _save_checked(instructor: Instructor, week_start: date, days: Week, if
     bookings = await live_bookings_between(instructor.id, *week_span_utc(week_start, instructor.tz))
     outside = bookings_outside(current, days, instructor.tz, bookings)
     if outside:
-        names = ", ".join(f"#{b['booking_id']} on {b['date']} {b['start']}-{b['end']}" for b in outside)
-        raise ApiError(
-            409,
-            f"The new ranges{label} would no longer contain booking {names}",
-            code="booked_range",
-            body={"bookings": outside},
-        )
+        raise booked_range(outside, f"The new ranges{label}")
     await _write_week(instructor.id, week_start, days)
 
 

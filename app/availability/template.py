@@ -91,13 +91,6 @@ def template_refused(current: TemplateView, if_match: str) -> ApiError:
     )
 
 
-def booked_range(outside: list[dict[str, Any]], what: str) -> ApiError:
-    names = ", ".join(f"#{b['booking_id']} on {b['date']} {b['start']}-{b['end']}" for b in outside)
-    return ApiError(
-        409, f"{what} would no longer contain booking {names}", code="booked_range", body={"bookings": outside}
-    )
-
-
 async def _weeks_with_snapshots(instructor: Instructor, first: date) -> set[date]:
     rows = await AvailabilityWeek.select(AvailabilityWeek.week_start).where(
         (AvailabilityWeek.instructor == instructor.id) & (AvailabilityWeek.week_start >= first)
@@ -137,7 +130,7 @@ async def replace_template(
         snapshots = await _weeks_with_snapshots(instructor, first)
         outside = await _bookings_the_template_would_lose(instructor, weekdays, first, snapshots)
         if outside:
-            raise booked_range(outside, "The new weekly hours")
+            raise service.booked_range(outside, "The new weekly hours")
         await _write_template(instructor.id, weekdays)
         for monday in (first + timedelta(weeks=n) for n in range(ANNOUNCED_WEEKS)):
             if monday not in snapshots:
@@ -182,7 +175,7 @@ async def drop_week_exception(
         bookings = await live_bookings_between(instructor.id, *service.week_span_utc(week_start, instructor.tz))
         outside = service.bookings_outside(current, days, instructor.tz, bookings)
         if outside:
-            raise booked_range(outside, "The weekly hours")
+            raise service.booked_range(outside, "The weekly hours")
         await AvailabilityWeek.delete().where(
             (AvailabilityWeek.instructor == instructor.id) & (AvailabilityWeek.week_start == week_start)
         )
