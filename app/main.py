@@ -66,7 +66,7 @@ def services_of(state: State) -> Services:
 def metrics_access(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """/metrics: with METRICS_TOKEN set, for `Authorization: Bearer <METRICS_TOKEN>` only; without
     it, for loopback clients only (a scraper on the same host)."""
-    expected = connection.app.state.settings.metrics_token
+    expected = services_of(connection.app.state).settings.metrics_token
     if expected:
         given = bearer_token(connection.headers) or ""
         if not hmac.compare_digest(given.encode(), expected.encode()):
@@ -197,8 +197,5 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
     )
     app.asgi_handler = http_semantics(app.asgi_handler)
     allow_every_method(app)
-    app.state.settings = settings
-    app.state.redis = redis
-    app.state.tokens = tokens
     app.state.hub = hub
     return app

@@ -6,7 +6,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from litestar.connection import ASGIConnection
@@ -15,6 +15,9 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from app.accounts.tables import RevokedToken, User
+
+if TYPE_CHECKING:  # app.services imports Tokens from here
+    from app.services import Services
 
 ALGORITHM = "HS256"
 
@@ -77,8 +80,8 @@ def bearer_token(headers: Any) -> str | None:
 
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        tokens: Tokens = connection.app.state.tokens
-        user = await tokens.authenticate(bearer_token(connection.headers))
+        services: Services = connection.app.state.services
+        user = await services.tokens.authenticate(bearer_token(connection.headers))
         if user is None:
             raise NotAuthorizedException("A valid bearer token is required")
         return AuthenticationResult(user=user, auth=user.token_id)
