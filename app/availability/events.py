@@ -55,6 +55,13 @@ async def slots_changed(effects: Effects, instructor_id: int, first: date, last:
     )
 
 
+async def template_changed(effects: Effects, instructor_id: int, version: str, *, client_id: str | None) -> None:
+    """The weekly-hours screen hears of a save on the slots channel its editors may already read (no
+    channel kind of its own). Anyone may watch slots, so the event carries neither hours nor who:
+    editors fetch the template."""
+    await effects.event(slots_channel(instructor_id), "template.updated", {"version": version, "client_id": client_id})
+
+
 async def week_saved(effects: Effects, view: WeekView, *, by: int, client_id: str | None) -> None:
     await week_changed(effects, view, by=by, client_id=client_id)
     await slots_changed(effects, view.instructor_id, view.week_start, view.week_start + timedelta(days=6))

@@ -78,7 +78,8 @@ class RangeOut(msgspec.Struct):
 
 class BookedOut(msgspec.Struct):
     """A live booking or hold in the week, in the instructor's wall-clock time; `start_at`/`end_at`
-    are unambiguous where the wall clock is not (a lesson across the fall-back hour)."""
+    are unambiguous where the wall clock is not (a lesson across the fall-back hour). Only the
+    calendar's editors see it, so it names the student and the lesson."""
 
     booking_id: int
     date: WeekDate
@@ -87,6 +88,8 @@ class BookedOut(msgspec.Struct):
     status: BookingStatus
     start_at: str
     end_at: str
+    student_name: str = ""
+    service_name: str = ""
 
 
 class WeekOut(msgspec.Struct):

@@ -26,7 +26,7 @@ from app.availability.ranges import (
 from app.availability.schemas import BookedOut, CollaboratorOut, RangeOut, WeekOut
 from app.availability.tables import AvailabilityWeek, Collaborator
 from app.bookings.live import live_bookings_between
-from app.bookings.tables import BookingStatus
+from app.bookings.tables import Booking, BookingStatus
 from app.core.db import json_value
 from app.core.errors import ApiError, bad_input
 from app.core.outbox import change
@@ -94,7 +94,17 @@ def week_span_utc(week_start: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return boundary_to_utc(week_start, 0, tz), boundary_to_utc(week_start + timedelta(days=7), 0, tz)
 
 
-def booked_entry(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+async def booked_entries(rows: list[dict[str, Any]], tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Live bookings as a calendar shows them to its editors: when, and who takes which lesson."""
+    if not rows:
+        return []
+    student, service = Booking.student.full_name.as_alias("student_name"), Booking.service.name.as_alias("service_name")
+    query = Booking.select(Booking.id, student, service).where(Booking.id.is_in([r["id"] for r in rows]))
+    names = {row["id"]: row for row in await query}
+    return [booked_entry(row, tz, names.get(row["id"], {})) for row in rows]
+
+
+def booked_entry(row: dict[str, Any], tz: ZoneInfo, names: dict[str, Any]) -> dict[str, Any]:
     start, end = row["start_at"].astimezone(tz), row["end_at"].astimezone(tz)
     end_minutes = end.hour * 60 + end.minute
     if end.date() > start.date() and end_minutes == 0:
@@ -108,6 +118,8 @@ def booked_entry(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
         # Unambiguous where the wall clock is not: a lesson across the fall-back hour.
         "start_at": to_iso(row["start_at"], tz),
         "end_at": to_iso(row["end_at"], tz),
+        "student_name": names.get("student_name") or "",
+        "service_name": names.get("service_name") or "",
     }
 
 
@@ -134,7 +146,7 @@ async def load_week(instructor: Instructor, week_start: date) -> WeekView:
         changes += [weekly.updated_at] if weekly.updated_at else []
     bookings = await live_bookings_between(instructor.id, *week_span_utc(week_start, tz))
     in_week = [b for b in bookings if week_start <= b["start_at"].astimezone(tz).date() < week_start + timedelta(7)]
-    booked = [booked_entry(b, tz) for b in in_week]
+    booked = await booked_entries(in_week, tz)
     changes += [b["updated_at"] for b in in_week]
     return WeekView(
         instructor_id=instructor.id,
@@ -170,8 +182,15 @@ def bookings_outside(current: WeekView, new_days: Week, tz: ZoneInfo, bookings: 
     return [entry for entry in current.booked if entry["booking_id"] in outside_ids]
 
 
+def booking_who(entry: dict[str, Any]) -> str:
+    return ", ".join(part for part in (entry.get("student_name"), entry.get("service_name")) if part)
+
+
 def booked_range(outside: list[dict[str, Any]], what: str) -> ApiError:
-    names = ", ".join(f"#{b['booking_id']} on {b['date']} {b['start']}-{b['end']}" for b in outside)
+    names = ", ".join(
+        f"#{b['booking_id']}{f' ({who})' if (who := booking_who(b)) else ''} on {b['date']} {b['start']}-{b['end']}"
+        for b in outside
+    )
     return ApiError(
         409, f"{what} would no longer contain booking {names}", code="booked_range", body={"bookings": outside}
     )

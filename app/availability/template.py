@@ -110,8 +110,8 @@ async def _bookings_the_template_would_lose(
             continue
         intervals = week_intervals_utc(week_from_weekdays(weekdays, monday), instructor.tz)
         if not covers(intervals, booking["start_at"], booking["end_at"]):
-            outside.append(service.booked_entry(booking, instructor.tz))
-    return outside
+            outside.append(booking)
+    return await service.booked_entries(outside, instructor.tz)
 
 
 async def replace_template(
@@ -138,7 +138,9 @@ async def replace_template(
                 await events.week_changed(effects, view, by=by, client_id=client_id)
         last = first + timedelta(weeks=ANNOUNCED_WEEKS, days=-1)
         await events.slots_changed(effects, instructor.id, first, last)
-        return await load_template(instructor)
+        saved = await load_template(instructor)
+        await events.template_changed(effects, instructor.id, saved.version, client_id=client_id)
+        return saved
 
 
 async def _write_template(instructor_id: int, weekdays: Weekdays) -> None:

@@ -89,7 +89,7 @@ async def test_a_template_change_that_would_break_a_booking_is_refused_whole(cli
     instructor = await accounts.instructor()
     service_id = await offer_piano(client, instructor)
     await put_template(client, instructor, instructor, MORNINGS)
-    student = await accounts.student()
+    student = await accounts.student(name="Ada Byron")
     monday = monday_after()
     booked = await client.post(
         "/api/bookings", json=booking_body(instructor, service_id, monday), headers=student.headers
@@ -97,7 +97,9 @@ async def test_a_template_change_that_would_break_a_booking_is_refused_whole(cli
     assert booked.status_code == 201, booked.text
     refused = await put_template(client, instructor, instructor, {"wed": MORNINGS["wed"]})
     assert refused.status_code == 409 and refused.json()["code"] == "booked_range"
-    assert [b["booking_id"] for b in refused.json()["bookings"]] == [booked.json()["id"]]
+    assert [(b["booking_id"], b["student_name"], b["service_name"]) for b in refused.json()["bookings"]] == [
+        (booked.json()["id"], "Ada Byron", "Piano")
+    ]
     kept = (await client.get(template_path(instructor), headers=instructor.headers)).json()
     assert kept["weekdays"]["mon"] == MORNINGS["mon"], "nothing changed"
 
@@ -133,5 +135,7 @@ async def test_a_template_change_reaches_editors_and_watchers_live(live, http_fa
     assert updated["data"]["days"][monday.isoformat()] == MORNINGS["mon"]
     changed = await watcher.event("slots.changed")
     assert changed["data"]["start"] <= monday.isoformat() < changed["data"]["end"]
+    template_updated = await watcher.event("template.updated")
+    assert template_updated["data"] == {"version": saved.json()["version"], "client_id": None}
     await editor.close()
     await watcher.close()

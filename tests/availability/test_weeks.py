@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.bookings.conftest import booking_body
 from tests.support.calendar import monday_after, save_week, week_path
 
 
@@ -202,3 +203,26 @@ async def test_copy_week_to_following_weeks_all_or_nothing(client, accounts):
         week = (await client.get(week_path(instructor, target), headers=instructor.headers)).json()
         assert week["days"][target.isoformat()] == [{"start": "09:00", "end": "11:00"}]
         assert week["days"][(target + timedelta(days=2)).isoformat()] == [{"start": "14:00", "end": "16:00"}]
+
+
+async def test_booked_entries_name_the_student_and_the_lesson_for_editors(client, accounts, open_week):
+    instructor, service_id, monday = open_week
+    student = await accounts.student(name="Rosa Parks-Lee")
+    booking = (
+        await client.post("/api/bookings", json=booking_body(instructor, service_id, monday), headers=student.headers)
+    ).json()
+    week = (await client.get(week_path(instructor, monday), headers=instructor.headers)).json()
+    [booked] = week["booked"]
+    assert booked["booking_id"] == booking["id"]
+    assert (booked["student_name"], booked["service_name"]) == ("Rosa Parks-Lee", "Piano")
+
+    current = await client.get(week_path(instructor, monday), headers=instructor.headers)
+    refused = await client.put(
+        week_path(instructor, monday),
+        json={"days": {monday.isoformat(): []}},
+        headers={**instructor.headers, "If-Match": current.headers["etag"]},
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "booked_range"
+    [conflict] = refused.json()["bookings"]
+    assert (conflict["student_name"], conflict["service_name"]) == ("Rosa Parks-Lee", "Piano")
+    assert "Rosa Parks-Lee, Piano" in refused.json()["detail"]
