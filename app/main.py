@@ -49,6 +49,7 @@ from app.core.requests import StrictJsonRequest
 from app.core.security_headers import SecurityHeaders
 from app.instructors.routes import router as instructors_router
 from app.notifications.routes import router as notifications_router
+from app.payments.routes import router as payments_router
 from app.realtime_channels import channel_rules
 from app.services import Services, open_services
 from app.settings import PROJECT_ROOT, Settings
@@ -144,7 +145,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         "/",
         route_handlers=[
             accounts_router, catalog_router, instructors_router, availability_router, bookings_router,
-            notifications_router,
+            notifications_router, payments_router,
         ],
         middleware=[TokenAuthMiddleware],
     )  # fmt: skip

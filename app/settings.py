@@ -22,6 +22,13 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise InvalidSetting(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _percent(env: dict[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if not 0 <= value <= 100:
+        raise InvalidSetting(f"{name} must be between 0 and 100, not {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     # None means "start the embedded server in data_dir" (development and tests).
@@ -58,6 +65,8 @@ class Settings:
     stripe_api_key: str = "sk_test_local"
     stripe_api_base: str | None = None
     stripe_webhook_secret: str = "whsec_local"
+    # The platform's share of each delivered lesson's price, rounded half up (app.payments.money).
+    platform_fee_percent: int = 15
     # Tests only: `kill_before_relay` makes a web process SIGKILL itself between a change's commit
     # and its relay, the crash the outbox exists for (tests/core/test_outbox.py).
     fault_injection: str | None = None
@@ -97,6 +106,7 @@ class Settings:
             stripe_api_key=env.get("STRIPE_API_KEY", defaults.stripe_api_key),
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),
+            platform_fee_percent=_percent(env, "PLATFORM_FEE_PERCENT", defaults.platform_fee_percent),
             fault_injection=env.get("FAULT_INJECTION") or None,
         )
 

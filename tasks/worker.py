@@ -11,6 +11,7 @@ from app.settings import Settings
 from realtime.publisher import Publisher
 from tasks.bookings import release_expired_hold
 from tasks.outbox import sweep_outbox
+from tasks.payments import capture_card_payment, refund_card_payment, release_card_authorization
 
 EVERY_SECOND = set(range(60))
 
@@ -26,7 +27,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         await ctx["services"].engine.close_connection_pool()
 
     return {
-        "functions": [release_expired_hold],
+        "functions": [release_expired_hold, release_card_authorization, capture_card_payment, refund_card_payment],
         "cron_jobs": [cron(sweep_outbox, second=EVERY_SECOND, run_at_startup=True, unique=True, timeout=30)],
         "redis_settings": arq_settings(settings),
         "queue_name": arq_queue_name(settings),

@@ -45,13 +45,38 @@ def _links(instructor: Instructor, booking: dict[str, Any]) -> dict[str, Any]:
 
 
 async def notify_booked(effects: Effects, instructor: Instructor, booking: dict[str, Any]) -> None:
-    """`booking` carries the parties' names (service.with_parties); the instructor reads it."""
-    student, lesson = booking["student_name"], booking["service_name"]
+    """`booking` carries the parties' names (service.with_parties); each party reads it in its own zone."""
+    student, teacher, lesson = booking["student_name"], booking["instructor_name"], booking["service_name"]
+    length, links = _length(booking), _links(instructor, booking)
     await notify(
         effects, instructor.id, "booking.created", f"{student} booked {lesson}",
-        f"{student} booked a {_length(booking)} {lesson} lesson on {_when(booking['start_at'], instructor.timezone)}.",
-        _links(instructor, booking),
+        f"{student} booked a {length} {lesson} lesson on {_when(booking['start_at'], instructor.timezone)}.", links,
     )  # fmt: skip
+    await notify(
+        effects, booking["student"], "booking.created", f"{lesson} with {teacher} is booked",
+        f"You booked a {length} {lesson} lesson with {teacher} on "
+        f"{_when(booking['start_at'], booking['student_timezone'])}.", links,
+    )  # fmt: skip
+
+
+async def notify_rescheduled(
+    effects: Effects, instructor: Instructor, booking: dict[str, Any], old_start: datetime, by: int
+) -> None:
+    """Both parties read it, each in its own zone; `booking` carries the parties' names."""
+    lesson, length = booking["service_name"], _length(booking)
+    mover = booking["instructor_name"] if by == instructor.id else booking["student_name"]
+    readers = (
+        (booking["student"], booking["student_timezone"], booking["instructor_name"]),
+        (instructor.id, instructor.timezone, booking["student_name"]),
+    )
+    data = {**_links(instructor, booking), "previous_start": old_start.isoformat(), "rescheduled_by": by}
+    for reader, tz, other in readers:
+        who = "You" if reader == by else mover
+        body = (
+            f"{who} moved the {length} {lesson} lesson with {other} from {_when(old_start, tz)} "
+            f"to {_when(booking['start_at'], tz)}."
+        )
+        await notify(effects, reader, "booking.rescheduled", f"{lesson} with {other} moved", body, data)
 
 
 async def notify_cancelled(

@@ -3,14 +3,15 @@ Weeks, open slots and new bookings all ask this one question."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from app.bookings.tables import Booking, BookingStatus
+from app.core.time import now as clock_now
 
 
 def live_bookings_condition():
-    now = datetime.now(UTC)
+    now = clock_now()
     return (Booking.status == BookingStatus.confirmed) | (
         (Booking.status == BookingStatus.held) & (Booking.expires_at > now)
     )

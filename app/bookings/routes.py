@@ -5,8 +5,8 @@ from typing import Annotated, Literal
 from litestar import Request, Response, Router, get, post
 from litestar.params import HeaderParameter
 
-from app.bookings import service
-from app.bookings.schemas import BookingCreate, BookingOut, CancelResult
+from app.bookings import cancel, reschedule, service
+from app.bookings.schemas import BookingCreate, BookingOut, CancelPolicy, CancelResult, Reschedule
 from app.core.auth import students_only
 from app.core.openapi import BEARER, errors
 from app.core.params import Id
@@ -20,8 +20,11 @@ from app.services import Services
     security=BEARER,
     responses=errors(400, 401, 403, 404, 409, 503),
     summary="Book (or hold) an open slot (students)",
-    description="404: unknown instructor or service. 409 `slot_taken`: not open, in the past, inside the minimum "
-    "notice or overlapping a live booking; 409 `idempotency_key_reused`: the key came with another body.",
+    description="Priced at booking; the student's credits pay first, the card the rest (`payment`); a hold "
+    "spends no credits until its confirm. 404: unknown instructor or service. 409 `slot_taken`: not open, in "
+    "the past, inside the minimum notice or overlapping a live booking; 409 `idempotency_key_reused`: the key "
+    "came with another body; 409 `credit_balance_changed`: another booking spent the same credits meanwhile "
+    "(nothing was booked; book again).",
 )
 async def create_booking(
     request: Request,
@@ -49,7 +52,9 @@ async def create_booking(
     security=BEARER,
     responses=errors(400, 401, 403, 404, 409, 503),
     summary="Confirm a held booking (its student)",
-    description="409 `hold_expired`: the hold expired or was cancelled.",
+    description="Spends the student's credits first, as a booking does. 409 `hold_expired`: the hold expired or "
+    "was cancelled; 409 `credit_balance_changed`: another booking spent the same credits meanwhile (the hold "
+    "stays; confirm again).",
 )
 async def confirm_booking(request: Request, services: Services, booking_id: Id) -> BookingOut:
     booking, instructor = await service.confirm_booking(services, request.user.id, booking_id)
@@ -62,11 +67,51 @@ async def confirm_booking(request: Request, services: Services, booking_id: Id) 
     security=BEARER,
     responses=errors(400, 401, 404, 409, 503),
     summary="Cancel under the automated policy (its student or instructor)",
-    description="Cancelling twice returns the same result; 409 `already_completed` for a completed lesson.",
+    description="`policy` says what happened to the money (API.md's cancel table) and in words. Cancelling "
+    "twice returns the same result; 409 `already_completed` for a completed lesson.",
 )
 async def cancel_booking(request: Request, services: Services, booking_id: Id) -> CancelResult:
-    booking, instructor = await service.cancel_booking(services, request.user.id, booking_id)
-    return service.cancel_result(await service.with_parties(booking), instructor.timezone)
+    booking, instructor = await cancel.cancel_booking(services, request.user.id, booking_id)
+    return cancel.cancel_result(await service.with_parties(booking), instructor.timezone)
+
+
+@get(
+    "/bookings/{booking_id:str}/cancellation",
+    security=BEARER,
+    responses=errors(400, 401, 404, 409),
+    summary="What cancelling now would do (its student or instructor); nothing changes",
+    description="A cancelled booking answers what its cancellation did; 409 `already_completed` for a "
+    "completed lesson.",
+)
+async def quote_cancellation(request: Request, booking_id: Id) -> CancelPolicy:
+    return await cancel.quote_cancellation(request.user.id, booking_id)
+
+
+@post(
+    "/bookings/{booking_id:str}/reschedule",
+    status_code=200,
+    security=BEARER,
+    responses=errors(400, 401, 404, 409, 503),
+    summary="Move a booking to another open slot of the same length (its student or instructor)",
+    description="Same id, price and payment at the new time. 409 `slot_taken`: the new time is not an open "
+    "slot; 409 `reschedule_closed`: the lesson starts 24 hours ahead or sooner; 409 `not_reschedulable`: the "
+    "booking is not confirmed.",
+)
+async def reschedule_booking(request: Request, services: Services, booking_id: Id, data: Reschedule) -> BookingOut:
+    booking, instructor = await reschedule.reschedule_booking(services, request.user.id, booking_id, data)
+    return service.booking_out(await service.with_parties(booking), instructor.timezone)
+
+
+@get(
+    "/bookings/{booking_id:str}",
+    security=BEARER,
+    responses=errors(400, 401, 404),
+    summary="One booking with its price and payment (its student, its instructor, admins)",
+    description="404 for anyone else, as for a booking that does not exist.",
+)
+async def get_booking(request: Request, booking_id: Id) -> BookingOut:
+    booking = await service.booking_for(request.user, booking_id)
+    return service.booking_out(booking, booking["instructor_timezone"])
 
 
 @get("/bookings", security=BEARER, responses=errors(400, 401), summary="The caller's bookings")
@@ -80,5 +125,10 @@ async def list_bookings(
 
 
 router = Router(
-    "/api", route_handlers=[create_booking, confirm_booking, cancel_booking, list_bookings], tags=["bookings"]
-)
+    "/api",
+    route_handlers=[
+        create_booking, confirm_booking, cancel_booking, quote_cancellation, reschedule_booking, list_bookings,
+        get_booking,
+    ],
+    tags=["bookings"],
+)  # fmt: skip

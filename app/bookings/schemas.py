@@ -6,6 +6,7 @@ import msgspec
 
 from app.bookings.tables import BookingStatus, CancelOutcome
 from app.core.params import INSTANT_PATTERN, IdField, LessonMinutesField
+from app.payments.schemas import PaymentOut
 
 Instant = Annotated[
     str,
@@ -38,14 +39,26 @@ class BookingOut(msgspec.Struct, omit_defaults=True):
     student_name: str
     instructor_name: str
     service_name: str
+    # hourly rate x duration / 60, fixed when booked (a reschedule keeps it)
+    price_cents: int
+    payment: PaymentOut
     expires_at: str | None = None
 
 
+class Reschedule(msgspec.Struct, forbid_unknown_fields=True):
+    start: Instant
+
+
 class CancelPolicy(msgspec.Struct):
+    """What a cancellation did (or, quoted, would do) with the money; `detail` says it in words."""
+
     outcome: CancelOutcome
-    # None when the system cancelled (an expired hold).
+    # None when the system cancelled (an expired hold, a failed authorization).
     cancelled_by: int | None
     detail: str
+    refund_cents: int  # back to the card
+    credit_cents: int  # all credit the student gets back
+    charged_cents: int  # taken from the card
 
 
 class CancelResult(BookingOut, kw_only=True):

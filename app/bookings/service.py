@@ -1,10 +1,11 @@
-"""Booking an open slot, holds, confirmation and cancellation under the automated policy."""
+"""Booking an open slot (priced, credits first: app.payments), holds and their confirmation.
+Cancellation is app/bookings/cancel.py, reschedule app/bookings/reschedule.py."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -13,21 +14,22 @@ import msgspec
 from app.availability.open_slots import compute_open_slots, slot_is_open
 from app.bookings import events
 from app.bookings.live import live_bookings_condition
-from app.bookings.schemas import BookingCreate, BookingOut, CancelPolicy, CancelResult
+from app.bookings.schemas import BookingCreate, BookingOut
 from app.bookings.tables import Booking, BookingStatus, CancelOutcome
 from app.catalog.tables import InstructorService
 from app.core.errors import ApiError, bad_input
 from app.core.outbox import Effects, change
 from app.core.parsing import WireFormatError, parse_instant
+from app.core.time import now as clock_now
 from app.core.time import to_iso
 from app.instructors.service import Instructor, find_instructor, lock_instructor, settings_of
+from app.payments import service as payments
+from app.payments.money import lesson_price
 from app.services import Services
-
-FREE_CANCELLATION = timedelta(hours=24)
-CREDIT_CANCELLATION = timedelta(hours=12)
 
 
 def booking_out(row: dict[str, Any], tz_name: str) -> BookingOut:
+    """`row` carries its parties and its payment (with_parties, bookings_of)."""
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(tz_name)
@@ -42,6 +44,8 @@ def booking_out(row: dict[str, Any], tz_name: str) -> BookingOut:
         student_name=row["student_name"],
         instructor_name=row["instructor_name"],
         service_name=row["service_name"],
+        price_cents=row["price_cents"],
+        payment=payments.payment_out(row["payment"], tz),
         expires_at=to_iso(row["expires_at"], tz) if row["expires_at"] and row["status"] == BookingStatus.held else None,
     )
 
@@ -57,7 +61,7 @@ PARTIES = (
 
 async def with_parties(row: dict[str, Any]) -> dict[str, Any]:
     parties = await Booking.select(*PARTIES).where(Booking.id == row["id"]).first()
-    return {**row, **(parties or {})}
+    return {**row, **(parties or {}), "payment": await payments.payment_of(row["id"])}
 
 
 def slot_taken(detail: str) -> ApiError:
@@ -85,13 +89,12 @@ class Booked:
     created: bool
 
 
-async def _offered_durations(instructor_id: int, service_id: int) -> list[int] | None:
-    row = (
-        await InstructorService.select(InstructorService.durations_minutes)
+async def _offer(instructor_id: int, service_id: int) -> dict[str, Any] | None:
+    return (
+        await InstructorService.select(InstructorService.durations_minutes, InstructorService.hourly_rate_cents)
         .where((InstructorService.instructor == instructor_id) & (InstructorService.service == service_id))
         .first()
     )
-    return row["durations_minutes"] if row else None
 
 
 async def _existing(student_id: int, idempotency_key: str | None) -> dict[str, Any] | None:
@@ -106,13 +109,13 @@ async def _existing(student_id: int, idempotency_key: str | None) -> dict[str, A
 
 async def release_stale_holds(*, instructor_id: int | None = None, student_id: int | None = None) -> list[dict]:
     """Holds past their expiry stop being live; the exclusion constraint must not count them."""
-    now = datetime.now(UTC)
+    now = clock_now()
     condition = (Booking.status == BookingStatus.held) & (Booking.expires_at <= now)
     if instructor_id is not None:
         condition &= Booking.instructor == instructor_id
     if student_id is not None:
         condition &= Booking.student == student_id
-    return (
+    released = (
         await Booking.update(
             {
                 Booking.status: BookingStatus.cancelled,
@@ -123,6 +126,8 @@ async def release_stale_holds(*, instructor_id: int | None = None, student_id: i
         .where(condition)
         .returning(*Booking.all_columns())
     )
+    await payments.release_payments_of([b["id"] for b in released], now)
+    return released
 
 
 def booking_fingerprint(data: BookingCreate, start: datetime) -> str:
@@ -169,10 +174,11 @@ async def create_booking(
     services: Services, student_id: int, data: BookingCreate, idempotency_key: str | None
 ) -> Booked:
     instructor = await find_instructor(data.instructor_id)
-    start = _parse_request(data, await _offered_durations(instructor.id, data.service_id), instructor)
+    offer = await _offer(instructor.id, data.service_id)
+    start = _parse_request(data, offer["durations_minutes"] if offer else None, instructor)
     fingerprint = booking_fingerprint(data, start)
     end = start + timedelta(minutes=data.duration_minutes)
-    now = datetime.now(UTC)
+    now = clock_now()
     try:
         async with change(services.relay) as effects:
             if idempotency_key:
@@ -205,16 +211,24 @@ async def create_booking(
                     expires_at=now + timedelta(minutes=settings["hold_minutes"]) if held else None,
                     idempotency_key=idempotency_key,
                     idempotency_fingerprint=fingerprint if idempotency_key else None,
+                    price_cents=lesson_price(offer["hourly_rate_cents"], start, end),
                     created_at=now,
                     updated_at=now,
                 )
             ).returning(*Booking.all_columns())
+            await payments.open_payment(rows[0], now)
             await _booked(services, effects, instructor, rows[0], by=student_id)
     except asyncpg.ExclusionViolationError as exc:
-        # The database is the last word on overlaps: the student's own lessons, or a race we lost.
-        who = "You already have a lesson" if "student" in (exc.constraint_name or "") else "Another booking holds"
-        raise slot_taken(f"{who} at that time") from None
+        raise overlap_refused(exc) from None
+    if not held:
+        await payments.authorize_if_due(services, rows[0]["id"])
     return Booked(rows[0], instructor, created=True)
+
+
+def overlap_refused(exc: asyncpg.ExclusionViolationError) -> ApiError:
+    # The database is the last word on overlaps: the student's own lessons, or a race we lost.
+    who = "You already have a lesson" if "student" in (exc.constraint_name or "") else "Another booking holds"
+    return slot_taken(f"{who} at that time")
 
 
 async def _booked(
@@ -235,6 +249,19 @@ async def get_booking(booking_id: int) -> dict[str, Any]:
     return row
 
 
+async def booking_for(user: Any, booking_id: int) -> dict[str, Any]:
+    """A booking as its student, its instructor or an admin may read it; anyone else gets a 404."""
+    row = await get_booking(booking_id)
+    if user.id not in (row["student"], row["instructor"]) and user.role != "admin":
+        raise ApiError(404, f"No booking with id {booking_id}", code="not_found")
+    zone = (
+        await Booking.select(Booking.instructor.timezone.as_alias("instructor_timezone"))
+        .where(Booking.id == booking_id)
+        .first()
+    )
+    return {**await with_parties(row), **zone}
+
+
 async def confirm_booking(services: Services, student_id: int, booking_id: int) -> tuple[dict[str, Any], Instructor]:
     row = await get_booking(booking_id)
     if row["student"] != student_id:
@@ -242,7 +269,7 @@ async def confirm_booking(services: Services, student_id: int, booking_id: int) 
     instructor = await find_instructor(row["instructor"])
     if row["status"] == BookingStatus.confirmed:
         return row, instructor
-    now = datetime.now(UTC)
+    now = clock_now()
     if row["status"] != BookingStatus.held or row["expires_at"] <= now:
         raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
     async with change(services.relay) as effects:
@@ -255,64 +282,11 @@ async def confirm_booking(services: Services, student_id: int, booking_id: int) 
         )
         if not updated:
             raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
+        await payments.apply_credits(updated[0], now)
         await events.booking_changed(effects, instructor, updated[0], by=student_id)
         await events.notify_booked(effects, instructor, await with_parties(updated[0]))
+    await payments.authorize_if_due(services, booking_id)
     return updated[0], instructor
-
-
-def cancellation_outcome(row: dict[str, Any], by_instructor: bool, now: datetime) -> CancelOutcome:
-    if row["status"] == BookingStatus.held:
-        return CancelOutcome.hold_released
-    if by_instructor:
-        return CancelOutcome.full_refund
-    ahead = row["start_at"] - now
-    if ahead > FREE_CANCELLATION:
-        return CancelOutcome.free
-    if ahead >= CREDIT_CANCELLATION:
-        return CancelOutcome.credit_refund
-    return CancelOutcome.charged_in_full
-
-
-POLICY_TEXT = {
-    CancelOutcome.hold_released: "The hold was released; nothing was charged.",
-    CancelOutcome.full_refund: "Cancelled by the instructor: the student is refunded in full.",
-    CancelOutcome.free: "Cancelled more than 24 hours ahead: free, the authorization is released.",
-    CancelOutcome.credit_refund: "Cancelled 12 to 24 hours ahead: refunded as platform credit.",
-    CancelOutcome.charged_in_full: "Cancelled less than 12 hours ahead: charged in full.",
-    CancelOutcome.hold_expired: "The hold expired before checkout finished.",
-}
-
-
-async def cancel_booking(services: Services, user_id: int, booking_id: int) -> tuple[dict[str, Any], Instructor]:
-    """The cancelled booking; a repeat returns the same result and tells nobody again."""
-    row = await get_booking(booking_id)
-    if user_id not in (row["student"], row["instructor"]):
-        raise ApiError(404, f"No booking with id {booking_id}", code="not_found")
-    instructor = await find_instructor(row["instructor"])
-    if row["status"] == BookingStatus.cancelled:
-        return row, instructor
-    if row["status"] == BookingStatus.completed:
-        raise ApiError(409, "A completed lesson cannot be cancelled", code="already_completed")
-    now = datetime.now(UTC)
-    outcome = cancellation_outcome(row, user_id == row["instructor"], now)
-    async with change(services.relay) as effects:
-        updated = (
-            await Booking.update(
-                {
-                    Booking.status: BookingStatus.cancelled,
-                    Booking.cancelled_by: user_id,
-                    Booking.cancel_outcome: outcome,
-                    Booking.updated_at: now,
-                }
-            )
-            .where((Booking.id == booking_id) & Booking.status.is_in([BookingStatus.held, BookingStatus.confirmed]))
-            .returning(*Booking.all_columns())
-        )
-        if updated:
-            await events.booking_changed(effects, instructor, updated[0], by=user_id)
-            cancelled = await with_parties(updated[0])
-            await events.notify_cancelled(effects, instructor, cancelled, by=user_id, outcome=POLICY_TEXT[outcome])
-    return (updated[0] if updated else await get_booking(booking_id)), instructor
 
 
 async def release_expired_holds_of(services: Services, student_id: int) -> list[dict[str, Any]]:
@@ -324,19 +298,10 @@ async def release_expired_holds_of(services: Services, student_id: int) -> list[
     return released
 
 
-def policy_of(row: dict[str, Any]) -> CancelPolicy:
-    outcome = CancelOutcome(row["cancel_outcome"])
-    return CancelPolicy(outcome=outcome, cancelled_by=row["cancelled_by"], detail=POLICY_TEXT[outcome])
-
-
-def cancel_result(row: dict[str, Any], tz_name: str) -> CancelResult:
-    return CancelResult(**msgspec.structs.asdict(booking_out(row, tz_name)), policy=policy_of(row))
-
-
 async def bookings_of(user_id: int, role: str, when: str) -> list[dict[str, Any]]:
     """upcoming: live and not ended, soonest first; past: ended and not cancelled; cancelled: the
     cancelled ones (held that expired included); both newest first."""
-    now = datetime.now(UTC)
+    now = clock_now()
     mine = (Booking.student == user_id) if role == "student" else (Booking.instructor == user_id)
     if when == "upcoming":
         which = (Booking.end_at > now) & live_bookings_condition()
@@ -345,4 +310,6 @@ async def bookings_of(user_id: int, role: str, when: str) -> list[dict[str, Any]
     else:
         which = Booking.status == BookingStatus.cancelled
     query = Booking.select(*Booking.all_columns(), Booking.instructor.timezone, *PARTIES).where(mine & which)
-    return await query.order_by(Booking.start_at, ascending=when == "upcoming").limit(500)
+    rows = await query.order_by(Booking.start_at, ascending=when == "upcoming").limit(500)
+    paid = await payments.payments_of([row["id"] for row in rows])
+    return [{**row, "payment": paid[row["id"]]} for row in rows]

@@ -25,6 +25,8 @@ class CancelOutcome(StrEnum):
     hold_released = "hold_released"
     # The hold ran out before checkout finished (the worker's release).
     hold_expired = "hold_expired"
+    # The card's authorization still failed 12 h before the start (the worker's cancel).
+    payment_failed = "payment_failed"
 
 
 class Booking(Table, tablename="bookings"):
@@ -42,5 +44,7 @@ class Booking(Table, tablename="bookings"):
     idempotency_fingerprint = Varchar(length=64, null=True, default=None)
     cancelled_by = Integer(null=True, default=None)
     cancel_outcome = Varchar(length=40, null=True, default=None)  # CancelOutcome
+    # hourly rate x duration / 60, fixed at booking time (a reschedule keeps it): app.payments.money
+    price_cents = Integer(default=0)
     created_at = Timestamptz()
     updated_at = Timestamptz()

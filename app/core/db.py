@@ -15,10 +15,11 @@ def all_tables() -> list[type[Table]]:
     from app.core.outbox import OutboxEntry
     from app.instructors.tables import AvailabilitySettings
     from app.notifications.tables import Notification
+    from app.payments.tables import CreditBalance, CreditEntry, Payment
 
     return [
         User, RevokedToken, Category, Service, InstructorService, AvailabilityWeek, AvailabilitySettings,
-        Collaborator, WeeklyTemplate, Booking, Notification, OutboxEntry,
+        Collaborator, WeeklyTemplate, Booking, Notification, OutboxEntry, Payment, CreditEntry, CreditBalance,
     ]  # fmt: skip
 
 

@@ -11,6 +11,8 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 _ONE_SECOND = timedelta(seconds=1)
+# Where a test clock stopped this process's clock; None: the wall clock.
+_stopped_at: datetime | None = None
 # Files of the system zone database that name this machine's setting or no zone, not an IANA zone.
 _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
@@ -76,6 +78,17 @@ def _transition_within_gap(wall: datetime, tz: ZoneInfo, old: timedelta) -> date
         else:
             after = middle
     return after
+
+
+def now() -> datetime:
+    """The current instant for booking and payment rules: the one clock a test clock can move."""
+    return _stopped_at or datetime.now(UTC)
+
+
+def set_clock(at: datetime | None) -> None:
+    """Tests only (and the coming TEST_CLOCK): now() reads `at` until moved again; None: the wall clock."""
+    global _stopped_at
+    _stopped_at = None if at is None else _require_aware(at).astimezone(UTC)
 
 
 def monday_of(d: date) -> date:

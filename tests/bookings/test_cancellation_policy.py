@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from app.bookings.service import cancellation_outcome
+from app.payments.policy import Canceller, outcome_of
 from tests.bookings.conftest import booking_body
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -36,6 +36,11 @@ TIMES = [pytest.param(case.values[0], id=case.id) for case in STUDENT_CANCELS]
 
 def booking(status: str, ahead: timedelta) -> dict:
     return {"status": status, "start_at": NOW + ahead}
+
+
+def cancellation_outcome(row: dict, by_instructor: bool, now: datetime) -> str:
+    by = Canceller.instructor if by_instructor else Canceller.student
+    return outcome_of(by, row["status"] == "held", row["start_at"] - now)
 
 
 @pytest.mark.parametrize(("ahead", "outcome"), STUDENT_CANCELS)

@@ -1,0 +1,95 @@
+"""Cancelling a booking under the automated policy (app.payments.policy), money included, and the
+quote of what cancelling now would do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from app.bookings import events
+from app.bookings.schemas import CancelPolicy, CancelResult
+from app.bookings.service import booking_out, get_booking, with_parties
+from app.bookings.tables import Booking, BookingStatus, CancelOutcome
+from app.core.errors import ApiError
+from app.core.outbox import change
+from app.core.time import now as clock_now
+from app.instructors.service import Instructor, find_instructor
+from app.payments import service as payments
+from app.payments.policy import Cancellation, Canceller, cancellation
+from app.services import Services
+
+
+async def _party_booking(user_id: int, booking_id: int) -> dict[str, Any]:
+    row = await get_booking(booking_id)
+    if user_id not in (row["student"], row["instructor"]):
+        raise ApiError(404, f"No booking with id {booking_id}", code="not_found")
+    if row["status"] == BookingStatus.completed:
+        raise ApiError(409, "A completed lesson cannot be cancelled", code="already_completed")
+    return row
+
+
+def _by(row: dict[str, Any], user_id: int) -> Canceller:
+    return Canceller.instructor if user_id == row["instructor"] else Canceller.student
+
+
+def _what_cancelling_does(row: dict[str, Any], user_id: int, payment: dict[str, Any]) -> Cancellation:
+    held = row["status"] == BookingStatus.held
+    return cancellation(_by(row, user_id), clock_now(), row["start_at"], held, payments.state_of(payment))
+
+
+def _policy(
+    outcome: CancelOutcome, by: int | None, refund: int, credit: int, charged: int, detail: str
+) -> CancelPolicy:
+    return CancelPolicy(outcome, by, detail, refund_cents=refund, credit_cents=credit, charged_cents=charged)
+
+
+async def quote_cancellation(user_id: int, booking_id: int) -> CancelPolicy:
+    """What cancelling now would do; a cancelled booking answers what its cancellation did."""
+    row = await _party_booking(user_id, booking_id)
+    payment = await payments.payment_of(booking_id)
+    if row["status"] == BookingStatus.cancelled:
+        return policy_of(row, payment)
+    quote = _what_cancelling_does(row, user_id, payment)
+    return _policy(quote.outcome, user_id, quote.refund_cents, quote.credit_cents, quote.charged_cents, quote.detail)
+
+
+async def cancel_booking(services: Services, user_id: int, booking_id: int) -> tuple[dict[str, Any], Instructor]:
+    """The cancelled booking; a repeat returns the same result and tells nobody again."""
+    row = await _party_booking(user_id, booking_id)
+    instructor = await find_instructor(row["instructor"])
+    if row["status"] == BookingStatus.cancelled:
+        return row, instructor
+    now = clock_now()
+    async with change(services.relay) as effects:
+        # The booking, then its payment, locked before the policy reads them: a confirm or a
+        # worker's authorization racing this cancel waits for it (and finds it cancelled).
+        current = await Booking.select().where(Booking.id == booking_id).lock_rows("NO KEY UPDATE").first()
+        if current is None or current["status"] not in (BookingStatus.held, BookingStatus.confirmed):
+            return await get_booking(booking_id), instructor
+        payment = await payments.payment_of(booking_id, for_update=True)
+        result = _what_cancelling_does(current, user_id, payment)
+        changes = {
+            Booking.status: BookingStatus.cancelled,
+            Booking.cancelled_by: user_id,
+            Booking.cancel_outcome: result.outcome,
+            Booking.updated_at: now,
+        }
+        cancelled = (await Booking.update(changes).where(Booking.id == booking_id).returning(*Booking.all_columns()))[0]
+        await payments.settle_cancellation(services, effects, cancelled, result, now)
+        await events.booking_changed(effects, instructor, cancelled, by=user_id)
+        told = await with_parties(cancelled)
+        await events.notify_cancelled(effects, instructor, told, by=user_id, outcome=result.detail)
+    return cancelled, instructor
+
+
+def policy_of(row: dict[str, Any], payment: dict[str, Any]) -> CancelPolicy:
+    outcome = CancelOutcome(row["cancel_outcome"])
+    refund, credit, charged, detail = payments.settled(outcome, payment)
+    return _policy(outcome, row["cancelled_by"], refund, credit, charged, detail)
+
+
+def cancel_result(row: dict[str, Any], tz_name: str) -> CancelResult:
+    """`row` as booking_out wants it (with_parties)."""
+    policy = policy_of(row, row["payment"])
+    return CancelResult(**msgspec.structs.asdict(booking_out(row, tz_name)), policy=policy)
