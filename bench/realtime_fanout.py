@@ -507,13 +507,6 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
     # the publish path of the web and worker processes (Hub.publish delegates to it)
     hub = Publisher.connect(services.redis_url, services.prefix, 1000)
     raw_redis = aredis.Redis.from_url(services.redis_url)
-    if "raw" in args.kinds:
-        started = {
-            **started,
-            "raw": start_raw_servers(
-                2, services.redis_url, hub.streams.pubsub_key(channel), channel, args.max_seconds + 3600
-            ),
-        }
 
     def event_data(phase: str, seq: int) -> dict:
         return {"start": monday, "end": monday, "sent_at": time.time_ns(), "seq": seq, "phase": phase}
@@ -527,8 +520,19 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
             await action(i)
 
     async def run_kind(kind: str) -> dict:
+        if kind != "raw":
+            return await measure_kind(kind, started[kind])
+        # Started per run and stopped after it: subscribed to the channel during another kind's run,
+        # they would wake on the same core for every event and delay that kind's first frame.
+        raw = start_raw_servers(2, services.redis_url, hub.streams.pubsub_key(channel), channel, args.max_seconds)
+        try:
+            return await measure_kind(kind, raw)
+        finally:
+            for server in raw:
+                server.stop()
+
+    async def measure_kind(kind: str, group: list) -> dict:
         nonlocal etag
-        group = started[kind]
         ports = ",".join(str(s.port) for s in group)
         argv = [
             PYTHON,
@@ -646,8 +650,6 @@ async def orchestrate(args: argparse.Namespace, services: Services, started: dic
                 flush=True,
             )
     finally:
-        for server in started.get("raw", []):
-            server.stop()
         await hub.aclose()
         await raw_redis.aclose()
         for client in http.values():
