@@ -27,6 +27,7 @@ class UwsLoop:
             raise RuntimeError("socketify could not create its libuv loop")
         lib.uws_get_loop_with_native(lib.socketify_get_native_loop(self.uv))
         self.wake_scheduled = False
+        self.running = False  # inside the uWS loop, and so inside a uWS callback: it must not run again
         self.ticker: asyncio.TimerHandle | None = None
         self.backend_fd = -1
 
@@ -41,8 +42,19 @@ class UwsLoop:
 
     def pump(self) -> None:
         self.wake_scheduled = False
-        lib.socketify_loop_run(self.uv, lib.SOCKETIFY_RUN_NOWAIT)
+        self.running = True
+        try:
+            lib.socketify_loop_run(self.uv, lib.SOCKETIFY_RUN_NOWAIT)
+        finally:
+            self.running = False
         self.after_run()
+
+    def run_now(self) -> None:
+        """Run the uWS loop at once, or soon when called from inside it (a uWS callback)."""
+        if self.running:
+            self.wake()
+        else:
+            self.pump()
 
     def wake(self) -> None:
         """Run the uWS loop again soon. Every uWS event calls it: libuv applies the epoll changes an

@@ -68,7 +68,8 @@ class NativeServer(Protocol):
     """What a native route gets from the server it is bound to."""
 
     def publish(self, topic: str, data: str | bytes) -> None:
-        """One frame (str: text, bytes: binary) to every socket of this process subscribed to `topic`."""
+        """One frame (str: text, bytes: binary) to every socket of this process subscribed to `topic`:
+        sent before this returns when called from a task, right after the callback from a route's callback."""
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run `coro` as a task now, up to its first wait; shutdown waits for it like a request."""

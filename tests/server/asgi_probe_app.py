@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import os
 import sys
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -233,6 +234,8 @@ class ProbeRoom(NativeWebSocketRoute):
             socket.send(argument)
         elif command == "later":
             self.server.spawn(self._send_later(socket, argument))
+        elif command == "announce":
+            self.server.spawn(self._announce_then_stall(argument))
         elif command == "leave":
             socket.unsubscribe("room")
             socket.send("left")
@@ -254,6 +257,12 @@ class ProbeRoom(NativeWebSocketRoute):
     async def _send_later(self, socket: NativeWebSocket, text: str) -> None:
         await asyncio.sleep(0.01)
         socket.send(text)
+
+    async def _announce_then_stall(self, text: str) -> None:
+        """Publish from a task (as the hub does), then hold the event loop for a second."""
+        await asyncio.sleep(0)
+        self.server.publish("room", text)
+        time.sleep(1.0)  # noqa: ASYNC251 (the stall is the point)
 
 
 def serve(

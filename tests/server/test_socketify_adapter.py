@@ -441,6 +441,20 @@ def test_native_publish_reaches_every_subscribed_socket_and_not_one_that_unsubsc
     assert seen["bob_heard_nothing"]
 
 
+def test_native_publish_from_a_task_leaves_before_the_task_yields(socketify_server: Server) -> None:
+    """The hub publishes from its Redis listener task: the frame must not wait for the loop's next turn."""
+
+    async def scenario() -> float:
+        async with connect(socketify_server.ws_url + "/ws", proxy=None) as ws:
+            await _recv(ws)
+            started = time.monotonic()
+            await ws.send("announce now")
+            assert await _recv(ws) == "now"
+            return time.monotonic() - started
+
+    assert asyncio.run(scenario()) < 0.5, "the publish waited for the task's 1 s stall to end"
+
+
 def test_native_frames_reach_the_route_in_order_text_as_str_and_binary_as_bytes(socketify_server: Server) -> None:
     async def scenario() -> list[str | bytes]:
         async with connect(socketify_server.ws_url + "/ws", proxy=None) as ws:
