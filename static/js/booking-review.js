@@ -1,26 +1,13 @@
 // The booking review step and its confirmation: what the student is about to book (lesson,
 // length, price, the time in both zones, the cancellation policy in words), then what it booked.
 import { h, money } from './dom.js';
-import { zoneCity } from './time.js';
+import { formatMoment, zoneCity } from './time.js';
 
 const HOUR_MS = 3600 * 1000;
 
 // These cards replace what was just clicked: the second click of a double click (detail 2) lands
 // on them and must do nothing. Keyboard activation has detail 0.
 const singleClick = (action) => (e) => { if (e.detail <= 1) action(); };
-
-const formatters = new Map();
-// The app's one way to say a moment with its zone: 'Mon, Dec 14, 10:00 AM EST' (12-hour clock).
-export function formatMoment(instant, timeZone, { zone = true, weekday = 'short' } = {}) {
-  const key = `${timeZone}|${zone}|${weekday}`;
-  if (!formatters.has(key)) {
-    formatters.set(key, new Intl.DateTimeFormat('en-US', {
-      timeZone, weekday, month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', hour12: true,
-      timeZoneName: zone ? 'short' : undefined,
-    }));
-  }
-  return formatters.get(key).format(instant);
-}
 
 export function lengthLabel(minutes) {
   if (minutes < 60) return `${minutes} minutes`;

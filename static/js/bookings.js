@@ -2,9 +2,9 @@
 // person's name, cancellation that asks first and says what the policy did, and live updates from
 // the caller's notification feed (a booking or cancellation by the other side refreshes the list).
 import { api, describeError } from './api.js';
-import { formatMoment, lengthLabel } from './booking-review.js';
+import { lengthLabel } from './booking-review.js';
 import { h, placeholder, replace } from './dom.js';
-import { formatTimeIn, zoneCity } from './time.js';
+import { formatMoment, formatTimeIn, zoneCity } from './time.js';
 
 const HOUR_MS = 3600 * 1000;
 const CANCELLABLE = new Set(['held', 'confirmed']);
@@ -78,7 +78,7 @@ export function mountBookings(root, ctx, { when = 'upcoming', lesson = null } = 
     },
     h('div', { class: 'booking-when' },
       h('strong', {}, formatMoment(start, me.timezone, { zone: false })),
-      h('span', { class: 'muted small' }, `until ${formatTimeIn(new Date(b.end), me.timezone)} · ${lengthLabel(minutes)}`)),
+      h('span', { class: 'muted small' }, `until ${formatTimeIn(new Date(b.end), me.timezone, { zone: true })} · ${lengthLabel(minutes)}`)),
     h('div', { class: 'booking-what' },
       h('span', { class: 'booking-lesson' }, b.service_name ?? 'Lesson'),
       h('span', { class: 'muted small booking-with', 'data-testid': 'booking-with' },

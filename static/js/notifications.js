@@ -2,7 +2,7 @@
 // link to the lesson or week they are about, mark read, and live `notification.created` events.
 import { api, describeError } from './api.js';
 import { h, replace } from './dom.js';
-import { relativeTime } from './time.js';
+import { formatMoment, relativeTime } from './time.js';
 
 const PAGE_SIZE = 20;
 
@@ -55,7 +55,7 @@ export function mountNotifications(container, ctx) {
       h('span', { class: 'notif-text' },
         h('span', { class: 'notif-title' }, item.title, item.read_at ? null : h('span', { class: 'sr-only' }, ' (unread)')),
         item.body ? h('span', { class: 'notif-body' }, item.body) : null,
-        h('time', { class: 'notif-time', datetime: item.created_at, title: new Date(item.created_at).toLocaleString('en-US') },
+        h('time', { class: 'notif-time', datetime: item.created_at, title: formatMoment(new Date(item.created_at), ctx.me.timezone) },
           relativeTime(item.created_at))),
     ];
     const action = target

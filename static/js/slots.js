@@ -2,10 +2,12 @@
 // A `slots:{id}` subscription refetches whenever the instructor's open times change. The choice
 // lives in the hash (?service=&duration=&start=), so "log in to book" comes back to the same slot.
 import { ApiError, describeError, request } from './api.js';
-import { confirmationCard, formatMoment, reviewCard } from './booking-review.js';
+import { confirmationCard, reviewCard } from './booking-review.js';
 import { h, initials, money, placeholder, randomId, replace } from './dom.js';
 import { durationsLabel, findInstructor } from './instructors.js';
-import { addDays, browserTimeZone, dateIn, formatDayShort, formatTimeIn, todayIn, zoneCity } from './time.js';
+import {
+  addDays, browserTimeZone, dateIn, formatDayShort, formatMoment, formatTimeIn, todayIn, zoneCity,
+} from './time.js';
 
 const DAYS_SHOWN = 14;
 const PARTS_OF_DAY = [['Morning', 0, 12], ['Afternoon', 12, 17], ['Evening', 17, 24]];

@@ -1,13 +1,20 @@
 // Dates and wall-clock times. A "date" is 'YYYY-MM-DD', a "clock" is 'HH:MM' (end may be '24:00').
 // Calendar arithmetic on dates is done in UTC so the browser's own timezone never leaks in.
+// Every time the client shows is on one clock, whatever the browser's locale: '9:00 AM', like the
+// notifications the server writes.
 
+const LOCALE = 'en-US';
 const formatters = new Map();
 
-function formatter(locale, options) {
-  const key = locale + JSON.stringify(options);
-  if (!formatters.has(key)) formatters.set(key, new Intl.DateTimeFormat(locale, options));
+function formatter(options) {
+  const key = JSON.stringify(options);
+  if (!formatters.has(key)) formatters.set(key, new Intl.DateTimeFormat(LOCALE, options));
   return formatters.get(key);
 }
+
+// ICU puts a narrow no-break space before AM/PM; the app writes (and its server sends) a plain one.
+const format = (options, instant) => formatter(options).format(instant).replace(/[\u202f\u00a0]/g, ' ');
+const CLOCK = { hour: 'numeric', minute: '2-digit', hour12: true };
 
 export function browserTimeZone() {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -24,7 +31,7 @@ export function allTimeZones() {
 
 // The calendar date of an instant as seen in `timeZone`.
 export function dateIn(instant, timeZone) {
-  const parts = formatter('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+  const parts = formatter({ timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
     .formatToParts(instant);
   const get = (type) => parts.find((p) => p.type === type).value;
   return `${get('year')}-${get('month')}-${get('day')}`;
@@ -91,31 +98,33 @@ export function toClock(minutes) {
   return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
 }
 
-// 'HH:MM' in the user's locale style, e.g. '9:30 AM'; '24:00' reads as midnight.
+// 'HH:MM' on the app's clock, e.g. '9:30 AM'; '24:00' reads as midnight.
 export function formatClock(clock) {
   const minutes = toMinutes(clock) % 1440;
-  const d = new Date(Date.UTC(2000, 0, 1, Math.floor(minutes / 60), minutes % 60));
-  return formatter(undefined, { timeZone: 'UTC', hour: 'numeric', minute: '2-digit' }).format(d);
+  return format({ timeZone: 'UTC', ...CLOCK }, new Date(Date.UTC(2000, 0, 1, Math.floor(minutes / 60), minutes % 60)));
 }
 
+// '9 AM'
 export function formatHour(hour) {
-  const d = new Date(Date.UTC(2000, 0, 1, hour));
-  return formatter(undefined, { timeZone: 'UTC', hour: 'numeric' }).format(d);
+  return format({ timeZone: 'UTC', hour: 'numeric', hour12: true }, new Date(Date.UTC(2000, 0, 1, hour)));
 }
 
-export function formatTimeIn(instant, timeZone) {
-  return formatter(undefined, { timeZone, hour: 'numeric', minute: '2-digit' }).format(instant);
+// '9:30 AM' as the clock in `timeZone` reads at `instant`; with `zone`, '9:30 AM EST'.
+export function formatTimeIn(instant, timeZone, { zone = false } = {}) {
+  return format({ timeZone, ...CLOCK, timeZoneName: zone ? 'short' : undefined }, instant);
 }
 
-export function formatDateTimeIn(instant, timeZone) {
-  return formatter(undefined, {
-    timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
-  }).format(instant);
+// The app's one way to say a moment: 'Mon, Dec 14, 10:00 AM EST' (the zone left out where only
+// one zone is in play).
+export function formatMoment(instant, timeZone, { zone = true, weekday = 'short' } = {}) {
+  return format({
+    timeZone, weekday, month: 'short', day: 'numeric', ...CLOCK, timeZoneName: zone ? 'short' : undefined,
+  }, instant);
 }
 
 // 'Monday, November 23'
 export function formatDayLong(ymd) {
-  return formatter(undefined, { timeZone: 'UTC', weekday: 'long', month: 'long', day: 'numeric' })
+  return formatter({ timeZone: 'UTC', weekday: 'long', month: 'long', day: 'numeric' })
     .format(utcDate(ymd));
 }
 
@@ -123,14 +132,14 @@ export function formatDayLong(ymd) {
 export function formatDayShort(ymd) {
   const d = utcDate(ymd);
   return {
-    weekday: formatter(undefined, { timeZone: 'UTC', weekday: 'short' }).format(d),
-    day: formatter(undefined, { timeZone: 'UTC', day: 'numeric' }).format(d),
+    weekday: formatter({ timeZone: 'UTC', weekday: 'short' }).format(d),
+    day: formatter({ timeZone: 'UTC', day: 'numeric' }).format(d),
   };
 }
 
 // 'Nov 23 – Nov 29, 2026'
 export function formatWeekSpan(monday) {
-  const fmt = formatter(undefined, { timeZone: 'UTC', month: 'short', day: 'numeric' });
+  const fmt = formatter({ timeZone: 'UTC', month: 'short', day: 'numeric' });
   const sunday = addDays(monday, 6);
   return `${fmt.format(utcDate(monday))} – ${fmt.format(utcDate(sunday))}, ${sunday.slice(0, 4)}`;
 }
@@ -142,7 +151,7 @@ export function zoneCity(timeZone) {
 
 export function relativeTime(iso) {
   const seconds = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
-  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  const rtf = new Intl.RelativeTimeFormat(LOCALE, { numeric: 'auto' });
   const steps = [[60, 'second'], [60, 'minute'], [24, 'hour'], [7, 'day'], [4.35, 'week'], [12, 'month']];
   let value = seconds;
   for (const [size, unit] of steps) {
@@ -159,6 +168,6 @@ export function formatClockRange(start, end) {
 
 // 'Mon, Nov 23'
 export function formatDayMedium(ymd) {
-  return formatter(undefined, { timeZone: 'UTC', weekday: 'short', month: 'short', day: 'numeric' })
+  return formatter({ timeZone: 'UTC', weekday: 'short', month: 'short', day: 'numeric' })
     .format(utcDate(ymd));
 }
