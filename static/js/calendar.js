@@ -1,15 +1,22 @@
 // The instructor's week editor (#/calendar, #/calendar/{instructor_id}/{week_start}): edit a whole
 // week locally, save it as one snapshot with If-Match, and follow other editors live. A conflict
 // never discards the user's edits: they can be re-applied on top of the newer version.
+// Its parts: the head (calendar-toolbar.js), the grid (week-grid.js, range-drag.js) or the day list
+// (day-list.js), conflicts in words (calendar-conflict.js), copy to next week (calendar-copy.js).
 import { api, ApiError, describeError, request } from './api.js';
+import { bookingLine, createConflictBanner, listOf, reapplyReport } from './calendar-conflict.js';
 import { mountCopyToNextWeek } from './calendar-copy.js';
+import { createWeekToolbar } from './calendar-toolbar.js';
 import { createDayList } from './day-list.js';
 import { h, placeholder, randomId, replace } from './dom.js';
-import { addRange, cloneDays, diffDays, reapplyEdits, removeRange, sameDays } from './ranges.js';
+import { mountManagedList } from './managed-calendars.js';
 import {
-  addDays, bookedMinutes, formatClockRange, formatDayMedium, formatWeekSpan, isDate, mondayOf, todayIn, zoneCity,
-} from './time.js';
+  addRange, cloneDays, diffDays, reapplyEdits, removeRange, replaceRange, sameDays,
+} from './ranges.js';
+import { addDays, bookedMinutes, formatWeekSpan, isDate, mondayOf, todayIn } from './time.js';
 import { createWeekGrid } from './week-grid.js';
+
+export { bookingLine };
 
 // Echoed by the server in the events our own saves cause.
 const CLIENT_ID = randomId();
@@ -36,36 +43,6 @@ window.addEventListener('beforeunload', (event) => {
   event.preventDefault();
   event.returnValue = ''; // older browsers ask only when this is set
 });
-
-export function bookingLine(b) {
-  const when = b.date ? `${formatDayMedium(b.date)} ${formatClockRange(b.start, b.end)}` : `${b.start} – ${b.end}`;
-  const who = b.student_name ? ` with ${b.student_name}` : '';
-  return `Lesson${who}: ${when}${b.status === 'held' ? ' (on hold)' : ''}`;
-}
-
-// "Tue, Nov 24: added 6:00 PM – 7:00 PM; removed 9:00 AM – 10:00 AM"
-function editLines(edits) {
-  return Object.entries(edits).map(([date, { added, removed }]) => {
-    const parts = [];
-    if (added.length) parts.push(`added ${added.map((r) => formatClockRange(r.start, r.end)).join(', ')}`);
-    if (removed.length) parts.push(`removed ${removed.map((r) => formatClockRange(r.start, r.end)).join(', ')}`);
-    return `${formatDayMedium(date)}: ${parts.join('; ')}`;
-  });
-}
-
-const list = (lines, testid) => (lines.length ? h('ul', { class: 'booking-conflicts', 'data-testid': testid }, lines.map((l) => h('li', {}, l))) : null);
-
-function mountManagedList(root, me) {
-  const manages = me.manages ?? [];
-  replace(root, h('section', { class: 'page' },
-    h('h1', {}, 'Calendars you manage'),
-    manages.length
-      ? h('ul', { class: 'managed-list', 'data-testid': 'managed-calendars' }, manages.map((m) => h('li', {},
-        h('a', { class: 'card managed-link', href: `#/calendar/${m.instructor_id}`, 'data-testid': 'managed-calendar' },
-          h('span', { class: 'managed-name' }, `${m.full_name}'s calendar`), h('span', { class: 'chevron', 'aria-hidden': 'true' }, '›')))))
-      : placeholder('empty', "You don't manage any calendar yet. When an instructor adds you as a collaborator, their calendar appears here.")));
-  return () => {};
-}
 
 export function mountCalendar(root, ctx, params) {
   const { me } = ctx;
@@ -106,49 +83,29 @@ export function mountCalendar(root, ctx, params) {
   const readOnly = (date) => date < today();
 
   // ---- DOM ----
-  const owner = h('h1', { class: 'calendar-owner', 'data-testid': 'calendar-owner' });
-  const title = h('h2', { class: 'week-title', 'data-testid': 'week-title' }, formatWeekSpan(weekStart));
-  const saveButton = h('button', { class: 'btn btn-primary', 'data-testid': 'week-save', onclick: () => save() }, 'Save');
   const copy = mountCopyToNextWeek({ instructorId, weekStart, clientId: CLIENT_ID, alive: () => alive, setStatus, after: () => render() });
+  const toolbar = createWeekToolbar({
+    instructorId, weekStart, isOwner, copyButton: copy.button,
+    onWeek: (days) => goWeek(addDays(weekStart, days)),
+    onThisWeek: () => goWeek(mondayOf(today())),
+    onView: (view) => { state.view = view; localStorage.setItem(VIEW_KEY, view); render(); },
+    onStep: (step) => { state.step = step; localStorage.setItem(STEP_KEY, String(step)); render(); },
+    onSave: () => save(),
+    onUseWeekly: () => useWeeklyHours(),
+  });
   const saveStatus = h('div', { class: 'save-status', 'data-testid': 'save-status', role: 'status', 'aria-live': 'polite' });
   const presence = h('div', { class: 'presence', 'data-testid': 'presence', hidden: true });
-  const zoneNote = h('p', { class: 'muted small' });
-  const bannerText = h('div', { class: 'banner-text' });
-  const banner = h('div', { class: 'banner banner-warn conflict-banner', 'data-testid': 'conflict-banner', role: 'alert', hidden: true },
-    bannerText,
-    h('div', { class: 'banner-actions' },
-      h('button', { class: 'btn btn-small btn-primary', 'data-testid': 'conflict-reapply', onclick: () => reapply() }, 'Re-apply my changes'),
-      h('button', { class: 'btn btn-small', 'data-testid': 'conflict-reload', onclick: () => reload() }, 'Discard my changes')));
-  const stepSelect = h('select', { 'aria-label': 'Grid resolution', 'data-testid': 'grid-step' },
-    h('option', { value: '30' }, '30 min'), h('option', { value: '15' }, '15 min'));
-  stepSelect.value = String(state.step);
-  stepSelect.addEventListener('change', () => {
-    state.step = Number(stepSelect.value);
-    localStorage.setItem(STEP_KEY, String(state.step));
-    render();
-  });
-  const stepField = h('label', { class: 'field inline' }, h('span', { class: 'field-label' }, 'Grid'), stepSelect);
-  const viewButtons = ['grid', 'list'].map((view) => h('button', {
-    type: 'button', class: 'seg', 'data-testid': `view-${view}`, 'aria-pressed': 'false',
-    onclick: () => { state.view = view; localStorage.setItem(VIEW_KEY, view); render(); },
-  }, view === 'grid' ? 'Week grid' : 'Day list'));
-  const viewSwitch = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Show the week as' }, viewButtons);
+  const banner = createConflictBanner({ onReapply: () => reapply(), onDiscard: () => reload() });
 
   const onAdd = (date, start, end) => edit(date, (ranges) => addRange(ranges, start, end));
   const onRemove = (date, range) => edit(date, (ranges) => removeRange(ranges, range, bookedSpans(state.week, date)));
+  const onChange = (date, range, next) => edit(date, (ranges) => replaceRange(ranges, range, next));
   const grid = createWeekGrid({
-    onAdd, onRemove,
+    onAdd, onRemove, onChange,
     onBookedClick: (b) => setStatus(`${bookingLine(b)}. Booked times can't be removed.`, 'info'),
   });
-  const dayList = createDayList({ onAdd, onRemove });
+  const dayList = createDayList({ onAdd, onRemove, onChange });
   const editorBox = h('div', { class: 'card grid-card' }, placeholder('loading', 'Loading week…'));
-  // Whether the week follows the weekly hours or has its own (and a way back to the weekly hours).
-  const weeklyLink = h('a', { href: `#/calendar/${instructorId}/weekly`, 'data-testid': 'weekly-hours-link' }, 'Edit weekly hours');
-  const sourceText = h('span', { class: 'week-source-text', 'data-testid': 'week-source-text' });
-  const useWeeklyButton = h('button', {
-    type: 'button', class: 'btn btn-small', 'data-testid': 'week-use-weekly', onclick: () => useWeeklyHours(),
-  }, 'Use weekly hours');
-  const sourceNote = h('div', { class: 'week-source', 'data-testid': 'week-source', hidden: true }, sourceText, useWeeklyButton, weeklyLink);
 
   function goWeek(date) {
     if (dirty() && !window.confirm(`You have unsaved changes to ${formatWeekSpan(weekStart)}. Switch weeks anyway? They stay in this tab until you come back, but they are not saved.`)) return;
@@ -156,30 +113,14 @@ export function mountCalendar(root, ctx, params) {
   }
 
   replace(root, h('section', { class: 'page page-wide' },
-    h('div', { class: 'calendar-head' },
-      h('div', { class: 'calendar-titles' }, owner,
-        h('div', { class: 'week-nav' },
-          h('button', { class: 'btn btn-icon', 'data-testid': 'week-prev', 'aria-label': 'Previous week', onclick: () => goWeek(addDays(weekStart, -7)) }, '‹'),
-          h('button', { class: 'btn btn-small', onclick: () => goWeek(mondayOf(today())) }, 'This week'),
-          h('button', { class: 'btn btn-icon', 'data-testid': 'week-next', 'aria-label': 'Next week', onclick: () => goWeek(addDays(weekStart, 7)) }, '›'),
-          title),
-        zoneNote),
-      h('div', { class: 'week-actions' },
-        isOwner ? h('nav', { class: 'calendar-links', 'aria-label': 'Calendar settings' },
-          h('a', { href: '#/settings', 'data-testid': 'calendar-settings-link' }, 'Booking settings'),
-          h('a', { href: '#/collaborators', 'data-testid': 'calendar-collaborators-link' }, 'Collaborators')) : null,
-        viewSwitch, stepField, copy.button, saveButton)),
+    toolbar.head,
     h('div', { class: 'calendar-status' }, saveStatus, presence),
-    sourceNote,
+    toolbar.sourceNote,
     copy.panel,
-    banner,
+    banner.el,
     editorBox));
 
-  function showOwner() {
-    const name = names.get(instructorId);
-    owner.textContent = name ? `${name}'s calendar` : 'Calendar';
-    if (name) document.title = `${name}'s calendar · InstaInstru`;
-  }
+  const showOwner = () => toolbar.setOwner(names.get(instructorId));
   showOwner();
   if (!names.has(instructorId)) {
     api.get(`/api/instructors/${instructorId}`).then((p) => {
@@ -207,14 +148,11 @@ export function mountCalendar(root, ctx, params) {
   function render() {
     if (!state.week) return;
     const isDirty = dirty();
-    saveButton.disabled = state.saving || !isDirty;
-    saveButton.textContent = state.saving ? 'Saving…' : 'Save';
     copy.update({ disabled: state.saving || isDirty, dirty: isDirty, week: state.week });
-    renderSource(isDirty);
-    const tz = state.week.timezone;
-    zoneNote.textContent = `Times in ${zoneCity(tz)} (${tz})${tz !== me.timezone ? ` · you are in ${zoneCity(me.timezone)}` : ''}`;
-    for (const button of viewButtons) button.setAttribute('aria-pressed', String(button.dataset.testid === `view-${state.view}`));
-    stepField.hidden = state.view !== 'grid';
+    toolbar.update({
+      week: state.week, myZone: me.timezone, saving: state.saving, dirty: isDirty, view: state.view, step: state.step,
+      ended: weekStart < mondayOf(today()),
+    });
     const view = state.view === 'grid' ? grid : dayList;
     if (!view.el.isConnected) replace(editorBox, view.el);
     editorBox.classList.toggle('is-list', state.view === 'list');
@@ -224,24 +162,8 @@ export function mountCalendar(root, ctx, params) {
       scrolled = true;
       grid.scrollToHour(6.75);
     }
-    if (state.stale && isDirty) showConflict();
-    else {
-      banner.hidden = true;
-      shownConflict = '';
-    }
-  }
-
-  function renderSource(isDirty) {
-    const follows = state.week.source === 'template';
-    const whose = isOwner ? 'your' : 'the';
-    // The weekly hours never govern a week that has ended: nothing to say there.
-    sourceNote.hidden = weekStart < mondayOf(today());
-    sourceNote.dataset.source = state.week.source ?? 'week';
-    sourceNote.classList.toggle('is-own', !follows);
-    sourceText.textContent = follows ? `Follows ${whose} weekly hours` : 'This week has its own hours';
-    useWeeklyButton.hidden = follows;
-    useWeeklyButton.disabled = state.saving || isDirty;
-    useWeeklyButton.title = isDirty ? 'Save or discard your changes first' : '';
+    if (state.stale && isDirty) banner.show(whoChanged(), state.changedByBooking, diffDays(state.week.days, state.local));
+    else banner.hide();
   }
 
   // Drop this week's own hours: it follows the weekly hours again.
@@ -296,28 +218,11 @@ export function mountCalendar(root, ctx, params) {
     render();
   }
 
-  let shownConflict = '';
   function whoChanged() {
     const ids = [...state.changedBy];
     const people = (ids.length > 1 ? ids.filter((id) => id !== 'unknown') : ids).map(nameOf);
     if (!people.length) return state.changedByBooking ? null : 'Another editor';
     return people.join(' and ');
-  }
-
-  function showConflict() {
-    const who = whoChanged();
-    const edits = editLines(diffDays(state.week.days, state.local));
-    const shown = JSON.stringify([who, edits]);
-    banner.hidden = false;
-    if (shown === shownConflict) return; // an alert is read out again whenever it changes
-    shownConflict = shown;
-    replace(bannerText,
-      h('strong', { 'data-testid': 'conflict-who' }, !who
-        ? 'A lesson was booked or cancelled in this week while you were editing.'
-        : `${who} changed this week${state.changedByBooking ? ', and a lesson was booked or cancelled,' : ''} while you were editing.`),
-      ' Your unsaved changes are still here:',
-      list(edits, 'conflict-edits'),
-      h('span', { class: 'small' }, 'Re-apply them on top of the new version (then Save), or discard them.'));
   }
 
   function markStale(by, booking = false) {
@@ -403,15 +308,12 @@ export function mountCalendar(root, ctx, params) {
     state.changedBy = new Set();
     state.changedByBooking = false;
     render();
-    const line = (r) => `${formatDayMedium(r.date)} ${formatClockRange(r.start, r.end)}${r.reason ? `: ${r.reason}` : ''}`;
     setStatus(dirty() ? 'Your changes are back on top of the latest version. Check them and Save.' : 'The latest version already has your changes.',
-      result.skipped.length ? 'error' : 'warn',
-      result.skipped.length ? h('div', { 'data-testid': 'reapply-skipped' }, 'Could not be re-applied:', list(result.skipped.map(line), null)) : null,
-      result.overlapping.length ? h('div', { 'data-testid': 'reapply-overlaps' }, `${who} also changed:`, list(result.overlapping.map(line), null)) : null);
+      result.skipped.length ? 'error' : 'warn', reapplyReport(result, who));
   }
 
   function showBookedRange(err, prefix) {
-    setStatus(`${prefix}${err.message}`, 'error', list((err.body.bookings ?? []).map(bookingLine), 'booked-conflicts'));
+    setStatus(`${prefix}${err.message}`, 'error', listOf((err.body.bookings ?? []).map(bookingLine), 'booked-conflicts'));
   }
 
   async function save() {

@@ -120,3 +120,48 @@ export function reapplyEdits(current, edits, { bookedSpans, theirs, readOnly }) 
   }
   return { days, skipped, overlapping };
 }
+
+// How far `range` may move or stretch on its day: up to its neighbouring ranges (and any lesson
+// outside it), and never off a lesson booked inside it (`cover`: the span it must keep).
+export function rangeLimits(ranges, range, bookedSpans) {
+  const s = toMinutes(range.start);
+  const e = toMinutes(range.end);
+  let lo = 0;
+  let hi = 1440;
+  let cover = null;
+  for (const [a, b] of toSpans(ranges)) {
+    if (a === s && b === e) continue;
+    if (b <= s) lo = Math.max(lo, b);
+    else if (a >= e) hi = Math.min(hi, a);
+  }
+  for (const [a, b] of bookedSpans) {
+    if (b <= s) lo = Math.max(lo, b);
+    else if (a >= e) hi = Math.min(hi, a);
+    else cover = cover ? [Math.min(cover[0], a), Math.max(cover[1], b)] : [a, b];
+  }
+  return { lo, hi, cover };
+}
+
+// `range` moved (mode 'move') or with its 'start' or 'end' edge moved by `delta` minutes, held
+// inside its limits and at least `shortest` minutes long.
+export function reshapeRange(range, mode, delta, { lo, hi, cover }, shortest = 15) {
+  let s = toMinutes(range.start);
+  let e = toMinutes(range.end);
+  if (mode === 'move') {
+    let d = Math.min(Math.max(delta, lo - s), hi - e);
+    if (cover) d = Math.min(Math.max(d, cover[1] - e), cover[0] - s);
+    s += d;
+    e += d;
+  } else if (mode === 'start') {
+    s = Math.min(Math.max(s + delta, lo), e - shortest, cover ? cover[0] : Infinity);
+  } else {
+    e = Math.max(Math.min(e + delta, hi), s + shortest, cover ? cover[1] : -Infinity);
+  }
+  return { start: toClock(s), end: toClock(e) };
+}
+
+// The day with `range` replaced by `next` (merged with a range it now touches).
+export function replaceRange(ranges, range, next) {
+  const rest = subtractSpans(toSpans(ranges), [toMinutes(range.start), toMinutes(range.end)]);
+  return fromSpans(mergeSpans([...rest, [toMinutes(next.start), toMinutes(next.end)]]));
+}

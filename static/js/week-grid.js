@@ -6,7 +6,9 @@
 // - touch: a tap marks a start, a second tap the end; touch, hold still, then drag selects (a
 //   quick swipe scrolls the grid as usual, and the browser's pointercancel ends it with nothing added).
 // - the click a browser sends after a tap never reaches the range that tap just created.
+// Moving and resizing a range (mouse, pen, keyboard) is range-drag.js.
 import { h, replace } from './dom.js';
+import { createRangeDrag, KEYS_HINT } from './range-drag.js';
 import {
   bookedMinutes, formatBookedSpan, formatClock, formatClockRange, formatDayLong, formatDayShort, formatHour,
   toClock, toMinutes, weekDates,
@@ -17,7 +19,7 @@ const LONG_PRESS_MS = 350;
 const TOUCH_SLOP_PX = 10;
 const CLICK_AFTER_TAP_MS = 700;
 
-export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
+export function createWeekGrid({ onAdd, onRemove, onChange, onBookedClick }) {
   let step = 30;
   let dates = [];
   let today = '';
@@ -32,8 +34,18 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
     onclick: () => { anchor = null; redrawAll(); },
   }, 'Cancel');
   const hint = h('p', { class: 'grid-hint muted small', 'aria-live': 'polite' }, hintText, ' ', cancelButton);
+  const keysHint = h('p', { id: 'wg-keys-hint', class: 'sr-only' }, KEYS_HINT);
   const scroller = h('div', { class: 'wg-scroll' });
-  const el = h('div', { class: 'week-grid', 'data-testid': 'week-grid' }, scroller, hint);
+  const el = h('div', { class: 'week-grid', 'data-testid': 'week-grid' }, scroller, hint, keysHint);
+  const rangeDrag = createRangeDrag({
+    dayOf: (date) => ({ ranges: last?.days[date] ?? [], booked: last?.booked ?? [] }),
+    columnOf: (date) => dayColumns.get(date).column,
+    onChange: (date, range, next) => {
+      if (next) onChange(date, range, next); // the editor re-renders with the changed range
+      redraw(date);
+      if (next) focusRangeAt(date, toMinutes(next.start));
+    },
+  });
   const coarse = window.matchMedia?.('(pointer: coarse)');
 
   const setHint = () => {
@@ -42,7 +54,7 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
       ? `Start ${formatClock(toClock(anchor.minute))} on ${formatDayLong(anchor.date)} — ${touch ? 'tap' : 'click'} the last half hour you want on the same day.`
       : touch
         ? 'Tap a start and an end time to add hours, or touch and hold, then drag. Tap a range to remove it.'
-        : 'Drag over empty cells (or click a start and an end cell) to add hours. Click a range to remove it.';
+        : 'Drag over empty cells (or click a start and an end cell) to add hours. Drag a range to move it, its top or bottom edge to resize it; click it to remove it.';
     cancelButton.hidden = !anchor;
   };
 
@@ -96,21 +108,29 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
         const block = h('button', {
           type: 'button', class: 'wg-range', 'data-testid': 'week-range',
           'data-date': date, 'data-start': range.start, 'data-end': range.end,
-          disabled: busy || past, title: past ? `${day}, ${span} (past)` : `Remove ${span}`,
+          disabled: busy || past, title: past ? `${day}, ${span} (past)` : `${span}: drag to move, drag an edge to resize, click to remove`,
           'aria-label': past ? `Available ${day}, ${span} (past, can't be changed)` : `Remove availability ${day}, ${span}`,
+          'aria-describedby': past ? null : 'wg-keys-hint',
+          'aria-keyshortcuts': past ? null : 'Alt+ArrowUp Alt+ArrowDown Shift+ArrowUp Shift+ArrowDown Alt+Shift+ArrowUp Alt+Shift+ArrowDown',
           onclick: () => onRemove(date, range),
-        }, h('span', {}, span));
+        },
+        h('span', { class: 'wg-range-text' }, span),
+        past ? null : h('span', { class: 'wg-handle is-start', 'data-edge': 'start', 'data-testid': 'range-handle-start', 'aria-hidden': 'true' }),
+        past ? null : h('span', { class: 'wg-handle is-end', 'data-edge': 'end', 'data-testid': 'range-handle-end', 'aria-hidden': 'true' }));
         placeBlock(block, toMinutes(range.start), toMinutes(range.end));
         return block;
       }),
       booked.filter((b) => b.date === date).map((b) => {
         const label = b.status === 'held' ? 'On hold' : 'Booked';
+        const what = [b.service_name, b.student_name && `with ${b.student_name}`].filter(Boolean).join(' ');
         const block = h('div', {
           class: `wg-booked${b.status === 'held' ? ' is-held' : ''}`, 'data-testid': 'week-booked',
           'data-date': date, 'data-start': b.start, 'data-end': b.end, 'data-booking-id': b.booking_id,
-          title: `${label} lesson, ${day}, ${formatBookedSpan(b)} (can't be removed)`,
+          title: `${label}${what ? `: ${what}` : ' lesson'}, ${day}, ${formatBookedSpan(b)} (can't be removed)`,
           onclick: () => onBookedClick?.(b),
-        }, h('span', {}, b.student_name ?? label));
+        },
+        h('span', { class: 'wg-booked-who', 'data-testid': 'booked-student' }, b.student_name || label),
+        b.service_name ? h('span', { class: 'wg-booked-what', 'data-testid': 'booked-service' }, b.service_name) : null);
         placeBlock(block, ...bookedMinutes(b));
         return block;
       }),
@@ -182,7 +202,17 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
     return ended;
   }
 
+  function focusRangeAt(date, minute) {
+    const blocks = [...dayColumns.get(date).layer.querySelectorAll('.wg-range')];
+    blocks.find((b) => toMinutes(b.dataset.start) <= minute && minute < toMinutes(b.dataset.end))?.focus();
+  }
+
   function onPointerDown(event) {
+    const block = event.target.closest?.('.wg-range');
+    if (block) {
+      if (!last?.busy) rangeDrag.start(event, block);
+      return;
+    }
     const cell = event.target.closest?.('[data-testid="grid-cell"]');
     if (!cell || cell.dataset.readonly || last?.busy || !event.isPrimary) return;
     if (event.pointerType === 'mouse' && event.button !== 0) return;
@@ -242,7 +272,8 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
   }
 
   function onClickCapture(event) {
-    if (performance.now() < swallowClicksUntil && event.target.closest?.('.wg-range')) {
+    const afterTap = performance.now() < swallowClicksUntil && event.target.closest?.('.wg-range');
+    if (afterTap || rangeDrag.swallowsClick()) {
       event.stopPropagation();
       event.preventDefault();
     }
@@ -256,6 +287,10 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
   }
 
   scroller.addEventListener('pointerdown', onPointerDown);
+  scroller.addEventListener('keydown', (event) => {
+    const block = event.target.closest?.('.wg-range');
+    if (block && !last?.busy) rangeDrag.key(event, block);
+  });
   scroller.addEventListener('touchmove', onTouchMove, { passive: false });
   scroller.addEventListener('click', onClickCapture, true);
   scroller.addEventListener('contextmenu', (event) => { if (press?.touch) event.preventDefault(); });
@@ -270,6 +305,7 @@ export function createWeekGrid({ onAdd, onRemove, onBookedClick }) {
     },
     destroy() {
       endPress();
+      rangeDrag.destroy();
       document.removeEventListener('keydown', onKeyDown);
     },
   };

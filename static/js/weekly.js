@@ -1,8 +1,10 @@
 // The weekly hours (#/calendar/{instructor_id}/weekly): the template every week without hours of
 // its own follows, from the current week on. Seven weekdays with typed From/To ranges, saved whole
-// with If-Match. A conflict keeps the user's edits: they can be re-applied on top of the newer version.
+// with If-Match, and live: another editor's save (`template.updated` on the instructor's slots
+// channel) is shown at once, or, over unsaved edits, as a conflict that keeps them: they can be
+// re-applied on top of the newer version.
 import { api, describeError, request } from './api.js';
-import { bookingLine } from './calendar.js';
+import { bookingLine, editLines as calendarEditLines, listOf as list } from './calendar-conflict.js';
 import { h, placeholder, randomId, replace } from './dom.js';
 import { addRange, cloneDays, diffDays, reapplyEdits, removeRange, sameDays } from './ranges.js';
 import { formatClockRange, toMinutes, zoneCity } from './time.js';
@@ -34,17 +36,7 @@ const emptyWeek = () => Object.fromEntries(WEEKDAYS.map((d) => [d, []]));
 const asWeekdays = (weekdays) => cloneDays({ ...emptyWeek(), ...(weekdays ?? {}) });
 
 // "Monday: added 9:00 AM – 12:00 PM; removed 2:00 PM – 3:00 PM"
-function editLines(edits) {
-  return Object.entries(edits).map(([day, { added, removed }]) => {
-    const parts = [];
-    if (added.length) parts.push(`added ${added.map((r) => formatClockRange(r.start, r.end)).join(', ')}`);
-    if (removed.length) parts.push(`removed ${removed.map((r) => formatClockRange(r.start, r.end)).join(', ')}`);
-    return `${NAMES[day] ?? day}: ${parts.join('; ')}`;
-  });
-}
-
-const list = (lines, testid) => (lines.length
-  ? h('ul', { class: 'booking-conflicts', 'data-testid': testid }, lines.map((l) => h('li', {}, l))) : null);
+const editLines = (edits) => calendarEditLines(edits, (day) => NAMES[day] ?? day);
 
 export function mountWeekly(root, ctx, params) {
   const { me } = ctx;
@@ -59,7 +51,8 @@ export function mountWeekly(root, ctx, params) {
     tpl: null, // the weekly hours as the server last told us
     local: null, // the weekdays being edited
     saving: false,
-    current: null, // a newer version the server refused our save against
+    changedWhileSaving: false, // another editor saved meanwhile: look again once ours settles
+    current: null, // a newer version than the one the edits started from (a refused save, or live)
     errors: {}, // weekday → message, from a 400
   };
   let alive = true;
@@ -280,6 +273,7 @@ export function mountWeekly(root, ctx, params) {
   async function save() {
     if (!state.tpl || state.saving || !dirty()) return;
     state.saving = true;
+    state.changedWhileSaving = false;
     state.errors = {};
     setStatus('Saving…');
     render();
@@ -292,9 +286,11 @@ export function mountWeekly(root, ctx, params) {
       if (!alive) return;
       adopt(res.data);
       setStatus('Saved. Every week without hours of its own now follows these.', 'ok');
+      if (state.changedWhileSaving) check();
     } catch (err) {
       state.saving = false;
       if (!alive) return;
+      if (state.changedWhileSaving) check();
       if (err.code === 'stale_version' && err.body.current) {
         state.current = err.body.current;
         setStatus('Not saved: someone changed the weekly hours first. Your changes are kept.', 'error');
@@ -324,6 +320,39 @@ export function mountWeekly(root, ctx, params) {
         : h('button', { class: 'btn', onclick: () => { replace(box, placeholder('loading', 'Loading weekly hours…')); load(); } }, 'Try again')));
     }
   }
+  // Another editor saved the weekly hours: take them, or, over unsaved edits, show the conflict.
+  async function check() {
+    if (!state.tpl) return;
+    const seen = state.current ?? state.tpl;
+    let res;
+    try {
+      res = await request('GET', url, { headers: { 'If-None-Match': `"${seen.version}"` } });
+    } catch {
+      return; // the screen stays as it is; the next event or a save tells more
+    }
+    if (!alive || res.status === 304 || !res.data || state.saving) return;
+    if (res.data.version === state.tpl.version) return;
+    if (!dirty()) {
+      adopt(res.data);
+      setStatus('Someone else changed these weekly hours; this is their version.', 'info');
+    } else {
+      state.current = res.data;
+      render();
+    }
+  }
+
+  const unsubscribe = ctx.socket.subscribe(`slots:${instructorId}`, {
+    onSubscribed: () => check(), // catches a save between the first GET and the subscription
+    onResync: () => check(),
+    onEvent: (msg) => {
+      if (msg.type !== 'template.updated') return;
+      const data = msg.data ?? {};
+      if (data.client_id != null && data.client_id === CLIENT_ID) return; // ours: the PUT answered it
+      if (state.saving) state.changedWhileSaving = true;
+      else if (data.version !== (state.current ?? state.tpl)?.version) check();
+    },
+  });
+
   const draft = drafts.get(key);
   drafts.delete(key);
   if (draft) {
@@ -339,5 +368,6 @@ export function mountWeekly(root, ctx, params) {
     alive = false;
     if (dirty()) drafts.set(key, { tpl: state.tpl, local: state.local });
     openScreen = null;
+    unsubscribe();
   };
 }

@@ -1,0 +1,133 @@
+// Moving and resizing a range on the week grid. With a mouse or pen: drag a range's body to move
+// it, its top or bottom edge to move its start or end. From the keyboard, on a focused range:
+// Alt+↑/↓ moves it, Shift+↑/↓ moves its end, Alt+Shift+↑/↓ its start. Every edge lands on the
+// 15-minute grid and stops at the neighbouring ranges and at the lessons booked inside the range.
+// (Touch keeps tap-to-remove; the day list's typed times change a range there.)
+import { rangeLimits, reshapeRange } from './ranges.js';
+import { bookedMinutes, formatClockRange, toMinutes } from './time.js';
+
+export const SNAP = 15;
+const DAY_MINUTES = 1440;
+const DRAG_SLOP_PX = 4;
+
+export const KEYS_HINT = 'Alt+Up or Down arrow moves these hours by 15 minutes; Shift+Up or Down arrow moves the end; '
+  + 'Alt+Shift+Up or Down arrow moves the start.';
+
+const snap = (minutes) => Math.round(minutes / SNAP) * SNAP;
+// The next grid line after (dir 1) or before (dir -1) `minute`.
+const nextLine = (minute, dir) => (dir > 0 ? Math.floor(minute / SNAP) * SNAP + SNAP : Math.ceil(minute / SNAP) * SNAP - SNAP);
+
+// How far `range` may go on its day as the grid draws it.
+function limitsOn(day, range) {
+  const spans = day.booked.filter((b) => b.date === range.date).map(bookedMinutes);
+  return rangeLimits(day.ranges, range, spans);
+}
+
+function reshape(range, mode, edgeTo, limits) {
+  const edge = toMinutes(mode === 'end' ? range.end : range.start);
+  return reshapeRange(range, mode, edgeTo - edge, limits);
+}
+
+// What a key press asks of a focused range: { mode, dir } or null.
+export function keyReshape(event) {
+  if (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') return null;
+  if (event.ctrlKey || event.metaKey || (!event.altKey && !event.shiftKey)) return null;
+  const mode = event.altKey && event.shiftKey ? 'start' : event.altKey ? 'move' : 'end';
+  return { mode, dir: event.key === 'ArrowDown' ? 1 : -1 };
+}
+
+// `dayOf(date)` gives { ranges, booked } as drawn; `onChange(date, range, next)` reports a change.
+export function createRangeDrag({ dayOf, columnOf, onChange }) {
+  let drag = null; // { id, date, range, mode, y, height, limits, block, moved, next }
+  let swallowClickUntil = 0;
+
+  function start(event, block) {
+    if (block.disabled || event.pointerType === 'touch' || !event.isPrimary || event.button !== 0) return false;
+    const date = block.dataset.date;
+    const range = { date, start: block.dataset.start, end: block.dataset.end };
+    const handle = event.target.closest('[data-edge]');
+    drag = {
+      id: event.pointerId, date, range, block, moved: false, next: range,
+      mode: handle ? handle.dataset.edge : 'move',
+      y: event.clientY,
+      height: columnOf(date).getBoundingClientRect().height,
+      limits: limitsOn(dayOf(date), range),
+    };
+    event.preventDefault(); // no text selection while dragging
+    listen(true);
+    return true;
+  }
+
+  function onMove(event) {
+    if (!drag || event.pointerId !== drag.id) return;
+    const dy = event.clientY - drag.y;
+    if (!drag.moved && Math.abs(dy) < DRAG_SLOP_PX) return;
+    drag.moved = true;
+    drag.block.classList.add('is-dragging');
+    const minutes = (dy / drag.height) * DAY_MINUTES;
+    const edge = toMinutes(drag.mode === 'end' ? drag.range.end : drag.range.start);
+    drag.next = reshape(drag.range, drag.mode, snap(edge + minutes), drag.limits);
+    const s = toMinutes(drag.next.start);
+    const e = toMinutes(drag.next.end);
+    drag.block.style.top = `${(s / DAY_MINUTES) * 100}%`;
+    drag.block.style.height = `${((e - s) / DAY_MINUTES) * 100}%`;
+    drag.block.querySelector('.wg-range-text').textContent = formatClockRange(drag.next.start, drag.next.end);
+  }
+
+  function onUp(event) {
+    if (!drag || event.pointerId !== drag.id) return;
+    const ended = finish();
+    if (!ended.moved) return; // a click: the range's own click handler removes it
+    swallowClickUntil = performance.now() + 400;
+    if (ended.next.start !== ended.range.start || ended.next.end !== ended.range.end) {
+      onChange(ended.date, ended.range, ended.next);
+    } else {
+      onChange(ended.date, ended.range, null); // nothing changed: just draw it back
+    }
+  }
+
+  function onCancel(event) {
+    if (!drag || event.pointerId !== drag.id) return;
+    onChange(drag.date, drag.range, null);
+    finish();
+  }
+
+  function finish() {
+    const ended = drag;
+    drag = null;
+    listen(false);
+    ended.block.classList.remove('is-dragging');
+    return ended;
+  }
+
+  function listen(on) {
+    const method = on ? 'addEventListener' : 'removeEventListener';
+    document[method]('pointermove', onMove);
+    document[method]('pointerup', onUp);
+    document[method]('pointercancel', onCancel);
+  }
+
+  // A drag ends with a click on the range it moved: that click must not remove it.
+  function swallowsClick() {
+    return performance.now() < swallowClickUntil;
+  }
+
+  function key(event, block) {
+    const asked = keyReshape(event);
+    if (!asked || block.disabled) return false;
+    event.preventDefault();
+    const date = block.dataset.date;
+    const range = { date, start: block.dataset.start, end: block.dataset.end };
+    const edge = toMinutes(asked.mode === 'end' ? range.end : range.start);
+    const next = reshape(range, asked.mode, nextLine(edge, asked.dir), limitsOn(dayOf(date), range));
+    if (next.start !== range.start || next.end !== range.end) onChange(date, range, next);
+    return true;
+  }
+
+  return {
+    start,
+    key,
+    swallowsClick,
+    destroy: () => { if (drag) finish(); },
+  };
+}
