@@ -1,0 +1,131 @@
+"""Payouts from a connected account's balance (`Stripe-Account`), `standard` or `instant`.
+
+With the `payout_auto` switch on (default) a payout goes pending → in_transit → paid by itself,
+`payout_standard_seconds` / `payout_instant_seconds` of stand-in time after it was made (so moving
+the clock forward pays it); with it off, only POST /_standin/payouts/{id} moves it (to
+`in_transit`, `paid` or `failed`; a failed payout's amount is available again).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from standins.stripe.connect import account_or_404
+from standins.stripe.core import Call, list_object
+from standins.stripe.errors import invalid_request, no_such
+from standins.stripe.store import new_id
+from standins.stripe.transfers import available_balance
+
+NEXT_STATUS = {"pending": ("in_transit", "paid", "failed", "canceled"), "in_transit": ("paid", "failed")}
+
+
+def payout_or_404(call: Call, payout_id: str) -> dict[str, Any]:
+    payout = call.store.get(payout_id, call.account)
+    if payout is None or payout["object"] != "payout":
+        raise no_such("payout", payout_id)
+    return payout
+
+
+def create_payout(call: Call) -> dict[str, Any]:
+    p = call.params
+    amount = p.int("amount", required=True, minimum=1)
+    currency = p.str("currency", required=True).lower()
+    method = p.str("method", choices=("standard", "instant")) or "standard"
+    metadata = p.metadata()
+    description = p.str("description")
+    p.raw("statement_descriptor")
+    p.raw("destination")
+    p.done()
+    destination = None
+    if call.account:
+        account = account_or_404(call, call.account)
+        if not account["payouts_enabled"]:
+            raise invalid_request(
+                "Your account cannot currently make payouts. Please complete onboarding.", code="payouts_not_allowed"
+            )
+        destination = account["external_accounts"]["data"][0]["id"]
+    available = available_balance(call, call.account)
+    if amount > available:
+        raise invalid_request(
+            "You have insufficient funds in your Stripe account for this transfer. Your card balance is too low.",
+            code="balance_insufficient",
+            replayable=True,
+        )
+    now = call.now()
+    delay = int(call.standin.setting(f"payout_{method}_seconds"))
+    payout = {
+        "id": new_id("po"),
+        "object": "payout",
+        "amount": amount,
+        "arrival_date": now + delay,
+        "automatic": False,
+        "balance_transaction": new_id("txn"),
+        "created": now,
+        "currency": currency,
+        "description": description,
+        "destination": destination,
+        "failure_code": None,
+        "failure_message": None,
+        "livemode": False,
+        "metadata": metadata,
+        "method": method,
+        "source_type": "card",
+        "statement_descriptor": None,
+        "status": "pending",
+        "type": "bank_account",
+    }
+    call.store.put(payout, call.account)
+    call.emit("payout.created", payout)
+    return payout
+
+
+def retrieve_payout(call: Call, id: str) -> dict[str, Any]:
+    call.params.done()
+    return payout_or_404(call, id)
+
+
+def list_payouts(call: Call) -> dict[str, Any]:
+    status = call.params.str("status")
+    items = call.store.find("payout", call.account, **({"status": status} if status else {}))
+    result = list_object("/v1/payouts", items, call.params)
+    call.params.done()
+    return result
+
+
+def move_payout(call: Call, payout: dict[str, Any], status: str, failure_code: str | None = None) -> dict[str, Any]:
+    """The one way a payout's status changes (the sweep and the control endpoint both use it)."""
+    if status not in NEXT_STATUS.get(payout["status"], ()):
+        raise invalid_request(f"A payout in status {payout['status']} cannot become {status}.", param="status")
+    previous = {"status": payout["status"]}
+    payout["status"] = status
+    if status == "failed":
+        payout["failure_code"] = failure_code or "account_closed"
+        payout["failure_message"] = "The bank account has been closed."
+    account = call.store.account_of(payout["id"]) or ""
+    call.store.put(payout, account)
+    call.standin.emit("payout.updated", payout, account, previous, call)
+    if status in ("paid", "failed", "canceled"):
+        call.standin.emit(f"payout.{status}", payout, account, None, call)
+    return payout
+
+
+def advance_due_payouts(call: Call) -> None:
+    if not call.standin.setting("payout_auto"):
+        return
+    now = call.now()
+    for status in ("pending", "in_transit"):
+        for payout in call.store.find("payout", None, status=status):
+            halfway = (payout["created"] + payout["arrival_date"]) / 2
+            if now >= payout["arrival_date"]:
+                if status == "pending":
+                    move_payout(call, payout, "in_transit")
+                move_payout(call, payout, "paid")
+            elif status == "pending" and now >= halfway:
+                move_payout(call, payout, "in_transit")
+
+
+ROUTES = [
+    ("POST", "/v1/payouts", create_payout),
+    ("GET", "/v1/payouts", list_payouts),
+    ("GET", "/v1/payouts/{id}", retrieve_payout),
+]
