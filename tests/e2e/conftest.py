@@ -1,8 +1,8 @@
 """Browser tests: the real client in static/ driven by headless Chromium against live web processes.
 
 One Chromium for the whole session; each test gets fresh browser contexts (own localStorage, so
-own session) from `new_page`, pointed at the test's live server (`server`, parametrized over the
-servers in `tests.support.live.SERVERS`).
+own session) from `pages` (tests/e2e/pages.py), pointed at the test's live server (`server`,
+parametrized over the servers in `tests.support.live.SERVERS`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import os
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, async_playwright, expect
 
-from tests.support.accounts import Account
+from tests.e2e.pages import TOKEN_KEY, Pages
 from tests.support.live import SERVERS, LiveServer
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
@@ -26,9 +26,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-TOKEN_KEY = "instainstru.token"  # where static/js/api.js keeps the session token
-TIMEZONE = "America/New_York"
-ENTRY = "/"  # GET / serves the browser client (API.md "Running")
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "TOKEN_KEY"]  # what tests/security's browser test takes from here
 
 # Auto-waiting assertions poll for up to this long: live updates cross processes and Redis.
 expect.set_options(timeout=10_000)
@@ -64,33 +62,16 @@ def http(http_factory, server: LiveServer):
 
 
 @pytest.fixture
-async def new_page(browser: Browser, server: LiveServer) -> AsyncIterator:
-    """`await new_page("#/login", as_=account)`: a page in its own browser context.
+async def pages(browser: Browser, server: LiveServer) -> AsyncIterator[Pages]:
+    """`await pages("#/login", as_=account, device=PHONE)`: a page in its own browser context (see
+    tests.e2e.pages). `as_` starts it logged in. Uncaught page errors fail the test when it ends."""
+    opened = Pages(browser, server)
+    yield opened
+    await opened.close()
+    assert not opened.errors, f"uncaught errors in the page: {opened.errors}"
 
-    `as_` starts the context logged in (the token in localStorage, as the client keeps it). Uncaught
-    page errors fail the test when it ends.
-    """
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
 
-    async def make(route: str = "#/", as_: Account | None = None) -> Page:
-        storage = {"cookies": [], "origins": []}
-        if as_ is not None:
-            storage["origins"].append({"origin": server.url, "localStorage": [{"name": TOKEN_KEY, "value": as_.token}]})
-        context = await browser.new_context(
-            base_url=server.url,
-            viewport={"width": 1280, "height": 860},
-            locale="en-US",
-            timezone_id=TIMEZONE,
-            storage_state=storage,
-        )
-        contexts.append(context)
-        page = await context.new_page()
-        page.on("pageerror", lambda error: errors.append(f"{route}: {error}"))
-        await page.goto(ENTRY + route)
-        return page
-
-    yield make
-    for context in contexts:
-        await context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+@pytest.fixture
+def new_page(pages: Pages):
+    """`await new_page("#/login", as_=account)`: a desktop page (the older tests' name for `pages`)."""
+    return pages

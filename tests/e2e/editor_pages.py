@@ -1,32 +1,12 @@
-"""Helpers for the week editor's browser tests: phone contexts, touch gestures, keyboard, axe."""
+"""Helpers for the week editor's browser tests: cells and ranges, touch gestures, the keyboard."""
 
 from __future__ import annotations
 
 import asyncio
 
-from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page
+from playwright.async_api import Page
 
-from tests.e2e.conftest import ENTRY, TIMEZONE, TOKEN_KEY
-from tests.support.accounts import Account
-from tests.support.live import LiveServer
-
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DASH = "\u2013"  # the en dash the client writes between two times
-DESKTOP = {"viewport": {"width": 1280, "height": 860}}
-
-
-async def open_page(browser: Browser, server: LiveServer, route: str, as_: Account | None, device: dict, errors: list):
-    storage = {"cookies": [], "origins": []}
-    if as_ is not None:
-        storage["origins"].append({"origin": server.url, "localStorage": [{"name": TOKEN_KEY, "value": as_.token}]})
-    context = await browser.new_context(
-        base_url=server.url, locale="en-US", timezone_id=TIMEZONE, storage_state=storage, **device
-    )
-    page = await context.new_page()
-    page.on("pageerror", lambda error: errors.append(f"{route}: {error}"))
-    await page.goto(ENTRY + route)
-    return page
 
 
 def cell(page: Page, date: str, time: str):
@@ -84,12 +64,3 @@ async def tab_to(page: Page, selector: str, limit: int = 150) -> None:
             return
         await page.keyboard.press("Tab")
     raise AssertionError(f"Tab never reached {selector}")
-
-
-async def serious_axe_violations(page: Page) -> list[str]:
-    results = await Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]

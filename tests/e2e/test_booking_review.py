@@ -12,7 +12,8 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.booking_pages import Pages, in_viewport, press, screenshot, serious_axe_violations
+from tests.e2e.booking_pages import in_viewport, press, screenshot
+from tests.e2e.pages import Pages, serious_axe_violations
 from tests.support.accounts import PASSWORD, Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
 

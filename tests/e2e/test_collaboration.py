@@ -5,14 +5,14 @@ of the new version, and the settings and collaborators screens work (and pass ax
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import expect
 
-from tests.e2e.editor_pages import DASH, DESKTOP, PHONE, open_page, range_block, serious_axe_violations
+from tests.e2e.editor_pages import DASH, range_block
+from tests.e2e.pages import PHONE, serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week, week_path
 from tests.support.screenshots import E2E, screenshot_path
@@ -21,21 +21,6 @@ from tests.support.screenshots import E2E, screenshot_path
 @pytest.fixture(params=["socketify"])
 def server_kind(request: pytest.FixtureRequest) -> str:
     return request.param
-
-
-@pytest.fixture
-async def pages(browser: Browser, server) -> AsyncIterator:
-    contexts, errors = [], []
-
-    async def make(route: str, as_=None, device=DESKTOP):
-        page = await open_page(browser, server, route, as_, device, errors)
-        contexts.append(page.context)
-        return page
-
-    yield make
-    for context in contexts:
-        await context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 async def add_collaborator(http, instructor, person) -> None:

@@ -8,24 +8,13 @@ a phone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import expect
 
-from tests.e2e.editor_pages import (
-    DASH,
-    DESKTOP,
-    PHONE,
-    Finger,
-    center,
-    open_page,
-    range_block,
-    ranges_on,
-    serious_axe_violations,
-    tab_to,
-)
+from tests.e2e.editor_pages import DASH, Finger, center, range_block, ranges_on, tab_to
+from tests.e2e.pages import PHONE, serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, save_week, week_path
 from tests.support.screenshots import E2E, screenshot_path
@@ -34,21 +23,6 @@ from tests.support.screenshots import E2E, screenshot_path
 @pytest.fixture(params=["socketify"])
 def server_kind(request: pytest.FixtureRequest) -> str:
     return request.param  # the client is what is tested here; one server kind is enough
-
-
-@pytest.fixture
-async def pages(browser: Browser, server) -> AsyncIterator:
-    contexts, errors = [], []
-
-    async def make(route: str, as_=None, device=DESKTOP):
-        page = await open_page(browser, server, route, as_, device, errors)
-        contexts.append(page.context)
-        return page
-
-    yield make
-    for context in contexts:
-        await context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 async def test_on_a_phone_tap_tap_and_touch_drag_add_exactly_one_range_and_stray_touches_add_nothing(http, pages):

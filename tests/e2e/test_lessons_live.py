@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.booking_pages import Pages, press, serious_axe_violations
+from tests.e2e.booking_pages import press
+from tests.e2e.pages import Pages, serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
 

@@ -5,15 +5,15 @@ own, and hands an exception back to the weekly hours. The screen works on a phon
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
-from tests.e2e.editor_pages import DASH, DESKTOP, PHONE, open_page, range_block, serious_axe_violations, tab_to
+from tests.e2e.editor_pages import DASH, range_block, tab_to
+from tests.e2e.pages import PHONE, serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
 from tests.support.screenshots import DOCS, screenshot_path
@@ -24,21 +24,6 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 @pytest.fixture(params=["socketify"])
 def server_kind(request: pytest.FixtureRequest) -> str:
     return request.param
-
-
-@pytest.fixture
-async def pages(browser: Browser, server) -> AsyncIterator:
-    contexts, errors = [], []
-
-    async def make(route: str, as_=None, device=DESKTOP):
-        page = await open_page(browser, server, route, as_, device, errors)
-        contexts.append(page.context)
-        return page
-
-    yield make
-    for context in contexts:
-        await context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def template_path(instructor) -> str:
