@@ -223,3 +223,55 @@ async def test_weekly_hours_on_a_phone(http, pages):
     await page.screenshot(path=Path("/tmp/weekly-hours-phone-full.png"), full_page=True)
     await page.get_by_test_id("weekly-save").tap()
     await expect(page.get_by_test_id("weekly-status")).to_contain_text("Saved")
+
+
+async def test_the_weekly_hours_screen_follows_another_editors_save_live(http, pages):
+    accounts = Accounts(http)
+    ada = await accounts.instructor(name="Ada Keys")
+    manager = await accounts.student(name="Max Manager")
+    added = await http.post(
+        f"/api/instructors/{ada.id}/collaborators", json={"email": manager.email}, headers=ada.headers
+    )
+    assert added.status_code == 201, added.text
+    await put_template(http, ada, ada, {"mon": [{"start": "09:00", "end": "12:00"}]})
+
+    owner = await pages(f"#/calendar/{ada.id}/weekly", as_=ada)
+    helper = await pages(f"#/calendar/{ada.id}/weekly", as_=manager, device=PHONE)
+    for page in (owner, helper):
+        await expect(weekly_range(page, "mon", "09:00", "12:00")).to_be_visible()
+        await expect(page.get_by_test_id("ws-status")).to_have_text("live")
+        await page.evaluate("window.__e2eNotReloaded = true")
+
+    # Nothing unsaved on the collaborator's screen: the owner's save simply appears there.
+    await add_weekly_hours(owner, "thu", "0100PM", "0300PM")
+    await owner.get_by_test_id("weekly-save").click()
+    await expect(owner.get_by_test_id("weekly-status")).to_contain_text("Saved")
+    await expect(weekly_range(helper, "thu", "13:00", "15:00")).to_be_visible()
+    await expect(helper.get_by_test_id("weekly-status")).to_have_text(
+        "Someone else changed these weekly hours; this is their version."
+    )
+    await expect(helper.get_by_test_id("weekly-conflict")).to_be_hidden()
+
+    # With unsaved edits there, the next save shows the conflict at once and keeps them.
+    await helper.locator('[data-testid="weekly-add"][data-day="sat"]').tap()
+    await helper.locator("#weekly-start-sat").fill("10:00")
+    await helper.locator("#weekly-end-sat").fill("12:00")
+    await helper.locator('[data-testid="weekly-day"][data-day="sat"] [data-testid="weekly-add-submit"]').tap()
+    await expect(weekly_range(helper, "sat", "10:00", "12:00")).to_be_visible()
+    await owner.get_by_role("button", name=f"Remove 9:00 AM {DASH} 12:00 PM on Mondays").click()
+    await owner.get_by_test_id("weekly-save").click()
+    await expect(owner.get_by_test_id("weekly-status")).to_contain_text("Saved")
+    await expect(helper.get_by_test_id("weekly-conflict")).to_be_visible()
+    await expect(helper.get_by_test_id("weekly-theirs")).to_contain_text(f"Monday: removed 9:00 AM {DASH} 12:00 PM")
+    await expect(helper.get_by_test_id("weekly-mine")).to_contain_text(f"Saturday: added 10:00 AM {DASH} 12:00 PM")
+    await expect(weekly_range(helper, "sat", "10:00", "12:00")).to_be_visible()
+    await helper.get_by_test_id("weekly-reapply").tap()
+    await expect(weekly_range(helper, "mon", "09:00", "12:00")).to_have_count(0)
+    await expect(weekly_range(helper, "sat", "10:00", "12:00")).to_be_visible()
+    await helper.get_by_test_id("weekly-save").tap()
+    await expect(helper.get_by_test_id("weekly-status")).to_contain_text("Saved")
+    await expect(weekly_range(owner, "sat", "10:00", "12:00")).to_be_visible()  # and back the other way
+    for page in (owner, helper):
+        assert await page.evaluate("window.__e2eNotReloaded === true")
+    template = (await http.get(template_path(ada), headers=ada.headers)).json()
+    assert template["weekdays"]["mon"] == [] and template["weekdays"]["sat"] == [{"start": "10:00", "end": "12:00"}]
