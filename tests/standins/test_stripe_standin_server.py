@@ -1,0 +1,95 @@
+"""The stand-in as a server: latency switch, 200 concurrent calls, state kept across a restart,
+and its clock following the platform's test clock."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import stripe
+
+from standins.stripe.launch import RunningStandin, start_stripe_standin
+from tests.support.stripe_standin import stripe_client_for
+
+DAY = 24 * 3600
+
+
+@pytest.fixture
+def own_standin(tmp_path: Path) -> Iterator[RunningStandin]:
+    with start_stripe_standin(tmp_path / "stripe") as standin:
+        yield standin
+
+
+async def test_latency_switch_delays_every_call_and_calls_overlap(
+    stripe_client: stripe.StripeClient, stripe_standin: RunningStandin
+):
+    customer = await stripe_client.v1.customers.create_async({})
+    stripe_standin.configure(latency_ms=300)
+    started = time.monotonic()
+    await stripe_client.v1.customers.retrieve_async(customer.id)
+    assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    await asyncio.gather(*(stripe_client.v1.customers.retrieve_async(customer.id) for _ in range(50)))
+    assert time.monotonic() - started < 3.0  # 50 calls one after another would take 15 s
+    stripe_standin.configure(latency_ms=0)
+    started = time.monotonic()
+    await stripe_client.v1.customers.retrieve_async(customer.id)
+    assert time.monotonic() - started < 0.3
+
+
+async def test_200_concurrent_calls_with_100_keys_make_exactly_100_authorizations(
+    stripe_client: stripe.StripeClient, stripe_standin: RunningStandin
+):
+    run = uuid.uuid4().hex
+
+    def authorize(n: int):
+        params = {"amount": 1000 + n, "currency": "usd", "payment_method": "pm_card_visa", "capture_method": "manual"}
+        params |= {"confirm": True, "metadata": {"run": run}}
+        return stripe_client.v1.payment_intents.create_async(params, {"idempotency_key": f"booking:{run}:{n}"})
+
+    intents = await asyncio.gather(*(authorize(n % 100) for n in range(200)))
+    assert [pi.id for pi in intents[:100]] == [pi.id for pi in intents[100:]]
+    assert len({pi.id for pi in intents}) == 100
+    ours = [pi for pi in stripe_standin.state()["payment_intents"] if pi["metadata"].get("run") == run]
+    assert len(ours) == 100
+    assert sorted(pi["amount"] for pi in ours) == list(range(1000, 1100))
+    assert all(pi["status"] == "requires_capture" for pi in ours)
+
+
+async def test_state_and_idempotency_keys_survive_a_restart(tmp_path: Path):
+    data_dir = tmp_path / "stripe"
+    with start_stripe_standin(data_dir) as standin:
+        client = stripe_client_for(standin.base_url)
+        customer = await client.v1.customers.create_async({"email": "kept@example.test"}, {"idempotency_key": "k1"})
+    with start_stripe_standin(data_dir) as standin:
+        client = stripe_client_for(standin.base_url)
+        kept = await client.v1.customers.retrieve_async(customer.id)
+        assert kept.email == "kept@example.test"
+        again = await client.v1.customers.create_async({"email": "kept@example.test"}, {"idempotency_key": "k1"})
+        assert again.id == customer.id and again.last_response.headers["Idempotent-Replayed"] == "true"
+        assert standin.state()["counts"]["customer"] == 1
+
+
+async def test_clock_moves_created_and_expires_authorizations_after_seven_days(own_standin: RunningStandin):
+    client = stripe_client_for(own_standin.base_url)
+    pi = await client.v1.payment_intents.create_async(
+        {"amount": 6000, "currency": "usd", "payment_method": "pm_card_visa", "capture_method": "manual"}
+        | {"confirm": True, "expand": ["latest_charge"]}
+    )
+    assert abs(pi.created - time.time()) < 5
+    own_standin.control("POST", "clock", advance_seconds=6 * DAY)
+    later = await client.v1.customers.create_async({})
+    assert later.created - pi.created >= 6 * DAY
+    assert (await client.v1.payment_intents.retrieve_async(pi.id)).status == "requires_capture"
+
+    own_standin.control("POST", "clock", advance_seconds=DAY + 60)
+    with pytest.raises(stripe.InvalidRequestError) as expired:
+        await client.v1.payment_intents.capture_async(pi.id)
+    assert expired.value.code == "charge_expired_for_capture"
+    pi = await client.v1.payment_intents.retrieve_async(pi.id)
+    assert (pi.status, pi.cancellation_reason) == ("canceled", "automatic")
+    assert own_standin.control("GET", "clock")["offset_seconds"] >= 7 * DAY
