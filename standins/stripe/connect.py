@@ -50,7 +50,6 @@ def create_account(call: Call) -> dict[str, Any]:
     p.raw("settings")
     p.done()
     call.store.put(account)
-    call.emit("account.created", account, account="")
     return account
 
 

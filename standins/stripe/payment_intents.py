@@ -8,6 +8,7 @@ refunds here: a charge's `amount_refunded` counts Refund objects only.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from standins.stripe.cards import card_of
@@ -41,6 +42,17 @@ def expire_if_due(call: Call, pi: dict[str, Any]) -> dict[str, Any]:
     if charge and call.now() > charge["payment_method_details"]["card"]["capture_before"]:
         _cancel(call, pi, "automatic")
     return pi
+
+
+def due_for_expiry(call: Call) -> list[dict[str, Any]]:
+    """Authorizations whose charge's capture_before has passed (one SQL scan, for the sweep)."""
+    rows = call.store.db.execute(
+        "SELECT pi.data FROM objects pi JOIN objects ch ON ch.id = json_extract(pi.data, '$.latest_charge') "
+        "WHERE pi.object = 'payment_intent' AND json_extract(pi.data, '$.status') = 'requires_capture' "
+        "AND json_extract(ch.data, '$.payment_method_details.card.capture_before') < ?",
+        (call.now(),),
+    ).fetchall()
+    return [json.loads(row[0]) for row in rows]
 
 
 def create_payment_intent(call: Call) -> dict[str, Any]:

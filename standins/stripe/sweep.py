@@ -8,7 +8,7 @@ import logging
 
 from standins.stripe.core import Call, Standin
 from standins.stripe.forms import Params
-from standins.stripe.payment_intents import expire_if_due
+from standins.stripe.payment_intents import due_for_expiry, expire_if_due
 from standins.stripe.payouts import advance_due_payouts
 
 log = logging.getLogger(__name__)
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def sweep(standin: Standin) -> None:
     with standin.store.transaction():
-        for pi in standin.store.find("payment_intent", status="requires_capture"):
+        for pi in due_for_expiry(Call(standin, Params({}))):
             account = standin.store.account_of(pi["id"]) or ""
             expire_if_due(Call(standin, Params({}), account), pi)
         advance_due_payouts(Call(standin, Params({})))

@@ -268,3 +268,9 @@ async def test_setup_intent_confirm_attaches_the_card(stripe_client: stripe.Stri
     assert si.status == "succeeded"
     pm = await stripe_client.v1.payment_methods.retrieve_async(si.payment_method)
     assert (pm.customer, pm.card.brand) == (customer.id, "mastercard")
+
+
+async def test_an_unknown_connected_account_is_a_403(stripe_client: stripe.StripeClient):
+    with pytest.raises(stripe.PermissionError) as refused:
+        await stripe_client.v1.balance.retrieve_async(options={"stripe_account": "acct_nobody"})
+    assert (refused.value.http_status, refused.value.json_body["error"]["code"]) == (403, "account_invalid")

@@ -84,3 +84,34 @@ async def test_events_list_newest_first_and_by_type(stripe_client: stripe.Stripe
     updates = await stripe_client.v1.events.list_async({"type": "customer.updated", "limit": 1})
     assert updates.data[0].data.object.metadata.to_dict() == {"k": "v"}
     assert updates.data[0].data.previous_attributes.metadata.to_dict() == {}
+
+
+async def test_a_payment_lifecycle_sends_the_events_a_marketplace_listens_to(
+    stripe_client: stripe.StripeClient, stripe_standin: RunningStandin, webhook_receiver: WebhookReceiver
+):
+    def pay(card: str, **extra):
+        params = {"amount": 6000, "currency": "usd", "payment_method": card, "capture_method": "manual"}
+        return stripe_client.v1.payment_intents.create_async({**params, "confirm": True, **extra})
+
+    captured = await pay("pm_card_visa")
+    await stripe_client.v1.payment_intents.capture_async(captured.id)
+    await stripe_client.v1.refunds.create_async({"payment_intent": captured.id, "amount": 500})
+    cancelled = await pay("pm_card_mastercard")
+    await stripe_client.v1.payment_intents.cancel_async(cancelled.id)
+    try:
+        await pay("pm_card_chargeDeclined")
+    except stripe.CardError as declined:
+        failed_id = declined.error.payment_intent.id
+    stripe_standin.control("POST", "webhooks/flush")
+
+    def seen(event_type: str) -> list[str]:
+        objects = [e.data.object for e in webhook_receiver.of_type(event_type)]
+        return [obj.payment_intent if obj.object == "charge" else obj.id for obj in objects]
+
+    assert seen("payment_intent.amount_capturable_updated") == [captured.id, cancelled.id]
+    assert seen("payment_intent.succeeded") == [captured.id]
+    assert seen("charge.refunded") == [captured.id]
+    assert seen("payment_intent.canceled") == [cancelled.id]
+    assert seen("payment_intent.payment_failed") == [failed_id]
+    (refunded,) = webhook_receiver.of_type("charge.refunded")
+    assert (refunded.data.object.amount_refunded, refunded.data.previous_attributes.amount_refunded) == (500, 0)
