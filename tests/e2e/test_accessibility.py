@@ -1,0 +1,93 @@
+"""axe-core on every page of the client, at desktop size and on a 390x844 touch screen: 0 serious or
+critical violations. Each page is checked once it shows its content (a list, a form, a review), as
+the people who use it see it: visitors, a student, an instructor and a studio manager."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.bookings.conftest import booking_body
+from tests.e2e.pages import serious_axe_violations
+from tests.support.accounts import Accounts
+from tests.support.calendar import monday_after, offer_piano, save_week
+from tests.support.screenshots import E2E, screenshot_path
+
+
+@pytest.fixture(params=["socketify"])
+def server_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(params=["desktop", "phone"])
+def device(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+async def a_studio(http):
+    """Ada teaches piano with weekly hours and an open week; Max manages her calendar; Sam has booked."""
+    accounts = Accounts(http)
+    ada = await accounts.instructor(name="Ada Keys")
+    max_ = await accounts.student(name="Max Manager")
+    sam = await accounts.student(name="Sam Student")
+    service_id = await offer_piano(http, ada)
+    added = await http.post(f"/api/instructors/{ada.id}/collaborators", json={"email": max_.email}, headers=ada.headers)
+    assert added.status_code == 201, added.text
+    monday = monday_after()
+    await save_week(http, ada, ada, monday, {monday.isoformat(): [{"start": "09:00", "end": "17:00"}]})
+    booked = await http.post("/api/bookings", json=booking_body(ada, service_id, monday), headers=sam.headers)
+    assert booked.status_code == 201, booked.text
+    return ada, max_, sam, monday
+
+
+async def test_every_page_has_no_serious_or_critical_axe_violation(http, pages, device):
+    ada, max_, sam, monday = await a_studio(http)
+    day = monday.isoformat()
+    found: dict[str, list[str]] = {}
+    seen: list[str] = []
+
+    async def check(name: str, page: Page) -> None:
+        found[name] = await serious_axe_violations(page)
+        seen.append(name)
+        await page.screenshot(path=screenshot_path(E2E, f"axe/{device}-{name}.png"))
+
+    async def visit(name: str, route: str, as_, ready: str) -> Page:
+        page = await pages.open(route, as_=as_, device=device)
+        await expect(page.locator(ready).first).to_be_visible()
+        await check(name, page)
+        return page
+
+    # Visitors: log in, the instructors, an instructor's open times.
+    await visit("home-login", "#/", None, '[data-testid="login-submit"]')  # a visitor's home is the log-in page
+    await visit("instructors", "#/instructors", None, '[data-testid="instructor-link"]')
+    await visit("slots-visitor", f"#/instructor/{ada.id}", None, '[data-testid="slot-day"]')
+
+    # A student: open times, the review step, their lessons.
+    slots = await visit("slots", f"#/instructor/{ada.id}", sam, '[data-testid="slot-day"]')
+    await slots.locator(f'[data-testid="slot-day"][data-date="{day}"]').click()
+    await slots.get_by_test_id("slot").first.click()
+    await expect(slots.get_by_test_id("booking-review")).to_be_visible()
+    await check("review-step", slots)
+    await visit("lessons-student", "#/bookings", sam, '[data-testid="booking-row"]')
+
+    # The instructor: the week editor (both views), weekly hours, settings, collaborators, lessons,
+    # and the notification panel open (Sam's booking is in it).
+    lesson = '[data-testid="week-booked"], [data-testid="day-lesson"]'  # the grid's block or the day list's line
+    editor = await visit("calendar-editor", f"#/calendar/{ada.id}/{day}", ada, lesson)
+    other = "grid" if device == "phone" else "list"  # a phone starts with the day list, a desktop with the grid
+    await editor.get_by_test_id(f"view-{other}").click()
+    await expect(editor.get_by_test_id("week-grid" if other == "grid" else "day-list")).to_be_visible()
+    await check(f"calendar-editor-{other}", editor)
+    await visit("weekly-hours", f"#/calendar/{ada.id}/weekly", ada, '[data-testid="weekly-days"]')
+    await visit("settings", "#/settings", ada, '[data-testid="settings-save"]')
+    await visit("collaborators", "#/collaborators", ada, '[data-testid="collaborator"]')
+    lessons = await visit("lessons-instructor", "#/bookings", ada, '[data-testid="booking-row"]')
+    await lessons.get_by_test_id("notif-bell").click()
+    await expect(lessons.get_by_test_id("notif-item").first).to_be_visible()
+    await check("notifications-open", lessons)
+
+    # The studio manager: home is the calendars they manage.
+    await visit("calendars-managed", "#/", max_, '[data-testid="managed-calendar"]')
+
+    assert len(seen) == 14
+    assert {name: v for name, v in found.items() if v} == {}
