@@ -19,7 +19,7 @@ How the platform uses it (STRIPE_SECRET_KEY unset):
     standin.state()                               # what happened at "Stripe", for audits
     standin.stop()
 
-Modules: one per resource family (customers, payment_methods, payment_intents, refunds, connect,
+Modules: one per resource family (customers, payment_methods, payment_intents, charges, refunds, connect,
 transfers, payouts, identity, events), `cards` (test payment methods), `webhooks` (signed
 delivery), `hosted` (onboarding, identity and 3DS pages), `control` (/_standin/), `server` (ASGI),
 `store` (sqlite3 state), `launch` (subprocess launcher).

@@ -12,13 +12,13 @@ import json
 from typing import Any
 
 from standins.stripe.cards import card_of
-from standins.stripe.core import Call
+from standins.stripe.charges import new_charge
+from standins.stripe.core import Call, list_object
 from standins.stripe.customers import customer_or_404
 from standins.stripe.errors import card_error, invalid_request, no_such
 from standins.stripe.payment_methods import resolve_payment_method
 from standins.stripe.store import new_id
 
-AUTHORIZATION_SECONDS = 7 * 24 * 3600
 CANCELLABLE = ("requires_payment_method", "requires_confirmation", "requires_action", "requires_capture", "processing")
 DECLINE_MESSAGES = {
     "generic_decline": "Your card was declined.",
@@ -109,6 +109,8 @@ def create_payment_intent(call: Call) -> dict[str, Any]:
     if pm_id:
         pi["payment_method"] = _usable_payment_method(call, pm_id, customer_id)["id"]
         pi["status"] = "requires_confirmation"
+    if confirm and not pm_id:
+        raise _missing_payment_method(pi)
     call.store.put(pi, call.account)
     call.emit("payment_intent.created", pi)
     if confirm:
@@ -131,14 +133,25 @@ def confirm_payment_intent(call: Call, id: str) -> dict[str, Any]:
     if pm_id:
         pi["payment_method"] = _usable_payment_method(call, pm_id, pi["customer"])["id"]
     if not pi["payment_method"]:
-        raise invalid_request(
-            "You cannot confirm this PaymentIntent because it's missing a payment method. To confirm the "
-            "PaymentIntent with cus, specify a payment method attached to this customer along with the "
-            "customer ID.",
-            code="payment_intent_unexpected_state",
-            payment_intent=pi,
-        )
+        raise _missing_payment_method(pi)
     return _confirm(call, pi, off_session=off_session, return_url=return_url)
+
+
+def _missing_payment_method(pi: dict[str, Any]):
+    return invalid_request(
+        "You cannot confirm this PaymentIntent because it's missing a payment method. To confirm the "
+        "PaymentIntent, specify a payment method attached to its customer along with the customer ID.",
+        code="payment_intent_unexpected_state",
+        payment_intent=pi,
+    )
+
+
+def list_payment_intents(call: Call) -> dict[str, Any]:
+    customer = call.params.str("customer")
+    items = call.store.find("payment_intent", call.account, **({"customer": customer} if customer else {}))
+    result = list_object("/v1/payment_intents", items, call.params)
+    call.params.done()
+    return result
 
 
 def retrieve_payment_intent(call: Call, id: str) -> dict[str, Any]:
@@ -224,7 +237,7 @@ def _confirm(call: Call, pi: dict[str, Any], *, off_session: bool, return_url: s
 
 
 def authorize(call: Call, pi: dict[str, Any], pm: dict[str, Any]) -> dict[str, Any]:
-    charge = _new_charge(call, pi, pm, succeeded=True)
+    charge = new_charge(call, pi, pm, succeeded=True)
     manual = pi["capture_method"] == "manual"
     if not manual:
         charge.update(captured=True, amount_captured=pi["amount"], balance_transaction=new_id("txn"))
@@ -257,7 +270,7 @@ def _requires_action(call: Call, pi: dict[str, Any], return_url: str | None) -> 
 
 
 def _fail(call: Call, pi: dict[str, Any], pm: dict[str, Any], code: str, decline_code: str | None, message: str):
-    charge = _new_charge(call, pi, pm, succeeded=False, failure_code=code, failure_message=message)
+    charge = new_charge(call, pi, pm, succeeded=False, failure_code=code, failure_message=message)
     call.store.put(charge, call.account)
     error = {
         "type": "card_error",
@@ -276,46 +289,6 @@ def _fail(call: Call, pi: dict[str, Any], pm: dict[str, Any], code: str, decline
     raise card_error(code, decline_code, message, charge=charge["id"], payment_intent=pi, payment_method=pm)
 
 
-def _new_charge(
-    call: Call, pi: dict[str, Any], pm: dict[str, Any], *, succeeded: bool, **failure: str
-) -> dict[str, Any]:
-    now = call.now()
-    card = dict(pm["card"])
-    card["capture_before"] = now + AUTHORIZATION_SECONDS
-    return {
-        "id": new_id("ch"),
-        "object": "charge",
-        "amount": pi["amount"],
-        "amount_captured": 0,
-        "amount_refunded": 0,
-        "balance_transaction": None,
-        "captured": False,
-        "created": now,
-        "currency": pi["currency"],
-        "customer": pi["customer"],
-        "description": pi["description"],
-        "failure_code": failure.get("failure_code"),
-        "failure_message": failure.get("failure_message"),
-        "livemode": False,
-        "metadata": dict(pi["metadata"]),
-        "outcome": {
-            "network_status": "approved_by_network" if succeeded else "declined_by_network",
-            "reason": None if succeeded else failure.get("failure_code"),
-            "risk_level": "normal",
-            "seller_message": "Payment complete." if succeeded else "The bank did not return any further details.",
-            "type": "authorized" if succeeded else "issuer_declined",
-        },
-        "paid": succeeded,
-        "payment_intent": pi["id"],
-        "payment_method": pm["id"],
-        "payment_method_details": {"type": "card", "card": card},
-        "refunded": False,
-        "refunds": {"object": "list", "data": [], "has_more": False, "url": "/v1/refunds"},
-        "status": "succeeded" if succeeded else "failed",
-        "transfer_group": pi["transfer_group"],
-    }
-
-
 def _unexpected_state(pi: dict[str, Any], action: str, allowed: tuple[str, ...]):
     return invalid_request(
         f"This PaymentIntent could not be {action} because it has a status of {pi['status']}. "
@@ -326,19 +299,11 @@ def _unexpected_state(pi: dict[str, Any], action: str, allowed: tuple[str, ...])
     )
 
 
-def retrieve_charge(call: Call, id: str) -> dict[str, Any]:
-    call.params.done()
-    charge = call.store.get(id, call.account)
-    if charge is None or charge["object"] != "charge":
-        raise no_such("charge", id)
-    return charge
-
-
 ROUTES = [
     ("POST", "/v1/payment_intents", create_payment_intent),
+    ("GET", "/v1/payment_intents", list_payment_intents),
     ("GET", "/v1/payment_intents/{id}", retrieve_payment_intent),
     ("POST", "/v1/payment_intents/{id}/confirm", confirm_payment_intent),
     ("POST", "/v1/payment_intents/{id}/capture", capture_payment_intent),
     ("POST", "/v1/payment_intents/{id}/cancel", cancel_payment_intent),
-    ("GET", "/v1/charges/{id}", retrieve_charge),
 ]

@@ -135,6 +135,12 @@ def create_setup_intent(call: Call) -> dict[str, Any]:
     p.raw("automatic_payment_methods")
     p.raw("return_url")
     p.done()
+    if confirm and not pm_id:
+        raise invalid_request(
+            "You cannot confirm this SetupIntent because it's missing a payment method.",
+            code="setup_intent_unexpected_state",
+            param="payment_method",
+        )
     call.store.put(si, call.account)
     call.emit("setup_intent.created", si)
     if confirm:

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from standins.stripe import (
+    charges,
     connect,
     control,
     customers,
@@ -41,7 +42,18 @@ from standins.stripe.webhooks import WebhookSender
 Handler = Callable[..., dict[str, Any]]
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     (method, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$"), handler)
-    for module in (customers, payment_methods, payment_intents, refunds, connect, transfers, payouts, identity, events)
+    for module in (
+        customers,
+        payment_methods,
+        payment_intents,
+        charges,
+        refunds,
+        connect,
+        transfers,
+        payouts,
+        identity,
+        events,
+    )
     for method, pattern, handler in module.ROUTES
 ]
 Send = Callable[[dict[str, Any]], Awaitable[None]]

@@ -274,3 +274,27 @@ async def test_an_unknown_connected_account_is_a_403(stripe_client: stripe.Strip
     with pytest.raises(stripe.PermissionError) as refused:
         await stripe_client.v1.balance.retrieve_async(options={"stripe_account": "acct_nobody"})
     assert (refused.value.http_status, refused.value.json_body["error"]["code"]) == (403, "account_invalid")
+
+
+async def test_confirming_without_a_card_is_a_400_not_a_crash(stripe_client: stripe.StripeClient):
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        await stripe_client.v1.payment_intents.create_async({"amount": 6000, "currency": "usd", "confirm": True})
+    assert (refused.value.http_status, refused.value.code) == (400, "payment_intent_unexpected_state")
+
+
+async def test_intents_and_charges_list_by_customer_and_intent(stripe_client: stripe.StripeClient):
+    declined_customer, declined_card = await customer_with_card(stripe_client, "pm_card_chargeDeclined")
+    pi = await authorize(stripe_client, "pm_card_visa")
+    listed = await stripe_client.v1.payment_intents.list_async({"customer": pi.customer})
+    assert [item.id for item in listed.data] == [pi.id]
+    charges = await stripe_client.v1.charges.list_async({"payment_intent": pi.id})
+    assert [(c.id, c.status) for c in charges.data] == [(pi.latest_charge, "succeeded")]
+    with pytest.raises(stripe.CardError) as declined:
+        await stripe_client.v1.payment_intents.create_async(
+            {"amount": 6000, "currency": "usd", "customer": declined_customer.id, "payment_method": declined_card}
+            | {"confirm": True, "off_session": True}
+        )
+    failed = await stripe_client.v1.charges.list_async({"customer": declined_customer.id})
+    assert [(c.id, c.status, c.failure_code) for c in failed.data] == [
+        (declined.value.error.charge, "failed", "card_declined")
+    ]
