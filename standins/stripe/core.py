@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "webhook_hold": False,  # keep events back until POST /_standin/webhooks/release
     "webhook_retry_base_ms": 100,  # backoff after a failed delivery: base * 2^(attempt-1)
     "webhook_max_attempts": 8,
+    "webhook_concurrency": 1,  # deliveries in flight at once; more than 1 gives up their order
     "latency_ms": 0,  # every /v1 call answers after this long
     "payout_auto": True,  # payouts move pending → in_transit → paid by themselves
     "payout_standard_seconds": 2,  # stand-in time from creation to paid (in_transit at half)

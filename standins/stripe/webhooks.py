@@ -1,6 +1,7 @@
 """Webhook delivery: every event is POSTed to the configured endpoint, signed as Stripe signs
 (`Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`), one delivery at a time in
-order, retried with exponential backoff while the endpoint fails (anything but a 2xx).
+order (`webhook_concurrency` > 1 sends several at once), retried with exponential backoff while the
+endpoint fails (anything but a 2xx).
 
 Switches (core.DEFAULTS): `webhook_duplicates` delivers each event N times; `webhook_hold` keeps
 new events back until `release(order="reversed")` lets them go in the order asked for.
@@ -9,6 +10,7 @@ new events back until `release(order="reversed")` lets them go in the order aske
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import time
@@ -66,26 +68,44 @@ async def flush(standin: Standin, within: float) -> dict[str, int]:
 
 
 class WebhookSender:
+    """Sends due deliveries, at most `webhook_concurrency` at once (1, the default, keeps order)."""
+
     def __init__(self, standin: Standin) -> None:
         self.standin = standin
+        self.in_flight: set[int] = set()
 
     async def run(self) -> None:
         async with httpx.AsyncClient(timeout=10) as client:
-            while True:
-                due = self._next_due()
-                if due is None:
+            tasks: set[asyncio.Task[None]] = set()
+            try:
+                while True:
+                    limit = max(1, int(self.standin.setting("webhook_concurrency")))
+                    due = self._next_due() if len(self.in_flight) < limit else None
+                    if due is not None:
+                        self.in_flight.add(due[0])
+                        task = asyncio.create_task(self._deliver(client, *due))
+                        tasks.add(task)
+                        task.add_done_callback(functools.partial(self._finished, tasks, due[0]))
+                        continue
                     self.standin.webhooks_wake.clear()
                     try:
                         await asyncio.wait_for(self.standin.webhooks_wake.wait(), timeout=self._seconds_to_next())
                     except TimeoutError:
                         pass
-                    continue
-                await self._deliver(client, *due)
+            finally:
+                for task in tasks:
+                    task.cancel()
+
+    def _finished(self, tasks: set[asyncio.Task[None]], seq: int, task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        self.in_flight.discard(seq)
+        self.standin.webhooks_wake.set()
 
     def _next_due(self) -> tuple[int, str, int] | None:
+        busy = ",".join(str(seq) for seq in self.in_flight) or "0"
         return self.standin.store.db.execute(
             "SELECT seq, event_id, attempts FROM deliveries WHERE state = 'pending' AND due_at <= ? "
-            "ORDER BY due_at, seq LIMIT 1",
+            f"AND seq NOT IN ({busy}) ORDER BY due_at, seq LIMIT 1",
             (time.time(),),
         ).fetchone()
 

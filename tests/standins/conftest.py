@@ -31,6 +31,7 @@ class WebhookReceiver:
     events: list[stripe.Event] = field(default_factory=list)
     bad_signatures: int = 0
     statuses: list[int] = field(default_factory=list)
+    delay_seconds: float = 0.0  # a slow endpoint
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait_for(self, count: int, within: float = 10.0) -> list[stripe.Event]:
@@ -53,6 +54,7 @@ def _handler_for(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             payload = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            time.sleep(receiver.delay_seconds)
             with receiver.lock:
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 if status == 200:

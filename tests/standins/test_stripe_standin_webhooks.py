@@ -3,6 +3,8 @@ retries while the endpoint fails, and the duplicate and out-of-order switches; e
 
 from __future__ import annotations
 
+import time
+
 import stripe
 
 from standins.stripe.launch import RunningStandin
@@ -115,3 +117,16 @@ async def test_a_payment_lifecycle_sends_the_events_a_marketplace_listens_to(
     assert seen("payment_intent.payment_failed") == [failed_id]
     (refunded,) = webhook_receiver.of_type("charge.refunded")
     assert (refunded.data.object.amount_refunded, refunded.data.previous_attributes.amount_refunded) == (500, 0)
+
+
+async def test_concurrent_delivery_switch_sends_several_at_once(
+    stripe_client: stripe.StripeClient, stripe_standin: RunningStandin, webhook_receiver: WebhookReceiver
+):
+    stripe_standin.configure(webhook_concurrency=8, webhook_hold=True)
+    customers = [await stripe_client.v1.customers.create_async({}) for _ in range(16)]
+    webhook_receiver.delay_seconds = 0.25
+    started = time.monotonic()
+    stripe_standin.control("POST", "webhooks/release")
+    received = webhook_receiver.wait_for_type("customer.created", count=16)
+    assert time.monotonic() - started < 2.0  # one at a time would take 4 s
+    assert sorted(e.data.object.id for e in received) == sorted(c.id for c in customers)
