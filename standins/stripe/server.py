@@ -95,8 +95,11 @@ class StripeStandinApp:
             status, page_headers, page = hosted.page(*(result or (404, "Not found.", None)))
             await _respond(send, status, page_headers, page)
         elif path.startswith("/_standin/"):
-            json_body = json.loads(body) if body.strip() else {}
-            status, answer = await control.handle(self.standin, method, path, json_body)
+            try:
+                json_body = json.loads(body) if body.strip() else {}
+                status, answer = await control.handle(self.standin, method, path, json_body)
+            except (ValueError, KeyError, TypeError) as bad:  # a malformed control call, not a crash
+                status, answer = 400, {"error": f"bad control call: {bad!r}"}
             await _respond(send, status, [(b"content-type", b"application/json")], json.dumps(answer).encode())
         else:
             await _respond(send, 404, [(b"content-type", b"text/plain")], b"Not a Stripe API path.")

@@ -298,3 +298,22 @@ async def test_intents_and_charges_list_by_customer_and_intent(stripe_client: st
     assert [(c.id, c.status, c.failure_code) for c in failed.data] == [
         (declined.value.error.charge, "failed", "card_declined")
     ]
+
+
+async def test_after_a_decline_the_same_intent_takes_another_card(stripe_client: stripe.StripeClient):
+    customer, declined_card = await customer_with_card(stripe_client, "pm_card_chargeDeclined")
+    params = {"amount": 6000, "currency": "usd", "customer": customer.id, "payment_method": declined_card}
+    with pytest.raises(stripe.CardError) as declined:
+        await stripe_client.v1.payment_intents.create_async(
+            params | {"capture_method": "manual", "confirm": True, "off_session": True}
+        )
+    visa = (await stripe_client.v1.payment_methods.attach_async("pm_card_visa", {"customer": customer.id})).id
+    pi = await stripe_client.v1.payment_intents.confirm_async(
+        declined.value.error.payment_intent.id, {"payment_method": visa, "off_session": True}
+    )
+    assert (pi.status, pi.amount_capturable, pi.payment_method, pi.last_payment_error) == (
+        "requires_capture",
+        6000,
+        visa,
+        None,
+    )

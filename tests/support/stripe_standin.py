@@ -43,10 +43,11 @@ def stripe_standin_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture
 def stripe_standin(stripe_standin_process: RunningStandin) -> RunningStandin:
-    """The session's stand-in with every switch at its default, no webhook endpoint and no delivery
-    left over; its state (objects, events) carries over between tests, so assert on the objects a
-    test made."""
+    """The session's stand-in with every switch at its default, its clock at real time, no webhook
+    endpoint and no delivery left over; its state (objects, events) carries over between tests, so
+    assert on the objects a test made."""
     stripe_standin_process.control("POST", "config/reset")
+    stripe_standin_process.control("POST", "clock", offset_seconds=0)
     stripe_standin_process.control("POST", "webhooks/discard")
     stripe_standin_process.configure(webhook_url=None, webhook_secret=STANDIN_WEBHOOK_SECRET)
     return stripe_standin_process
