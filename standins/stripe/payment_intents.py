@@ -1,4 +1,5 @@
-"""PaymentIntents (create, confirm, retrieve, capture incl. partial, cancel) and their Charges.
+"""PaymentIntents: create, confirm, retrieve, list, capture (incl. partial), cancel; each
+authorization attempt leaves a Charge (charges.py).
 
 A manual-capture authorization holds `amount_capturable` until captured, cancelled, or its
 charge's `capture_before` (7 days after authorization, stand-in time) passes, when it is cancelled

@@ -86,7 +86,8 @@ class StripeStandinApp:
         query = scope.get("query_string", b"").decode("latin-1")
         base_url = f"http://{headers.get('host', 'localhost')}"
         if path.startswith("/v1/"):
-            status, extra, payload = await self._api(method, path, query, body.decode(), headers, base_url)
+            text = body.decode(errors="replace")
+            status, extra, payload = await self._api(method, path, query, text, headers, base_url)
             await _respond(send, status, [*extra, (b"content-type", b"application/json")], payload)
         elif path.startswith("/_standin/hosted/"):
             call = Call(self.standin, Params({}), base_url=base_url)
@@ -132,24 +133,26 @@ class StripeStandinApp:
             earlier = self.standin.store.replay(scope, call.idempotency_key)
             if earlier is not None:
                 return _replay(earlier, fingerprint, call.idempotency_key, out)
-        status, payload, keep = self._run(call, handler, arguments)
-        if keep and call.idempotency_key:
-            self.standin.store.remember(scope, call.idempotency_key, fingerprint, status, payload)
+        status, payload = self._run(call, handler, arguments, scope, fingerprint)
         return status, out, payload.encode()
 
-    def _run(self, call: Call, handler: Handler, arguments: dict[str, str]) -> tuple[int, str, bool]:
-        """The handler in one transaction; a Stripe refusal keeps what was written before it."""
+    def _run(self, call: Call, handler: Handler, arguments: dict[str, str], scope: str, fingerprint: str):
+        """The handler and its idempotency record in one transaction; a Stripe refusal keeps what
+        was written before it (a decline leaves its PaymentIntent `requires_payment_method`)."""
         store = self.standin.store
         try:
             with store.transaction():
                 try:
                     result = _expand(store, handler(call, **arguments), call.params.expand())
-                    return 200, json.dumps(result), True
+                    status, payload, keep = 200, json.dumps(result), True
                 except StripeError as refusal:
-                    return refusal.status, json.dumps(refusal.payload()), refusal.replayable
+                    status, payload, keep = refusal.status, json.dumps(refusal.payload()), refusal.replayable
+                if keep and call.idempotency_key:
+                    store.remember(scope, call.idempotency_key, fingerprint, status, payload)
+                return status, payload
         except Exception as crash:  # a bug in the stand-in: answered as Stripe answers its own
             error = {"error": {"type": "api_error", "message": f"Stand-in error: {crash!r}"}}
-            return 500, json.dumps(error), False
+            return 500, json.dumps(error)
 
     async def _lifespan(self, receive: Any, send: Send) -> None:
         while True:
