@@ -93,3 +93,44 @@ async def test_clock_moves_created_and_expires_authorizations_after_seven_days(o
     pi = await client.v1.payment_intents.retrieve_async(pi.id)
     assert (pi.status, pi.cancellation_reason) == ("canceled", "automatic")
     assert own_standin.control("GET", "clock")["offset_seconds"] >= 7 * DAY
+
+
+def wait_until(check, within: float = 5.0) -> bool:
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+async def test_the_sweep_expires_an_authorization_nobody_reads(own_standin: RunningStandin):
+    client = stripe_client_for(own_standin.base_url)
+    pi = await client.v1.payment_intents.create_async(
+        {"amount": 6000, "currency": "usd", "payment_method": "pm_card_visa", "capture_method": "manual"}
+        | {"confirm": True}
+    )
+    own_standin.control("POST", "clock", advance_seconds=7 * DAY + 1)
+
+    def status() -> str:
+        return next(p["status"] for p in own_standin.state()["payment_intents"] if p["id"] == pi.id)
+
+    assert wait_until(lambda: status() == "canceled")
+    events = await client.v1.events.list_async({"type": "payment_intent.canceled"})
+    assert [(e.data.object.id, e.data.object.cancellation_reason) for e in events.data] == [(pi.id, "automatic")]
+
+
+async def test_a_two_day_payout_is_paid_when_the_clock_moves_two_days(own_standin: RunningStandin):
+    own_standin.configure(payout_standard_seconds=2 * DAY)
+    client = stripe_client_for(own_standin.base_url)
+    account = await client.v1.accounts.create_async({"type": "express"})
+    own_standin.control("POST", f"accounts/{account.id}", onboarded=True)
+    await client.v1.transfers.create_async({"amount": 2500, "currency": "usd", "destination": account.id})
+    payout = await client.v1.payouts.create_async({"amount": 2500, "currency": "usd"}, {"stripe_account": account.id})
+    assert payout.arrival_date - payout.created == 2 * DAY
+    await asyncio.sleep(0.5)
+    assert own_standin.state()["payouts"][0]["status"] == "pending"
+    own_standin.control("POST", "clock", advance_seconds=DAY)
+    assert wait_until(lambda: own_standin.state()["payouts"][0]["status"] == "in_transit")
+    own_standin.control("POST", "clock", advance_seconds=DAY)
+    assert wait_until(lambda: own_standin.state()["payouts"][0]["status"] == "paid")
