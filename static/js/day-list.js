@@ -102,7 +102,7 @@ export function createDayList({ onAdd, onRemove, onChange }) {
             const span = formatClockRange(range.start, range.end);
             return h('li', { class: 'day-range', 'data-testid': 'day-range', 'data-start': range.start, 'data-end': range.end },
               h('span', {}, span),
-              past ? null : h('button', {
+              past ? null : h('div', { class: 'day-range-actions' }, h('button', {
                 type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'day-range-change',
                 'aria-label': `Change ${span} on ${day}`, disabled: busy,
                 onclick: () => {
@@ -118,7 +118,7 @@ export function createDayList({ onAdd, onRemove, onChange }) {
                 type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'day-range-remove',
                 'aria-label': `Remove ${span} on ${day}`, disabled: busy,
                 onclick: () => { focusKey = `add:${date}`; onRemove(date, range); },
-              }, 'Remove'));
+              }, 'Remove')));
           }),
           lessons.map((b) => h('li', { class: 'day-range is-booked' },
             h('span', { 'data-testid': 'day-lesson' }, `${formatBookedSpan(b)} · ${lessonLabel(b)}`))))

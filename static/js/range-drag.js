@@ -36,7 +36,8 @@ export function keyReshape(event) {
   return { mode, dir: event.key === 'ArrowDown' ? 1 : -1 };
 }
 
-// `dayOf(date)` gives { ranges, booked } as drawn; `onChange(date, range, next)` reports a change.
+// `dayOf(date)` gives { ranges, booked } as drawn; `onChange(date, range, next, { keyboard })` reports
+// a change (`next` null: a drag that changed nothing, to be drawn back).
 export function createRangeDrag({ dayOf, columnOf, onChange }) {
   let drag = null; // { id, date, range, mode, y, height, limits, block, moved, next }
   let swallowClickUntil = 0;
@@ -120,7 +121,7 @@ export function createRangeDrag({ dayOf, columnOf, onChange }) {
     const range = { date, start: block.dataset.start, end: block.dataset.end };
     const edge = toMinutes(asked.mode === 'end' ? range.end : range.start);
     const next = reshape(range, asked.mode, nextLine(edge, asked.dir), limitsOn(dayOf(date), range));
-    if (next.start !== range.start || next.end !== range.end) onChange(date, range, next);
+    if (next.start !== range.start || next.end !== range.end) onChange(date, range, next, { keyboard: true });
     return true;
   }
 

@@ -40,10 +40,10 @@ export function createWeekGrid({ onAdd, onRemove, onChange, onBookedClick }) {
   const rangeDrag = createRangeDrag({
     dayOf: (date) => ({ ranges: last?.days[date] ?? [], booked: last?.booked ?? [] }),
     columnOf: (date) => dayColumns.get(date).column,
-    onChange: (date, range, next) => {
+    onChange: (date, range, next, { keyboard = false } = {}) => {
       if (next) onChange(date, range, next); // the editor re-renders with the changed range
       redraw(date);
-      if (next) focusRangeAt(date, toMinutes(next.start));
+      if (next && keyboard) focusRangeAt(date, toMinutes(next.start)); // the keys keep working on it
     },
   });
   const coarse = window.matchMedia?.('(pointer: coarse)');
