@@ -54,6 +54,13 @@ async def test_onboarding_page_enables_the_account_sends_account_updated_and_goe
     assert (await visit(link.url)).headers["location"] == "http://127.0.0.1:1/refresh"  # a link is used once
 
 
+async def test_express_by_controller_and_nothing_else(stripe_client: stripe.StripeClient):
+    account = await stripe_client.v1.accounts.create_async({"controller": {"stripe_dashboard": {"type": "express"}}})
+    assert account.type == "express"
+    with pytest.raises(stripe.InvalidRequestError):
+        await stripe_client.v1.accounts.create_async({"type": "custom"})
+
+
 async def test_transfer_to_an_account_not_onboarded_is_refused(stripe_client: stripe.StripeClient):
     account = await stripe_client.v1.accounts.create_async({"type": "express"})
     with pytest.raises(stripe.InvalidRequestError) as refused:
