@@ -719,6 +719,7 @@ def _report(args: argparse.Namespace, runs: dict[str, list[dict]], floors: list[
         name = LABELS[kind]
         rows.append((f"{name} hub publish->socket", [med(kind, "hub", "kernel", q) for q in ("p50", "p99", "max")]))
         rows.append((f"{name} hub publish->read", [med(kind, "hub", "read", q) for q in ("p50", "p99", "max")]))
+        rows.append((f"{name} hub first frame", [med(kind, "hub", "first_frame", q) for q in ("p50", "p99", "max")]))
         rows.append((f"{name} REST save->socket", [med(kind, "rest", "kernel", q) for q in ("p50", "p99", "max")]))
     for key, label in (("raw", "redis floor PUBLISH"), ("hub", "redis floor hub Lua publish")):
         rows.append((label, [median([f[key][q] for f in floors]) for q in ("p50", "p99", "max")]))
@@ -759,6 +760,11 @@ def _report(args: argparse.Namespace, runs: dict[str, list[dict]], floors: list[
             f"socketify/raw fan-out      hub p50 {ratio(hub('socketify', 'p50'), hub('raw', 'p50'))}  "
             f"p99 {ratio(hub('socketify', 'p99'), hub('raw', 'p99'))};  CPU/frame "
             f"{ratio(med('socketify', 'server_cpu_us_per_frame_hub'), med('raw', 'server_cpu_us_per_frame_hub'))}"
+        )
+        first, raw_first = med("socketify", "hub", "first_frame", "p50"), med("raw", "hub", "first_frame", "p50")
+        print(
+            f"first frame p50: socketify {first:.2f} ms, raw {raw_first:.2f} ms: "
+            f"{first - raw_first:+.2f} ms, {ratio(first, raw_first)} (target: within 0.3 ms)"
         )
     if "socketify" in args.kinds:
         target = TARGETS_MS.get(args.clients)
