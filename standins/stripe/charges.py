@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from standins.stripe.core import Call, list_object
+from standins.stripe.core import Call, list_page
 from standins.stripe.errors import no_such
 from standins.stripe.store import new_id
 
@@ -63,10 +63,7 @@ def retrieve_charge(call: Call, id: str) -> dict[str, Any]:
 
 def list_charges(call: Call) -> dict[str, Any]:
     filters = {name: call.params.str(name) for name in ("customer", "payment_intent", "transfer_group")}
-    items = call.store.find("charge", call.account, **{k: v for k, v in filters.items() if v})
-    result = list_object("/v1/charges", items, call.params)
-    call.params.done()
-    return result
+    return list_page(call, "/v1/charges", "charge", **filters)
 
 
 ROUTES = [

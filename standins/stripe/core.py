@@ -122,12 +122,23 @@ class Call:
         self.standin.emit(event_type, obj, self.account if account is None else account, previous, self)
 
 
+def list_page(call: Call, url: str, object_type: str, **equal: Any) -> dict[str, Any]:
+    """Stripe's list envelope over stored objects, newest first: `limit` (default 10, at most 100)
+    and `starting_after`; `equal` filters on top-level fields (None values are ignored)."""
+    limit = min(call.params.int("limit", minimum=1) or 10, 100)
+    after = call.params.str("starting_after")
+    filters = {name: value for name, value in equal.items() if value is not None}
+    items = call.store.find(object_type, call.account, after=after, limit=limit + 1, **filters)
+    call.params.done()
+    return {"object": "list", "url": url, "has_more": len(items) > limit, "data": items[:limit]}
+
+
 def list_object(url: str, items: list[dict[str, Any]], params: Params) -> dict[str, Any]:
-    """Stripe's list envelope with `limit` (default 10, at most 100) and `starting_after`."""
-    limit = params.int("limit", minimum=1) or 10
-    limit = min(limit, 100)
+    """The list envelope over a list already in hand (a transfer's reversals)."""
+    limit = min(params.int("limit", minimum=1) or 10, 100)
     after = params.str("starting_after")
     if after:
         ids = [item["id"] for item in items]
         items = items[ids.index(after) + 1 :] if after in ids else []
+    params.done()
     return {"object": "list", "url": url, "has_more": len(items) > limit, "data": items[:limit]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from standins.stripe.core import Call, list_object
+from standins.stripe.core import Call, list_page
 from standins.stripe.errors import no_such
 
 
@@ -17,11 +17,7 @@ def retrieve_event(call: Call, id: str) -> dict[str, Any]:
 
 
 def list_events(call: Call) -> dict[str, Any]:
-    event_type = call.params.str("type")
-    items = call.store.find("event", call.account, **({"type": event_type} if event_type else {}))
-    result = list_object("/v1/events", items, call.params)
-    call.params.done()
-    return result
+    return list_page(call, "/v1/events", "event", type=call.params.str("type"))
 
 
 ROUTES = [

@@ -14,7 +14,7 @@ from typing import Any
 
 from standins.stripe.cards import card_of
 from standins.stripe.charges import new_charge
-from standins.stripe.core import Call, list_object
+from standins.stripe.core import Call, list_page
 from standins.stripe.customers import customer_or_404
 from standins.stripe.errors import card_error, invalid_request, no_such
 from standins.stripe.payment_methods import resolve_payment_method
@@ -148,11 +148,7 @@ def _missing_payment_method(pi: dict[str, Any]):
 
 
 def list_payment_intents(call: Call) -> dict[str, Any]:
-    customer = call.params.str("customer")
-    items = call.store.find("payment_intent", call.account, **({"customer": customer} if customer else {}))
-    result = list_object("/v1/payment_intents", items, call.params)
-    call.params.done()
-    return result
+    return list_page(call, "/v1/payment_intents", "payment_intent", customer=call.params.str("customer"))
 
 
 def retrieve_payment_intent(call: Call, id: str) -> dict[str, Any]:

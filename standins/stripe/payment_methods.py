@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from standins.stripe.cards import TEST_CARDS, card_details, card_of
-from standins.stripe.core import Call, list_object
+from standins.stripe.core import Call, list_page
 from standins.stripe.customers import customer_or_404
 from standins.stripe.errors import invalid_request, no_such
 from standins.stripe.store import new_id
@@ -87,10 +87,7 @@ def list_customer_payment_methods(call: Call, id: str) -> dict[str, Any]:
 def _list_for(call: Call, customer_id: str, url: str) -> dict[str, Any]:
     call.params.str("type", choices=("card",))
     customer_or_404(call, customer_id, param="customer")
-    items = call.store.find("payment_method", call.account, customer=customer_id)
-    result = list_object(url, items, call.params)
-    call.params.done()
-    return result
+    return list_page(call, url, "payment_method", customer=customer_id)
 
 
 # SetupIntents

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from standins.stripe.connect import account_or_404
-from standins.stripe.core import Call, list_object
+from standins.stripe.core import Call, list_page
 from standins.stripe.errors import invalid_request, no_such
 from standins.stripe.store import new_id
 from standins.stripe.transfers import available_balance
@@ -85,11 +85,7 @@ def retrieve_payout(call: Call, id: str) -> dict[str, Any]:
 
 
 def list_payouts(call: Call) -> dict[str, Any]:
-    status = call.params.str("status")
-    items = call.store.find("payout", call.account, **({"status": status} if status else {}))
-    result = list_object("/v1/payouts", items, call.params)
-    call.params.done()
-    return result
+    return list_page(call, "/v1/payouts", "payout", status=call.params.str("status"))
 
 
 def move_payout(call: Call, payout: dict[str, Any], status: str, failure_code: str | None = None) -> dict[str, Any]:

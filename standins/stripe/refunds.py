@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from standins.stripe.core import Call, list_object
+from standins.stripe.core import Call, list_page
 from standins.stripe.errors import invalid_request, no_such
 from standins.stripe.store import new_id
 
@@ -87,10 +87,7 @@ def retrieve_refund(call: Call, id: str) -> dict[str, Any]:
 
 def list_refunds(call: Call) -> dict[str, Any]:
     filters = {name: call.params.str(name) for name in ("payment_intent", "charge")}
-    items = call.store.find("refund", call.account, **{k: v for k, v in filters.items() if v})
-    result = list_object("/v1/refunds", items, call.params)
-    call.params.done()
-    return result
+    return list_page(call, "/v1/refunds", "refund", **filters)
 
 
 ROUTES = [

@@ -96,17 +96,30 @@ class Store:
             )
         return obj
 
-    def find(self, object_type: str, account: str | None = None, **equal: Any) -> list[dict[str, Any]]:
-        """Objects of a type, newest first, whose top-level fields equal the given values."""
+    def find(
+        self,
+        object_type: str,
+        account: str | None = None,
+        *,
+        after: str | None = None,
+        limit: int | None = None,
+        **equal: Any,
+    ) -> list[dict[str, Any]]:
+        """Objects of a type, newest first, whose top-level fields equal the given values; `after`
+        an id (Stripe's `starting_after`), at most `limit`."""
         sql = "SELECT data FROM objects WHERE object = ?"
         args: list[Any] = [object_type]
         if account is not None:
             sql += " AND account = ?"
             args.append(account)
-        for field, value in equal.items():
-            sql += f" AND json_extract(data, '$.{field}') IS ?"
+        if after is not None:
+            sql += " AND seq < COALESCE((SELECT seq FROM objects WHERE id = ?), -1)"
+            args.append(after)
+        for name, value in equal.items():
+            sql += f" AND json_extract(data, '$.{name}') IS ?"
             args.append(value)
-        return [json.loads(row[0]) for row in self.db.execute(sql + " ORDER BY seq DESC", args)]
+        sql += " ORDER BY seq DESC" + (f" LIMIT {int(limit)}" if limit is not None else "")
+        return [json.loads(row[0]) for row in self.db.execute(sql, args)]
 
     def total(
         self, object_type: str, expression: str, account: str | None = None, where: str = "1", *where_args: Any

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from standins.stripe.connect import account_or_404
-from standins.stripe.core import Call, list_object
+from standins.stripe.core import Call, list_object, list_page
 from standins.stripe.errors import invalid_request, no_such
 from standins.stripe.store import new_id
 
@@ -73,10 +73,7 @@ def retrieve_transfer(call: Call, id: str) -> dict[str, Any]:
 
 def list_transfers(call: Call) -> dict[str, Any]:
     filters = {name: call.params.str(name) for name in ("destination", "transfer_group")}
-    items = call.store.find("transfer", "", **{k: v for k, v in filters.items() if v})
-    result = list_object("/v1/transfers", items, call.params)
-    call.params.done()
-    return result
+    return list_page(call, "/v1/transfers", "transfer", **filters)
 
 
 def create_reversal(call: Call, id: str) -> dict[str, Any]:
@@ -118,9 +115,7 @@ def create_reversal(call: Call, id: str) -> dict[str, Any]:
 
 def list_reversals(call: Call, id: str) -> dict[str, Any]:
     transfer = transfer_or_404(call, id)
-    result = list_object(f"/v1/transfers/{id}/reversals", transfer["reversals"]["data"], call.params)
-    call.params.done()
-    return result
+    return list_object(f"/v1/transfers/{id}/reversals", transfer["reversals"]["data"], call.params)
 
 
 def available_balance(call: Call, account: str) -> int:

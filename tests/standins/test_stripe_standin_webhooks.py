@@ -83,6 +83,9 @@ async def test_events_list_newest_first_and_by_type(stripe_client: stripe.Stripe
         ("customer.updated", customer.id),
         ("customer.created", customer.id),
     ]
+    assert latest.has_more is True
+    following = await stripe_client.v1.events.list_async({"limit": 1, "starting_after": latest.data[0].id})
+    assert [e.id for e in following.data] == [latest.data[1].id]
     updates = await stripe_client.v1.events.list_async({"type": "customer.updated", "limit": 1})
     assert updates.data[0].data.object.metadata.to_dict() == {"k": "v"}
     assert updates.data[0].data.previous_attributes.metadata.to_dict() == {}
