@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -77,15 +78,23 @@ def _handler_for(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def webhook_receiver(stripe_standin: RunningStandin) -> Iterator[WebhookReceiver]:  # noqa: F811
+@contextmanager
+def running_receiver() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(receiver))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/webhook"
-    stripe_standin.configure(webhook_url=receiver.url, webhook_retry_base_ms=20)
-    yield receiver
-    stripe_standin.configure(webhook_url=None)
-    server.shutdown()
-    server.server_close()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def webhook_receiver(stripe_standin: RunningStandin) -> Iterator[WebhookReceiver]:  # noqa: F811
+    with running_receiver() as receiver:
+        stripe_standin.configure(webhook_url=receiver.url, webhook_retry_base_ms=20)
+        yield receiver
+        stripe_standin.configure(webhook_url=None)

@@ -13,7 +13,8 @@ import pytest
 import stripe
 
 from standins.stripe.launch import RunningStandin, start_stripe_standin
-from tests.support.stripe_standin import stripe_client_for
+from tests.standins.conftest import running_receiver
+from tests.support.stripe_standin import STANDIN_WEBHOOK_SECRET, stripe_client_for
 
 DAY = 24 * 3600
 
@@ -72,6 +73,22 @@ async def test_state_and_idempotency_keys_survive_a_restart(tmp_path: Path):
         again = await client.v1.customers.create_async({"email": "kept@example.test"}, {"idempotency_key": "k1"})
         assert again.id == customer.id and again.last_response.headers["Idempotent-Replayed"] == "true"
         assert standin.state()["counts"]["customer"] == 1
+
+
+async def test_undelivered_events_survive_a_kill_and_go_out_after_the_restart(tmp_path: Path):
+    data_dir = tmp_path / "stripe"
+    with running_receiver() as receiver:
+        options = {"webhook_url": receiver.url, "webhook_secret": STANDIN_WEBHOOK_SECRET}
+        with start_stripe_standin(data_dir, **options) as standin:
+            standin.configure(webhook_hold=True)
+            customer = await stripe_client_for(standin.base_url).v1.customers.create_async({})
+            standin.process.kill()  # SIGKILL: no shutdown, nothing flushed
+            standin.process.wait()
+        with start_stripe_standin(data_dir, **options) as standin:
+            assert standin.control("GET", "webhooks")["counts"]["held"] == 1
+            standin.control("POST", "webhooks/release")
+            (event,) = receiver.wait_for(1)
+            assert (event.type, event.data.object.id) == ("customer.created", customer.id)
 
 
 async def test_clock_moves_created_and_expires_authorizations_after_seven_days(own_standin: RunningStandin):
