@@ -12,6 +12,9 @@ import stripe
 from standins.stripe.launch import RunningStandin
 from tests.standins.conftest import WebhookReceiver
 
+# stripe 16's HTTPXClient posts its form body with httpx's deprecated `data=` (the SDK's, not ours)
+pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
+
 
 async def visit(url: str) -> httpx.Response:
     async with httpx.AsyncClient() as browser:

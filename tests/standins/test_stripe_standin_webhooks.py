@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import stripe
 
 from standins.stripe.launch import RunningStandin
 from tests.standins.conftest import WebhookReceiver
+
+# stripe 16's HTTPXClient posts its form body with httpx's deprecated `data=` (the SDK's, not ours)
+pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
 
 
 def deliveries_of(standin: RunningStandin, event_id: str) -> list[dict]:
