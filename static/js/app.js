@@ -2,7 +2,8 @@
 import { api, getToken, setUnauthorizedHandler } from './api.js';
 import { clearSession, homeRoute, logOut, mountLogin, onSessionChange, restoreSession, session } from './auth.js';
 import { mountBookings } from './bookings.js';
-import { discardUnsavedEdits, hasUnsavedEdits, mountCalendar } from './calendar.js';
+import { mountCalendar } from './calendar.js';
+import { discardUnsavedEdits, hasUnsavedEdits } from './calendar-drafts.js';
 import { h, placeholder, replace } from './dom.js';
 import { mountInstructorList } from './instructors.js';
 import { mountCollaborators, mountSettings } from './manage.js';

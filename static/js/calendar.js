@@ -2,10 +2,12 @@
 // week locally, save it as one snapshot with If-Match, and follow other editors live. A conflict
 // never discards the user's edits: they can be re-applied on top of the newer version.
 // Its parts: the head (calendar-toolbar.js), the grid (week-grid.js, range-drag.js) or the day list
-// (day-list.js), conflicts in words (calendar-conflict.js), copy to next week (calendar-copy.js).
+// (day-list.js), conflicts in words (calendar-conflict.js), copy to next week (calendar-copy.js),
+// unsaved edits kept across week switches (calendar-drafts.js).
 import { api, ApiError, describeError, request } from './api.js';
 import { bookingLine, createConflictBanner, listOf, reapplyReport } from './calendar-conflict.js';
 import { mountCopyToNextWeek } from './calendar-copy.js';
+import { drafts, setOpenEditor } from './calendar-drafts.js';
 import { createWeekToolbar } from './calendar-toolbar.js';
 import { createDayList } from './day-list.js';
 import { h, placeholder, randomId, replace } from './dom.js';
@@ -16,33 +18,12 @@ import {
 import { addDays, bookedMinutes, formatWeekSpan, isDate, mondayOf, todayIn } from './time.js';
 import { createWeekGrid } from './week-grid.js';
 
-export { bookingLine };
-
 // Echoed by the server in the events our own saves cause.
 const CLIENT_ID = randomId();
 const STEP_KEY = 'instainstru.gridStep';
 const VIEW_KEY = 'instainstru.calendarView';
-// Unsaved edits of weeks the user navigated away from, for this page load: key → { week, days }.
-const drafts = new Map();
-let openEditor = null; // the mounted editor: { dirty() }
-
 const weekUrl = (instructorId, weekStart) => `/api/instructors/${instructorId}/availability/weeks/${weekStart}`;
 const LIVE_BOOKING = new Set(['held', 'confirmed']);
-
-export function hasUnsavedEdits() {
-  return drafts.size > 0 || Boolean(openEditor?.dirty());
-}
-
-export function discardUnsavedEdits() {
-  drafts.clear();
-  openEditor?.discard();
-}
-
-window.addEventListener('beforeunload', (event) => {
-  if (!hasUnsavedEdits()) return;
-  event.preventDefault();
-  event.returnValue = ''; // older browsers ask only when this is set
-});
 
 export function mountCalendar(root, ctx, params) {
   const { me } = ctx;
@@ -170,33 +151,13 @@ export function mountCalendar(root, ctx, params) {
   async function useWeeklyHours() {
     if (!state.week || state.saving || dirty() || state.week.source === 'template') return;
     if (!window.confirm(`Replace the hours of ${formatWeekSpan(weekStart)} with ${isOwner ? 'your' : 'the'} weekly hours? This week's own hours are removed. Booked lessons are kept.`)) return;
-    state.saving = true;
-    state.foreignChangeWhileSaving = false;
-    setStatus('Switching to the weekly hours…');
-    render();
-    try {
-      const res = await request('DELETE', url, {
-        headers: { 'If-Match': `"${state.week.version}"`, 'X-Client-Id': CLIENT_ID },
-      });
-      state.saving = false;
-      if (!alive) return;
-      adopt(res.data);
-      setStatus('This week follows the weekly hours again.', 'ok');
-      if (state.foreignChangeWhileSaving) refresh();
-    } catch (err) {
-      state.saving = false;
-      if (!alive) return;
-      if (err.code === 'stale_version') {
+    await writeWeek('DELETE', undefined, {
+      pending: 'Switching to the weekly hours…', done: 'This week follows the weekly hours again.', refused: 'Not changed: ',
+      stale: () => {
         setStatus('Not changed: someone changed this week first. Check it and try again.', 'error');
         refresh();
-      } else if (err.code === 'booked_range') {
-        showBookedRange(err, 'Not changed: ');
-      } else {
-        setStatus(`Not changed: ${describeError(err)}`, 'error');
-      }
-      render();
-      if (state.foreignChangeWhileSaving) refresh();
-    }
+      },
+    });
   }
 
   function edit(date, change) {
@@ -312,40 +273,41 @@ export function mountCalendar(root, ctx, params) {
       result.skipped.length ? 'error' : 'warn', reapplyReport(result, who));
   }
 
-  function showBookedRange(err, prefix) {
-    setStatus(`${prefix}${err.message}`, 'error', listOf((err.body.bookings ?? []).map(bookingLine), 'booked-conflicts'));
-  }
-
   async function save() {
     if (!state.week || state.saving || !dirty()) return;
+    await writeWeek('PUT', { days: state.local }, {
+      pending: 'Saving…', done: 'Saved', refused: 'Not saved: ',
+      stale: () => {
+        setStatus('Not saved: someone changed this week first. Your changes are kept.', 'error');
+        markStale();
+      },
+    });
+  }
+
+  // A save or a hand-back to the weekly hours, with If-Match; our own event is carried by the answer,
+  // anyone else's that arrived meanwhile is fetched once it settles.
+  async function writeWeek(method, body, { pending, done, refused, stale }) {
     state.saving = true;
     state.foreignChangeWhileSaving = false;
-    setStatus('Saving…');
+    setStatus(pending);
     render();
     try {
-      const res = await request('PUT', url, {
-        body: { days: state.local },
-        headers: { 'If-Match': `"${state.week.version}"`, 'X-Client-Id': CLIENT_ID },
+      const res = await request(method, url, {
+        body, headers: { 'If-Match': `"${state.week.version}"`, 'X-Client-Id': CLIENT_ID },
       });
       state.saving = false;
       if (!alive) return;
       adopt(res.data);
-      setStatus('Saved', 'ok');
-      if (state.foreignChangeWhileSaving) refresh();
+      setStatus(done, 'ok');
     } catch (err) {
       state.saving = false;
       if (!alive) return;
-      if (err.code === 'stale_version') {
-        setStatus('Not saved: someone changed this week first. Your changes are kept.', 'error');
-        markStale();
-      } else if (err.code === 'booked_range') {
-        showBookedRange(err, 'Not saved: ');
-      } else {
-        setStatus(`Not saved: ${describeError(err)}`, 'error');
-      }
+      if (err.code === 'stale_version') stale();
+      else if (err.code === 'booked_range') setStatus(`${refused}${err.message}`, 'error', listOf((err.body.bookings ?? []).map(bookingLine), 'booked-conflicts'));
+      else setStatus(`${refused}${describeError(err)}`, 'error');
       render();
-      if (state.foreignChangeWhileSaving) refresh();
     }
+    if (state.foreignChangeWhileSaving) refresh();
   }
 
   function showPresence(editors) {
@@ -394,16 +356,16 @@ export function mountCalendar(root, ctx, params) {
     render();
     setStatus('Unsaved changes', 'warn');
   }
-  openEditor = {
+  setOpenEditor({
     dirty,
     discard: () => { if (state.week) state.local = cloneDays(state.week.days); },
-  };
+  });
   refresh();
 
   return () => {
     alive = false;
     if (dirty()) drafts.set(key, { week: state.week, days: state.local });
-    openEditor = null;
+    setOpenEditor(null);
     unsubscribe();
     grid.destroy();
   };
