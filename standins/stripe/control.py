@@ -18,6 +18,7 @@ GET  /_standin/state                     an audit dump: counts, PaymentIntents, 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from standins.stripe import webhooks
@@ -102,8 +103,6 @@ def _clock(standin: Standin) -> dict[str, Any]:
 
 
 def _move_clock(standin: Standin, body: dict[str, Any]) -> Answer:
-    import time
-
     if "advance_seconds" in body:
         offset = standin.clock_offset() + float(body["advance_seconds"])
     elif "now" in body:
@@ -117,10 +116,13 @@ def _move_clock(standin: Standin, body: dict[str, Any]) -> Answer:
     return 200, _clock(standin)
 
 
+def pick(obj: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: obj.get(name) for name in ("id", *names)}
+
+
 def state(standin: Standin) -> dict[str, Any]:
     """What happened at "Stripe", for audits: every money-moving object in a compact form."""
     store = standin.store
-    pick = lambda obj, *names: {name: obj.get(name) for name in ("id", *names)}  # noqa: E731
     intents = [
         pick(pi, "status", "amount", "amount_capturable", "amount_received", "customer", "latest_charge", "metadata")
         for pi in store.find("payment_intent")
@@ -130,9 +132,13 @@ def state(standin: Standin) -> dict[str, Any]:
         "counts": store.count_by_type(),
         "payment_intents": intents,
         "authorizations": [
-            pick(c, "payment_intent", "amount", "captured") for c in charges if c["status"] == "succeeded"
+            pick(c, "payment_intent", "amount", "captured", "metadata") for c in charges if c["status"] == "succeeded"
         ],
-        "captures": [pick(c, "payment_intent", "amount_captured", "amount_refunded") for c in charges if c["captured"]],
+        "captures": [
+            pick(c, "payment_intent", "amount_captured", "amount_refunded", "metadata")
+            for c in charges
+            if c["captured"]
+        ],
         "refunds": [pick(r, "payment_intent", "charge", "amount", "metadata") for r in store.find("refund")],
         "transfers": [
             pick(t, "destination", "amount", "amount_reversed", "transfer_group", "metadata")
