@@ -201,3 +201,48 @@ async def test_every_time_is_on_the_12_hour_clock_whatever_the_browser_locale(ht
     row = lessons.get_by_test_id("booking-row").first
     await expect(row).to_contain_text("2:00 PM")
     await expect(row).to_contain_text("until 3:00 PM EST")
+
+
+async def test_a_moved_range_is_an_unsaved_edit_that_a_conflict_reapplies(http, pages):
+    instructor, monday, mon, tue = await a_week_with_a_lesson(http)
+    page = await pages(f"#/calendar/{instructor.id}/{mon}", as_=instructor)
+    await expect(range_block(page, mon, "09:00", "11:00")).to_be_visible()
+    await expect(page.get_by_test_id("ws-status")).to_have_text("live")
+
+    await tab_to(page, f'[data-testid="week-range"][data-date="{mon}"][data-start="09:00"]')
+    await page.keyboard.press("Alt+ArrowDown")
+    await expect(range_block(page, mon, "09:15", "11:15")).to_be_focused()
+    # Switching weeks asks first: the move is an unsaved edit.
+    asked: list[str] = []
+
+    async def dismiss(dialog) -> None:
+        asked.append(dialog.message)
+        await dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    await page.get_by_test_id("week-next").click()
+    await expect(page.get_by_test_id("week-title")).to_contain_text(f"{monday:%b} {monday.day}")
+    assert asked and "unsaved changes" in asked[0]
+
+    # Meanwhile someone else removes Monday afternoon: the move is listed and re-applied on top.
+    await save_week(
+        http, instructor, instructor, monday,
+        {mon: [{"start": "09:00", "end": "11:00"}], tue: [{"start": "13:00", "end": "17:00"}]},
+    )  # fmt: skip
+    banner = page.get_by_test_id("conflict-banner")
+    await expect(banner).to_be_visible()
+    await expect(page.get_by_test_id("conflict-edits")).to_contain_text(
+        f"added 11:00 AM {DASH} 11:15 AM; removed 9:00 AM {DASH} 9:15 AM"
+    )
+    await page.get_by_test_id("conflict-reapply").click()
+    await expect(banner).to_be_hidden()
+    await expect(range_block(page, mon, "09:15", "11:15")).to_be_visible()
+    await expect(range_block(page, mon, "15:00", "16:00")).to_have_count(0)  # their removal stays
+
+    await page.get_by_test_id("view-list").click()
+    await page.get_by_role("button", name=f"Remove 1:00 PM {DASH} 5:00 PM on", exact=False).click()
+    await page.get_by_test_id("week-save").click()  # a removal keeps the lesson's time: the range shrinks to it
+    await expect(page.get_by_test_id("save-status")).to_have_text("Saved")
+    week = (await http.get(week_path(instructor, monday), headers=instructor.headers)).json()
+    assert week["days"][mon] == [{"start": "09:15", "end": "11:15"}]
+    assert week["days"][tue] == [{"start": "14:00", "end": "15:00"}]

@@ -165,7 +165,9 @@ async def test_a_stale_save_keeps_the_edits_and_a_booked_lesson_is_named(http, p
     await page.get_by_role("button", name=f"Remove 9:00 AM {DASH} 12:00 PM on Tuesdays").click()
     await page.get_by_test_id("weekly-save").click()
     await expect(page.get_by_test_id("weekly-status")).to_contain_text("Not saved")
-    await expect(page.get_by_test_id("weekly-booked-conflicts")).to_contain_text(f"10:00 AM {DASH} 10:30 AM")
+    await expect(page.get_by_test_id("weekly-booked-conflicts")).to_contain_text(
+        f"Piano lesson with Sam Student: {tuesday:%a, %b} {tuesday.day} 10:00 AM {DASH} 10:30 AM"
+    )
     assert await serious_axe_violations(page) == []
 
 
