@@ -88,8 +88,8 @@ class BookedOut(msgspec.Struct):
     status: BookingStatus
     start_at: str
     end_at: str
-    student_name: str = ""
-    service_name: str = ""
+    student_name: str
+    service_name: str
 
 
 class WeekOut(msgspec.Struct):
