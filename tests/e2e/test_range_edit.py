@@ -131,6 +131,7 @@ async def test_a_focused_range_moves_and_resizes_from_the_keyboard(http, pages):
     for _ in range(12):
         await page.keyboard.press("Shift+ArrowUp")
     await expect(range_block(page, tue, "13:00", "15:00")).to_be_focused()
+    await page.screenshot(path=screenshot_path(E2E, "desktop-range-keyboard.png"))  # the focus ring, the lesson on top
 
     await tab_to(page, '[data-testid="week-save"]')
     await page.keyboard.press("Enter")
