@@ -16,7 +16,7 @@ from tests.e2e.editor_pages import DASH, range_block, tab_to
 from tests.e2e.pages import PHONE, serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
-from tests.support.screenshots import DOCS, screenshot_path
+from tests.support.screenshots import DOCS, E2E, screenshot_path
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -267,6 +267,7 @@ async def test_the_weekly_hours_screen_follows_another_editors_save_live(http, p
     await expect(helper.get_by_test_id("weekly-theirs")).to_contain_text(f"Monday: removed 9:00 AM {DASH} 12:00 PM")
     await expect(helper.get_by_test_id("weekly-mine")).to_contain_text(f"Saturday: added 10:00 AM {DASH} 12:00 PM")
     await expect(weekly_range(helper, "sat", "10:00", "12:00")).to_be_visible()
+    await helper.screenshot(path=screenshot_path(E2E, "phone-weekly-hours-live-conflict.png"))
     await helper.get_by_test_id("weekly-reapply").tap()
     await expect(weekly_range(helper, "mon", "09:00", "12:00")).to_have_count(0)
     await expect(weekly_range(helper, "sat", "10:00", "12:00")).to_be_visible()
