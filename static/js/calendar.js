@@ -3,11 +3,12 @@
 // never discards the user's edits: they can be re-applied on top of the newer version.
 // Its parts: the head (calendar-toolbar.js), the grid (week-grid.js, range-drag.js) or the day list
 // (day-list.js), conflicts in words (calendar-conflict.js), copy to next week (calendar-copy.js),
-// unsaved edits kept across week switches (calendar-drafts.js).
-import { api, ApiError, describeError, request } from './api.js';
+// unsaved edits kept across week switches (calendar-drafts.js), names and presence (calendar-people.js).
+import { ApiError, describeError, request } from './api.js';
 import { bookingLine, createConflictBanner, listOf, reapplyReport } from './calendar-conflict.js';
 import { mountCopyToNextWeek } from './calendar-copy.js';
 import { drafts, setOpenEditor } from './calendar-drafts.js';
+import { createCalendarPeople } from './calendar-people.js';
 import { createWeekToolbar } from './calendar-toolbar.js';
 import { createDayList } from './day-list.js';
 import { h, placeholder, randomId, replace } from './dom.js';
@@ -52,13 +53,6 @@ export function mountCalendar(root, ctx, params) {
   };
   let alive = true;
   let scrolled = false;
-  // Names of the people who may change this week: presence and /api/me tell us.
-  const names = new Map([[String(me.id), me.full_name]]);
-  const managed = (me.manages ?? []).find((m) => String(m.instructor_id) === instructorId);
-  if (managed) names.set(instructorId, managed.full_name);
-  const nameOf = (id) => (id == null ? 'Another editor'
-    : String(id) === String(me.id) ? 'You (in another window)' : names.get(String(id)) ?? 'Another editor');
-
   const dirty = () => Boolean(state.week) && !sameDays(state.local, state.week.days);
   const today = () => todayIn(state.week?.timezone ?? me.timezone);
   const readOnly = (date) => date < today();
@@ -75,7 +69,7 @@ export function mountCalendar(root, ctx, params) {
     onUseWeekly: () => useWeeklyHours(),
   });
   const saveStatus = h('div', { class: 'save-status', 'data-testid': 'save-status', role: 'status', 'aria-live': 'polite' });
-  const presence = h('div', { class: 'presence', 'data-testid': 'presence', hidden: true });
+  const people = createCalendarPeople({ me, instructorId, isOwner, onOwnerName: toolbar.setOwner, alive: () => alive });
   const banner = createConflictBanner({ onReapply: () => reapply(), onDiscard: () => reload() });
 
   const onAdd = (date, start, end) => edit(date, (ranges) => addRange(ranges, start, end));
@@ -95,25 +89,11 @@ export function mountCalendar(root, ctx, params) {
 
   replace(root, h('section', { class: 'page page-wide' },
     toolbar.head,
-    h('div', { class: 'calendar-status' }, saveStatus, presence),
+    h('div', { class: 'calendar-status' }, saveStatus, people.presence),
     toolbar.sourceNote,
     copy.panel,
     banner.el,
     editorBox));
-
-  const showOwner = () => toolbar.setOwner(names.get(instructorId));
-  showOwner();
-  if (!names.has(instructorId)) {
-    api.get(`/api/instructors/${instructorId}`).then((p) => {
-      if (p?.full_name && alive) { names.set(instructorId, p.full_name); showOwner(); }
-    }).catch(() => {});
-  }
-
-  if (isOwner) {
-    api.get(`/api/instructors/${instructorId}/collaborators`).then((people) => {
-      for (const p of people) if (!names.has(String(p.user_id))) names.set(String(p.user_id), p.full_name);
-    }).catch(() => {});
-  }
 
   function setStatus(text, kind = 'info', ...extra) {
     replace(saveStatus, text, extra);
@@ -181,9 +161,9 @@ export function mountCalendar(root, ctx, params) {
 
   function whoChanged() {
     const ids = [...state.changedBy];
-    const people = (ids.length > 1 ? ids.filter((id) => id !== 'unknown') : ids).map(nameOf);
-    if (!people.length) return state.changedByBooking ? null : 'Another editor';
-    return people.join(' and ');
+    const who = (ids.length > 1 ? ids.filter((id) => id !== 'unknown') : ids).map(people.nameOf);
+    if (!who.length) return state.changedByBooking ? null : 'Another editor';
+    return who.join(' and ');
   }
 
   function markStale(by, booking = false) {
@@ -310,20 +290,11 @@ export function mountCalendar(root, ctx, params) {
     if (state.foreignChangeWhileSaving) refresh();
   }
 
-  function showPresence(editors) {
-    const seen = new Set();
-    for (const e of editors ?? []) names.set(String(e.user_id), e.full_name);
-    const others = (editors ?? []).filter((e) => String(e.user_id) !== String(me.id) && !seen.has(e.user_id) && seen.add(e.user_id))
-      .map((e) => e.full_name);
-    presence.textContent = others.length ? `Also editing: ${others.join(', ')}` : '';
-    presence.hidden = !others.length;
-  }
-
   function onEvent(msg) {
     const data = msg.data ?? {};
     const ours = data.client_id != null && data.client_id === CLIENT_ID;
     if (msg.type === 'presence') {
-      showPresence(data.editors);
+      people.showPresence(data.editors);
     } else if (msg.type === 'availability.updated') {
       if (state.saving) {
         // Ours is carried by the PUT response; anyone else's is fetched once the save settles.
