@@ -83,12 +83,12 @@ STATEMENTS = [
         "user" integer NOT NULL UNIQUE REFERENCES users (id),
         balance_cents integer NOT NULL CONSTRAINT credit_balances_never_negative CHECK (balance_cents >= 0)
     )""",
-    # ON CONFLICT DO UPDATE locks the balance row and re-reads it: concurrent entries add up, and
-    # the CHECK sees the sum.
+    # The UPDATE locks the balance row and re-reads it: concurrent entries queue and add up, and the
+    # CHECK sees each sum (a CHECK on INSERT ... ON CONFLICT would judge the entry alone).
     """CREATE FUNCTION credit_entries_add_to_balance() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
-           INSERT INTO credit_balances ("user", balance_cents) VALUES (NEW."user", NEW.amount_cents)
-           ON CONFLICT ("user") DO UPDATE SET balance_cents = credit_balances.balance_cents + EXCLUDED.balance_cents;
+           INSERT INTO credit_balances ("user", balance_cents) VALUES (NEW."user", 0) ON CONFLICT ("user") DO NOTHING;
+           UPDATE credit_balances SET balance_cents = balance_cents + NEW.amount_cents WHERE "user" = NEW."user";
            RETURN NEW;
        END $$""",
     """CREATE TRIGGER credit_entries_add_to_balance AFTER INSERT ON credit_entries

@@ -63,7 +63,7 @@ def outcome_of(by: Canceller, held: bool, ahead: timedelta) -> CancelOutcome:
 def cancellation(by: Canceller, now: datetime, start: datetime, held: bool, payment: PaymentState) -> Cancellation:
     """What cancelling now does; `ahead` is elapsed time, so a DST change shifts nothing."""
     outcome = outcome_of(by, held, start - now)
-    applied, card, status = payment.credits_applied_cents, payment.card_amount_cents, payment.status
+    applied, card, status = payment.credits_applied_cents, payment.card_amount_cents, PaymentStatus(payment.status)
     late = outcome in (CancelOutcome.credit_refund, CancelOutcome.charged_in_full)
     if late and status is PaymentStatus.failed:
         # No card money was ever held: nothing is charged and the credits come back.

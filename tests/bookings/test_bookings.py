@@ -37,6 +37,8 @@ async def test_booking_an_open_slot_confirms_it_and_takes_the_slot_away(client, 
             "status": "confirmed",
             "start_at": booking["start"],
             "end_at": booking["end"],
+            "student_name": student.full_name,
+            "service_name": "Piano",
         }
     ]
     assert week.headers["etag"] != before.headers["etag"], "a booking changes the week's version"

@@ -1,0 +1,139 @@
+"""The one Stripe client of a process (Services.stripe) and the calls the platform makes.
+
+The SDK's async client over its httpx client (`*_async` methods): a call waiting on Stripe never
+blocks the event loop and needs no thread. Every mutating call carries an idempotency key made of
+business ids (`user:{id}:customer`, `booking:{id}:authorize:{attempt}`), so a retry after a
+crash or a timeout is the same call at Stripe. Without STRIPE_SECRET_KEY every call goes to the
+local stand-in (standins/stripe) at STRIPE_API_BASE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import stripe
+
+from app.core.errors import ApiError
+from app.settings import Settings
+
+STANDIN_API_KEY = "sk_test_standin"
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+def customer_key(user_id: int) -> str:
+    return f"user:{user_id}:customer"
+
+
+def attach_key(user_id: int, payment_method_id: str, cards_added: int) -> str:
+    # cards_added: the student's cards so far (removed ones too), so a card added again after its
+    # removal is a new attach, while a retry of the same add replays the first answer.
+    return f"user:{user_id}:payment_method:{cards_added}:{payment_method_id}:attach"
+
+
+def detach_key(card_row_id: int) -> str:
+    return f"payment_method:{card_row_id}:detach"
+
+
+def authorize_key(booking_id: int, attempt: int) -> str:
+    return f"booking:{booking_id}:authorize:{attempt}"
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card payment method as Stripe describes it."""
+
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    fingerprint: str
+
+    @classmethod
+    def of(cls, payment_method: Any) -> Card:
+        card = payment_method["card"]
+        return cls(
+            id=payment_method["id"],
+            brand=card["brand"],
+            last4=card["last4"],
+            exp_month=int(card["exp_month"]),
+            exp_year=int(card["exp_year"]),
+            fingerprint=card.get("fingerprint") or "",
+        )
+
+
+class StripeApi:
+    def __init__(self, settings: Settings) -> None:
+        self.standin = settings.stripe_standin
+        self.base_url = settings.stripe_base_url
+        self.webhook_secret = settings.stripe_webhook_secret
+        self.http = stripe.HTTPXClient()
+        bases = {"api": self.base_url, "connect": self.base_url, "files": self.base_url} if self.base_url else None
+        self.client = stripe.StripeClient(
+            settings.stripe_secret_key or STANDIN_API_KEY,
+            base_addresses=bases,
+            http_client=self.http,
+            max_network_retries=2,
+        )
+
+    @property
+    def mode(self) -> str:
+        return "standin" if self.standin else "stripe"
+
+    async def aclose(self) -> None:
+        await self.http.close_async()
+
+    async def create_customer(self, user_id: int, email: str, name: str) -> str:
+        customer = await self.client.v1.customers.create_async(
+            {"email": email, "name": name, "metadata": {"user_id": str(user_id)}},
+            {"idempotency_key": customer_key(user_id)},
+        )
+        return customer.id
+
+    async def attach_card(self, payment_method_id: str, customer_id: str, *, idempotency_key: str) -> Card:
+        payment_method = await self.client.v1.payment_methods.attach_async(
+            payment_method_id, {"customer": customer_id}, {"idempotency_key": idempotency_key}
+        )
+        if payment_method.get("type") != "card" or not payment_method.get("card"):
+            raise ApiError(400, "Only cards can be saved", code="not_a_card")
+        return Card.of(payment_method)
+
+    async def detach_card(self, payment_method_id: str, *, idempotency_key: str) -> None:
+        try:
+            await self.client.v1.payment_methods.detach_async(
+                payment_method_id, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.InvalidRequestError as exc:
+            # Already detached (or gone at Stripe): what removing the card wanted.
+            if exc.code not in ("resource_missing", "payment_method_unexpected_state"):
+                raise
+
+    def verify_event(self, payload: bytes, signature: str) -> stripe.Event:
+        """Raises stripe.SignatureVerificationError (or ValueError for a body that is not an event)."""
+        return stripe.Webhook.construct_event(
+            payload, signature, self.webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+        )
+
+    async def follow_clock(self, now: datetime) -> None:
+        """The stand-in's clock follows the test clock (`created`, `capture_before`, payouts); Stripe's
+        own test mode has no such call."""
+        if not self.standin or not self.base_url:
+            return
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(f"{self.base_url}/_standin/clock", json={"now": int(now.timestamp())})
+            response.raise_for_status()
+
+
+def refusal(exc: stripe.StripeError) -> ApiError:
+    """A Stripe error as the client's 4xx/503: a card problem is 402 with Stripe's code."""
+    if isinstance(exc, stripe.CardError):
+        return ApiError(402, exc.user_message or "The card was declined", code=exc.code or "card_declined")
+    if isinstance(exc, stripe.InvalidRequestError):
+        return ApiError(400, exc.user_message or "Stripe refused the request", code=exc.code or "invalid_request")
+    return ApiError(
+        503, "The payment service is briefly unavailable; retry shortly", code="payments_unavailable",
+        headers={"Retry-After": "5"},
+    )  # fmt: skip
