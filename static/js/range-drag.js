@@ -80,7 +80,9 @@ export function createRangeDrag({ dayOf, columnOf, onChange }) {
     const ended = finish();
     if (!ended.moved) return; // a click: the range's own click handler removes it
     swallowClickUntil = performance.now() + 400;
-    if (ended.next.start !== ended.range.start || ended.next.end !== ended.range.end) {
+    // A live update may have redrawn the day meanwhile: a range that is gone is not changed.
+    const still = dayOf(ended.date).ranges.some((r) => r.start === ended.range.start && r.end === ended.range.end);
+    if (still && (ended.next.start !== ended.range.start || ended.next.end !== ended.range.end)) {
       onChange(ended.date, ended.range, ended.next);
     } else {
       onChange(ended.date, ended.range, null); // nothing changed: just draw it back
