@@ -33,7 +33,8 @@ async def test_booking_and_cancellation_fill_the_feeds(client, accounts):
 
     await client.post(f"/api/bookings/{booking['id']}/cancel", headers=instructor.headers)
     student_feed = (await client.get("/api/notifications", headers=student.headers)).json()
-    assert [i["type"] for i in student_feed["items"]] == ["booking.cancelled"]
+    # newest first: the student was told of its booking too (issue 11)
+    assert [i["type"] for i in student_feed["items"]] == ["booking.cancelled", "booking.created"]
     assert student_feed["items"][0]["data"]["outcome"] == "full_refund"
 
 
