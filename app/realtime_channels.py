@@ -25,7 +25,13 @@ def week_start(text: str) -> date:
     return day
 
 
-async def may_edit_calendar(user: Any, parts: tuple[int, date]) -> bool:
+def week_or_template(text: str) -> date | str:
+    # `calendar:{id}:template` carries the weekly hours to the same editors, and a removed
+    # collaborator loses it with the weeks (the revocation ends every `calendar:{id}:` channel).
+    return "template" if text == "template" else week_start(text)
+
+
+async def may_edit_calendar(user: Any, parts: tuple[int, date | str]) -> bool:
     instructor_id, _ = parts
     return user is not None and await is_editor(user.id, instructor_id)
 
@@ -57,7 +63,7 @@ async def only_that_user(user: Any, parts: tuple[int]) -> bool:
 
 def channel_rules() -> list[ChannelRule]:
     return [
-        ChannelRule("calendar", (canonical_id, week_start), may_read=may_edit_calendar, presence=True),
+        ChannelRule("calendar", (canonical_id, week_or_template), may_read=may_edit_calendar, presence=True),
         ChannelRule("slots", (canonical_id,), may_read=SlotWatching().may_read),
         ChannelRule("notifications", (canonical_id,), may_read=only_that_user),
     ]

@@ -12,10 +12,16 @@ from app.notifications.service import notify, unread_exists
 
 if TYPE_CHECKING:
     from app.availability.service import WeekView
+    from app.availability.template import TemplateView
 
 
 def calendar_channel(instructor_id: int, week_start: date) -> str:
     return f"calendar:{instructor_id}:{week_start.isoformat()}"
+
+
+def template_channel(instructor_id: int) -> str:
+    # Under the calendar's name, so it is read and revoked exactly as the calendar's weeks are.
+    return f"calendar:{instructor_id}:template"
 
 
 def slots_channel(instructor_id: int) -> str:
@@ -55,11 +61,12 @@ async def slots_changed(effects: Effects, instructor_id: int, first: date, last:
     )
 
 
-async def template_changed(effects: Effects, instructor_id: int, version: str, *, client_id: str | None) -> None:
-    """The weekly-hours screen hears of a save on the slots channel its editors may already read (no
-    channel kind of its own). Anyone may watch slots, so the event carries neither hours nor who:
-    editors fetch the template."""
-    await effects.event(slots_channel(instructor_id), "template.updated", {"version": version, "client_id": client_id})
+async def template_changed(
+    effects: Effects, saved: TemplateView, *, by: int, by_name: str, client_id: str | None
+) -> None:
+    """The weekly-hours screens of the calendar's editors get the new hours and who saved them."""
+    data = {**saved.to_json(), "by": by, "by_name": by_name, "client_id": client_id}
+    await effects.event(template_channel(saved.instructor_id), "template.updated", data)
 
 
 async def week_saved(effects: Effects, view: WeekView, *, by: int, client_id: str | None) -> None:
@@ -68,5 +75,6 @@ async def week_saved(effects: Effects, view: WeekView, *, by: int, client_id: st
 
 
 async def calendar_access_ended(effects: Effects, user_id: int, instructor_id: int) -> None:
-    """A removed collaborator's live subscriptions end at once, in every process."""
+    """A removed collaborator's live subscriptions (the weeks and the weekly hours) end at once, in
+    every process."""
     await effects.control({"kind": "access", "user_id": user_id, "channel_prefix": f"calendar:{instructor_id}:"})

@@ -197,8 +197,9 @@ async def replace_template(
 ) -> Response[TemplateOut]:
     instructor = await service.require_editor(request.user, instructor_id)
     version = service.parse_if_match(if_match)
+    by = request.user
     view = await template.replace_template(
-        services, instructor, data.weekdays, version, by=request.user.id, client_id=client_id
+        services, instructor, data.weekdays, version, by=by.id, by_name=by.full_name, client_id=client_id
     )
     return template_response(view)
 

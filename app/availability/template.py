@@ -115,7 +115,14 @@ async def _bookings_the_template_would_lose(
 
 
 async def replace_template(
-    services: Services, instructor: Instructor, raw_weekdays: Any, if_match: str, *, by: int, client_id: str | None
+    services: Services,
+    instructor: Instructor,
+    raw_weekdays: Any,
+    if_match: str,
+    *,
+    by: int,
+    by_name: str,
+    client_id: str | None,
 ) -> TemplateView:
     try:
         weekdays = parse_weekdays(raw_weekdays)
@@ -139,7 +146,7 @@ async def replace_template(
         last = first + timedelta(weeks=ANNOUNCED_WEEKS, days=-1)
         await events.slots_changed(effects, instructor.id, first, last)
         saved = await load_template(instructor)
-        await events.template_changed(effects, instructor.id, saved.version, client_id=client_id)
+        await events.template_changed(effects, saved, by=by, by_name=by_name, client_id=client_id)
         return saved
 
 

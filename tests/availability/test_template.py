@@ -122,20 +122,43 @@ async def test_a_template_change_reaches_editors_and_watchers_live(live, http_fa
     server = live("uvicorn")
     http = http_factory(server)
     accounts = Accounts(http)
-    instructor = await accounts.instructor()
+    instructor = await accounts.instructor(name="Ada Keys")
+    manager = await accounts.student(name="Max Manager")
+    added = await http.post(
+        f"/api/instructors/{instructor.id}/collaborators", json={"email": manager.email}, headers=instructor.headers
+    )
+    assert added.status_code == 201, added.text
     monday = monday_after()
     editor = await WsClient.connect(server, instructor.token)
     await editor.subscribe(f"calendar:{instructor.id}:{monday}")
+    weekly = await WsClient.connect(server, instructor.token)
+    assert (await weekly.subscribe(f"calendar:{instructor.id}:template"))["op"] == "subscribed"
     watcher = await WsClient.connect(server)
     await watcher.subscribe(f"slots:{instructor.id}")
-    saved = await put_template(http, instructor, instructor, MORNINGS)
-    assert saved.status_code == 200
+    current = await http.get(template_path(instructor), headers=manager.headers)
+    saved = await http.put(
+        template_path(instructor),
+        json={"weekdays": MORNINGS},
+        headers={**manager.headers, "If-Match": current.headers["etag"], "X-Client-Id": "manager-tab"},
+    )
+    assert saved.status_code == 200, saved.text
     updated = await editor.event("availability.updated")
     assert updated["data"]["source"] == "template"
     assert updated["data"]["days"][monday.isoformat()] == MORNINGS["mon"]
     changed = await watcher.event("slots.changed")
     assert changed["data"]["start"] <= monday.isoformat() < changed["data"]["end"]
-    template_updated = await watcher.event("template.updated")
-    assert template_updated["data"] == {"version": saved.json()["version"], "client_id": None}
+    template_updated = await weekly.event("template.updated", f"calendar:{instructor.id}:template")
+    assert template_updated["id"], "kept: a weekly-hours screen that reconnects replays it"
+    assert template_updated["data"] == {
+        **saved.json(),
+        "by": manager.id,
+        "by_name": "Max Manager",
+        "client_id": "manager-tab",
+    }
+    assert template_updated["data"]["weekdays"]["mon"] == MORNINGS["mon"]
+    # Anyone may watch slots: who saved and the hours themselves never go there.
+    assert [f["type"] for f in await watcher.quiet(0.5) if f["op"] == "event"] == []
+    assert [f["type"] for f in watcher.received if f["op"] == "event"] == ["slots.changed"]
     await editor.close()
+    await weekly.close()
     await watcher.close()
