@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
+from dataclasses import replace
 
 from app.settings import PROJECT_ROOT, InvalidSetting, Settings
 
@@ -122,30 +124,56 @@ def run_worker(settings: Settings) -> None:
 
 
 def dev(settings: Settings, port: int) -> None:
-    """Everything a newcomer needs: services, schema, demo data, one web and one worker process."""
-    migrate(settings.database_url)
-    seed(settings, demo=True)
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url}
+    """Everything a newcomer needs: services, schema, demo data, the Stripe stand-in (without
+    STRIPE_SECRET_KEY), one web and one worker process."""
+    with ExitStack() as stack:
+        if settings.stripe_standin and not settings.stripe_api_base:
+            standin = stack.enter_context(start_standin(settings, port))
+            settings = replace(settings, stripe_api_base=standin.base_url)
+            print(f"Stripe stand-in at {standin.base_url} (data in {standin.data_dir})", flush=True)
+        migrate(settings.database_url)
+        seed(settings, demo=True)
+        env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url}
+        if settings.stripe_api_base:
+            env["STRIPE_API_BASE"] = settings.stripe_api_base
+        run_children(env, port)
+
+
+def start_standin(settings: Settings, port: int):
+    """The local Stripe on its fixed port (hosted-page URLs it keeps name that address), delivering
+    its webhooks to this platform, signed with the platform's secret."""
+    from standins.stripe.launch import start_stripe_standin
+
+    return start_stripe_standin(
+        settings.data_dir / "stripe",
+        webhook_url=f"http://127.0.0.1:{port}/api/payments/webhook",
+        webhook_secret=settings.stripe_webhook_secret,
+        port=settings.stripe_standin_port,
+    )
+
+
+def run_children(env: dict[str, str], port: int) -> None:
     python = sys.executable
     children = [
         subprocess.Popen([python, "-m", "app", "serve", "--port", str(port)], env=env),
         subprocess.Popen([python, "-m", "app", "worker"], env=env),
     ]
-    _wait_for_health(port)
-    print(f"\nInstaInstru is running at http://127.0.0.1:{port}/", flush=True)
-    print("Demo logins: instructor@demo.test / student@demo.test, password 'demo-password'", flush=True)
-    stop = []
-    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     try:
+        _wait_for_health(port)
+        print(f"\nInstaInstru is running at http://127.0.0.1:{port}/", flush=True)
+        print("Demo logins: instructor@demo.test / student@demo.test, password 'demo-password'", flush=True)
+        stop = []
+        signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
         while not stop and all(c.poll() is None for c in children):
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
-    for child in children:
-        if child.poll() is None:
-            child.terminate()
-    for child in children:
-        child.wait(timeout=15)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            child.wait(timeout=15)
 
 
 def _wait_for_health(port: int) -> None:

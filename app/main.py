@@ -33,6 +33,7 @@ from app.accounts.routes import router as accounts_router
 from app.availability.routes import router as availability_router
 from app.bookings.routes import router as bookings_router
 from app.catalog.routes import router as catalog_router
+from app.clock.routes import router as test_clock_router
 from app.core.auth import TokenAuthMiddleware, Tokens, bearer_token
 from app.core.errors import (
     ApiError,
@@ -49,7 +50,10 @@ from app.core.requests import StrictJsonRequest
 from app.core.security_headers import SecurityHeaders
 from app.instructors.routes import router as instructors_router
 from app.notifications.routes import router as notifications_router
+from app.payments.card_routes import router as cards_router
+from app.payments.config_routes import router as config_router
 from app.payments.routes import router as payments_router
+from app.payments.webhook_routes import router as webhook_router
 from app.realtime_channels import channel_rules
 from app.services import Services, open_services
 from app.settings import PROJECT_ROOT, Settings
@@ -145,7 +149,8 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         "/",
         route_handlers=[
             accounts_router, catalog_router, instructors_router, availability_router, bookings_router,
-            notifications_router, payments_router,
+            notifications_router, payments_router, cards_router, webhook_router, config_router,
+            *([test_clock_router] if settings.test_clock else []),
         ],
         middleware=[TokenAuthMiddleware],
     )  # fmt: skip

@@ -7,6 +7,7 @@ Routes receive it by dependency injection (`services: Services`), jobs read it f
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +17,11 @@ from piccolo.engine.postgres import PostgresEngine
 
 from app.accounts.limits import AccountLookupLimiter, LoginLimiter
 from app.accounts.passwords import Passwords
+from app.clock.service import refresh, start_following, stop_following
 from app.core.auth import Tokens
 from app.core.db import bind_tables, make_engine, open_pool
 from app.core.outbox import Relay
+from app.payments.stripe_api import StripeApi
 from app.settings import Settings
 from realtime.publisher import Publisher
 
@@ -38,13 +41,16 @@ class Services:
     publisher: Publisher
     queue: ArqRedis
     relay: Relay
+    # The process's one Stripe client (the stand-in without STRIPE_SECRET_KEY).
+    stripe: StripeApi
     # A web process's own: what requests are authenticated and limited with.
     tokens: Tokens | None = None
     passwords: Passwords | None = None
     login_limiter: LoginLimiter | None = None
     account_lookups: AccountLookupLimiter | None = None
-    # Filled by the payments and media features.
-    stripe: Any = None
+    # TEST_CLOCK=1: keeps app.core.time.now() on the shared clock.
+    clock_follower: asyncio.Task[None] | None = None
+    # Filled by the media feature.
     s3: Any = None
 
     def job_id(self, *business_ids: object) -> str:
@@ -53,8 +59,16 @@ class Services:
 
     async def aclose(self) -> None:
         """A web process's: its own queue pool and database pool (a worker's queue is arq's)."""
+        await self.close_clients()
         await self.queue.aclose()
         await self.engine.close_connection_pool()
+
+    async def close_clients(self) -> None:
+        """Web and worker: the Stripe client and the test clock's follower."""
+        if self.clock_follower is not None:
+            await stop_following(self.clock_follower)
+            self.clock_follower = None
+        await self.stripe.aclose()
 
 
 async def open_services(
@@ -68,4 +82,8 @@ async def open_services(
     if queue is None:
         queue = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
     relay = Relay(publisher, queue, kill_before_relay=settings.fault_injection == "kill_before_relay")
-    return Services(settings, engine, publisher, queue, relay)
+    follower = None
+    if settings.test_clock:
+        await refresh(publisher.redis, settings.redis_prefix)
+        follower = start_following(publisher.redis, settings.redis_prefix)
+    return Services(settings, engine, publisher, queue, relay, StripeApi(settings), clock_follower=follower)

@@ -29,6 +29,13 @@ def _percent(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+def _flag(env: dict[str, str], name: str) -> bool:
+    raw = env.get(name, "")
+    if raw not in ("", "0", "1"):
+        raise InvalidSetting(f"{name} must be 1 or 0, not {raw!r}")
+    return raw == "1"
+
+
 @dataclass(frozen=True)
 class Settings:
     # None means "start the embedded server in data_dir" (development and tests).
@@ -62,14 +69,40 @@ class Settings:
     s3_access_key: str = "test"
     s3_secret_key: str = "test"
     s3_region: str = "us-east-1"
-    stripe_api_key: str = "sk_test_local"
+    # Unset: the local Stripe stand-in (standins/stripe), reached at stripe_api_base.
+    stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    # Where the SDK sends its calls: set by `python -m app dev` and the tests to the stand-in they
+    # start; unset with a secret key, Stripe itself; unset without one, the stand-in's fixed port.
     stripe_api_base: str | None = None
-    stripe_webhook_secret: str = "whsec_local"
+    stripe_standin_port: int = 12111
+    stripe_webhook_secret: str = "whsec_dev"
+    # A lesson nobody marks is completed this long after its end.
+    auto_complete_hours: int = 24
+    # An instant payout's fee: this percent of it, at least INSTANT_PAYOUT_MIN_FEE_CENTS.
+    instant_payout_fee_percent: int = 1
+    # One clock moved by admins (POST /api/test/clock), shared through Redis; never with a live key.
+    test_clock: bool = False
     # The platform's share of each delivered lesson's price, rounded half up (app.payments.money).
     platform_fee_percent: int = 15
     # Tests only: `kill_before_relay` makes a web process SIGKILL itself between a change's commit
     # and its relay, the crash the outbox exists for (tests/core/test_outbox.py).
     fault_injection: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.test_clock and (self.stripe_secret_key or "").startswith("sk_live_"):
+            raise InvalidSetting("TEST_CLOCK=1 is refused with a live Stripe key (sk_live_...)")
+
+    @property
+    def stripe_standin(self) -> bool:
+        """No secret key: every Stripe call goes to the local stand-in."""
+        return not self.stripe_secret_key
+
+    @property
+    def stripe_base_url(self) -> str | None:
+        if self.stripe_api_base or not self.stripe_standin:
+            return self.stripe_api_base
+        return f"http://127.0.0.1:{self.stripe_standin_port}"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -103,9 +136,14 @@ class Settings:
             s3_access_key=env.get("S3_ACCESS_KEY", defaults.s3_access_key),
             s3_secret_key=env.get("S3_SECRET_KEY", defaults.s3_secret_key),
             s3_region=env.get("S3_REGION", defaults.s3_region),
-            stripe_api_key=env.get("STRIPE_API_KEY", defaults.stripe_api_key),
+            stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
+            stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
-            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),
+            stripe_standin_port=_int(env, "STRIPE_STANDIN_PORT", defaults.stripe_standin_port),
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or defaults.stripe_webhook_secret,
+            auto_complete_hours=_int(env, "AUTO_COMPLETE_HOURS", defaults.auto_complete_hours),
+            instant_payout_fee_percent=_percent(env, "INSTANT_PAYOUT_FEE_PERCENT", defaults.instant_payout_fee_percent),
+            test_clock=_flag(env, "TEST_CLOCK"),
             platform_fee_percent=_percent(env, "PLATFORM_FEE_PERCENT", defaults.platform_fee_percent),
             fault_injection=env.get("FAULT_INJECTION") or None,
         )

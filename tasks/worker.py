@@ -10,6 +10,7 @@ from app.services import arq_queue_name, arq_settings, open_services
 from app.settings import Settings
 from realtime.publisher import Publisher
 from tasks.bookings import release_expired_hold
+from tasks.cards import retry_failed_authorizations
 from tasks.outbox import sweep_outbox
 from tasks.payments import capture_card_payment, refund_card_payment, release_card_authorization
 
@@ -23,11 +24,18 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         ctx["services"] = await open_services(settings, publisher, pool_size=5, queue=ctx["redis"])
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
+        await ctx["services"].close_clients()
         await ctx["services"].publisher.aclose()
         await ctx["services"].engine.close_connection_pool()
 
     return {
-        "functions": [release_expired_hold, release_card_authorization, capture_card_payment, refund_card_payment],
+        "functions": [
+            release_expired_hold,
+            release_card_authorization,
+            capture_card_payment,
+            refund_card_payment,
+            retry_failed_authorizations,
+        ],
         "cron_jobs": [cron(sweep_outbox, second=EVERY_SECOND, run_at_startup=True, unique=True, timeout=30)],
         "redis_settings": arq_settings(settings),
         "queue_name": arq_queue_name(settings),

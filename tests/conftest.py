@@ -1,5 +1,6 @@
 """Fixtures the whole suite builds on: real PostgreSQL and Redis, throwaway databases, the app in
-process, live servers in subprocesses (socketify and uvicorn), websocket clients, burst workers.
+process, live servers in subprocesses (socketify and uvicorn), websocket clients, burst workers,
+and one Stripe stand-in per session that every app the tests build talks to.
 
 Given DATABASE_URL / REDIS_URL the suite uses those servers (never writing into the database
 named); without them it starts the embedded ones in the data folder.
@@ -23,6 +24,12 @@ from redis.asyncio import Redis
 from app.core.embedded import embedded_running, resolve_urls, stop_embedded
 from app.settings import PROJECT_ROOT, Settings
 from tests.support.accounts import Accounts
+from tests.support.stripe_standin import (  # noqa: F401
+    STANDIN_WEBHOOK_SECRET,
+    stripe_client,
+    stripe_standin,
+    stripe_standin_process,
+)
 
 _counter = itertools.count(1)
 RUN_ID = f"{os.getpid()}"
@@ -80,8 +87,26 @@ async def database_url(service_urls: tuple[str, str], template_database: str) ->
         await admin.close()
 
 
+@pytest.fixture(scope="session")
+def stripe_env(stripe_standin_process) -> Iterator[dict[str, str]]:
+    """The session's Stripe stand-in for every app: in-process ones through `settings`, subprocess
+    servers and workers through the environment they inherit (tests/support/live.py: server_env)."""
+    env = {"STRIPE_API_BASE": stripe_standin_process.base_url, "STRIPE_WEBHOOK_SECRET": STANDIN_WEBHOOK_SECRET}
+    dropped = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "TEST_CLOCK")
+    saved = {name: os.environ.get(name) for name in (*env, *dropped)}
+    for name in dropped:
+        os.environ.pop(name, None)
+    os.environ.update(env)
+    yield env
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture
-def settings(service_urls: tuple[str, str], database_url: str) -> Settings:
+def settings(service_urls: tuple[str, str], database_url: str, stripe_env: dict[str, str]) -> Settings:
     """Each test gets its own Redis prefix, so tests never see each other's keys or channels."""
     return Settings(
         database_url=database_url,
@@ -90,6 +115,8 @@ def settings(service_urls: tuple[str, str], database_url: str) -> Settings:
         secret_key="test-secret-key-" + "x" * 32,
         password_time_cost=1,
         password_memory_kib=8192,
+        stripe_api_base=stripe_env["STRIPE_API_BASE"],
+        stripe_webhook_secret=stripe_env["STRIPE_WEBHOOK_SECRET"],
     )
 
 

@@ -11,8 +11,11 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 _ONE_SECOND = timedelta(seconds=1)
-# Where a test clock stopped this process's clock; None: the wall clock.
+# Where a test stopped this process's clock; None: the wall clock plus the shared offset.
 _stopped_at: datetime | None = None
+# TEST_CLOCK=1: how far an admin moved the one shared clock ahead (app/clock/service.py keeps this
+# process's copy fresh from Redis); always zero otherwise.
+_offset = timedelta(0)
 # Files of the system zone database that name this machine's setting or no zone, not an IANA zone.
 _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
@@ -82,13 +85,19 @@ def _transition_within_gap(wall: datetime, tz: ZoneInfo, old: timedelta) -> date
 
 def now() -> datetime:
     """The current instant for booking and payment rules: the one clock a test clock can move."""
-    return _stopped_at or datetime.now(UTC)
+    return _stopped_at or datetime.now(UTC) + _offset
 
 
 def set_clock(at: datetime | None) -> None:
-    """Tests only (and the coming TEST_CLOCK): now() reads `at` until moved again; None: the wall clock."""
+    """In-process tests only: now() reads `at` until moved again; None: the running clock again."""
     global _stopped_at
     _stopped_at = None if at is None else _require_aware(at).astimezone(UTC)
+
+
+def set_clock_offset(seconds: float) -> None:
+    """TEST_CLOCK: now() runs this far ahead of the wall clock (never set otherwise)."""
+    global _offset
+    _offset = timedelta(seconds=seconds)
 
 
 def monday_of(d: date) -> date:
