@@ -12,9 +12,15 @@ from realtime.publisher import Publisher
 from tasks.bookings import release_expired_hold
 from tasks.cards import retry_failed_authorizations
 from tasks.outbox import sweep_outbox
-from tasks.payments import capture_card_payment, refund_card_payment, release_card_authorization
+from tasks.payments import (
+    cancel_unpaid_bookings,
+    capture_card_payment,
+    refund_card_payment,
+    release_card_authorization,
+)
 
 EVERY_SECOND = set(range(60))
+EVERY_TEN_SECONDS = set(range(0, 60, 10))
 
 
 def worker_settings(settings: Settings) -> dict[str, Any]:
@@ -36,7 +42,10 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             refund_card_payment,
             retry_failed_authorizations,
         ],
-        "cron_jobs": [cron(sweep_outbox, second=EVERY_SECOND, run_at_startup=True, unique=True, timeout=30)],
+        "cron_jobs": [
+            cron(sweep_outbox, second=EVERY_SECOND, run_at_startup=True, unique=True, timeout=30),
+            cron(cancel_unpaid_bookings, second=EVERY_TEN_SECONDS, run_at_startup=True, unique=True, timeout=60),
+        ],
         "redis_settings": arq_settings(settings),
         "queue_name": arq_queue_name(settings),
         "on_startup": on_startup,

@@ -16,7 +16,8 @@ from app.core.outbox import change
 from app.core.time import now as clock_now
 from app.instructors.service import Instructor, find_instructor
 from app.payments import service as payments
-from app.payments.policy import Cancellation, Canceller, cancellation
+from app.payments.policy import CREDIT_CANCELLATION, Cancellation, Canceller, cancellation
+from app.payments.tables import PaymentStatus
 from app.services import Services
 
 
@@ -81,6 +82,31 @@ async def cancel_booking(services: Services, user_id: int, booking_id: int) -> t
         told = await with_parties(cancelled)
         await events.notify_cancelled(effects, instructor, told, by=user_id, outcome=result.detail)
     return cancelled, instructor
+
+
+async def cancel_unpaid_booking(services: Services, booking_id: int) -> dict[str, Any] | None:
+    """The worker's: an authorization still `failed` 12 h before the start cancels the booking
+    (`payment_failed`, cancelled_by null, credits returned). None when it is not due (any more)."""
+    now = clock_now()
+    async with change(services.relay) as effects:
+        current = await Booking.select().where(Booking.id == booking_id).lock_rows("NO KEY UPDATE").first()
+        if current is None or current["status"] != BookingStatus.confirmed:
+            return None
+        payment = await payments.payment_of(booking_id, for_update=True)
+        if payment["status"] != PaymentStatus.failed or current["start_at"] - now > CREDIT_CANCELLATION:
+            return None
+        result = cancellation(Canceller.system, now, current["start_at"], False, payments.state_of(payment))
+        changes = {
+            Booking.status: BookingStatus.cancelled,
+            Booking.cancel_outcome: result.outcome,
+            Booking.updated_at: now,
+        }
+        cancelled = (await Booking.update(changes).where(Booking.id == booking_id).returning(*Booking.all_columns()))[0]
+        await payments.settle_cancellation(services, effects, cancelled, result, now)
+        instructor = await find_instructor(cancelled["instructor"])
+        await events.booking_changed(effects, instructor, cancelled, by=None)
+        await events.notify_unpaid_cancelled(effects, instructor, await with_parties(cancelled), result.detail)
+    return cancelled
 
 
 def policy_of(row: dict[str, Any], payment: dict[str, Any]) -> CancelPolicy:

@@ -93,3 +93,20 @@ async def notify_cancelled(
     body = f"The {_length(booking)} {lesson} lesson on {_when(booking['start_at'], reader_tz)} was cancelled. {outcome}"
     data = {**_links(instructor, booking), "outcome": booking["cancel_outcome"], "cancelled_by": by}
     await notify(effects, reader, "booking.cancelled", title, body, data)
+
+
+async def notify_unpaid_cancelled(
+    effects: Effects, instructor: Instructor, booking: dict[str, Any], outcome: str
+) -> None:
+    """Both parties read it: nobody cancelled, the card could not be authorized in time."""
+    lesson, length = booking["service_name"], _length(booking)
+    readers = (
+        (booking["student"], booking["student_timezone"], booking["instructor_name"]),
+        (instructor.id, instructor.timezone, booking["student_name"]),
+    )
+    data = {**_links(instructor, booking), "outcome": booking["cancel_outcome"], "cancelled_by": None}
+    for reader, tz, other in readers:
+        body = f"The {length} {lesson} lesson with {other} on {_when(booking['start_at'], tz)} was cancelled. {outcome}"
+        await notify(
+            effects, reader, "booking.cancelled", f"{lesson} with {other} cancelled: payment failed", body, data
+        )

@@ -224,3 +224,14 @@ async def card_step(services: Services, booking_id: int, step: str) -> str:
         return "no_payment_intent"
     log.warning("stripe_not_wired", booking_id=booking_id, step=step, payment_intent_id=intent)
     return "stripe_not_wired"
+
+
+async def unpaid_bookings_due(now: datetime) -> list[int]:
+    """Bookings whose authorization is still `failed` 12 h before their start: the worker cancels them."""
+    rows = await Payment.raw(
+        "SELECT p.booking FROM payments p JOIN bookings b ON b.id = p.booking "
+        "WHERE p.status = 'failed' AND b.status = 'confirmed' AND b.start_at - interval '12 hours' <= {} "
+        "ORDER BY b.start_at LIMIT 500",
+        now,
+    )
+    return [row["booking"] for row in rows]

@@ -1,0 +1,85 @@
+"""An authorization still `failed` 12 h before the start: the worker cancels the booking with
+outcome `payment_failed` (cancelled_by null), returns the credits and tells both parties."""
+
+from __future__ import annotations
+
+import asyncpg
+from arq import create_pool
+
+from app.services import arq_queue_name, arq_settings
+from tests.payments.conftest import book, hours, start_of
+
+SECOND = hours(1 / 3600)
+
+
+async def fail_authorization(settings, booking_id: int) -> None:
+    # What a declined authorization at T-24 h leaves (the worker's Stripe side comes next).
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute(
+            "UPDATE payments SET status = 'failed', authorize_attempt = 1 WHERE booking = $1", booking_id
+        )
+    finally:
+        await conn.close()
+
+
+async def run_the_sweep(settings, run_worker_burst) -> None:
+    queue = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
+    try:
+        await queue.enqueue_job("cancel_unpaid_bookings")
+    finally:
+        await queue.aclose()
+    await run_worker_burst(max_jobs=10)
+
+
+async def test_still_failed_12h_before_the_start_the_booking_is_cancelled(
+    client, accounts, open_week, give_credits, clock, settings, run_worker_burst
+):
+    instructor, service_id, monday = open_week
+    student = await accounts.student()
+    await give_credits(student, 2000)
+    booking = await book(client, student, instructor, service_id, monday)
+    await fail_authorization(settings, booking["id"])
+
+    clock(start_of(booking) - hours(12) - SECOND)
+    await run_the_sweep(settings, run_worker_burst)
+    assert (await client.get(f"/api/bookings/{booking['id']}", headers=student.headers)).json()["status"] == "confirmed"
+
+    clock(start_of(booking) - hours(12))
+    await run_the_sweep(settings, run_worker_burst)
+
+    after = (await client.get(f"/api/bookings/{booking['id']}", headers=student.headers)).json()
+    assert (after["status"], after["payment"]["status"], after["payment"]["credited_cents"]) == (
+        "cancelled",
+        "failed",
+        2000,
+    )
+    policy = (await client.get(f"/api/bookings/{booking['id']}/cancellation", headers=student.headers)).json()
+    assert (policy["outcome"], policy["cancelled_by"], policy["credit_cents"], policy["charged_cents"]) == (
+        "payment_failed",
+        None,
+        2000,
+        0,
+    )
+    assert (await client.get("/api/me/credits", headers=student.headers)).json()["balance_cents"] == 2000
+    for reader in (student, instructor):
+        told = (await client.get("/api/notifications", headers=reader.headers)).json()["items"][0]
+        assert (told["type"], told["data"]["outcome"], told["data"]["cancelled_by"]) == (
+            "booking.cancelled",
+            "payment_failed",
+            None,
+        )
+        assert told["body"].endswith(
+            "Cancelled because the card could not be authorized in time; $20.00 comes back as platform credit."
+        )
+
+
+async def test_a_booking_whose_card_was_authorized_is_left_alone(
+    client, accounts, open_week, clock, settings, run_worker_burst
+):
+    instructor, service_id, monday = open_week
+    student = await accounts.student()
+    booking = await book(client, student, instructor, service_id, monday)
+    clock(start_of(booking) - hours(1))
+    await run_the_sweep(settings, run_worker_burst)
+    assert (await client.get(f"/api/bookings/{booking['id']}", headers=student.headers)).json() == booking
