@@ -15,7 +15,7 @@ from app.core.auth import CurrentUser
 from app.core.errors import ApiError
 from app.core.outbox import change
 from app.core.time import now
-from app.payments.stripe_api import Card, attach_key, detach_key, refusal
+from app.payments.stripe_api import Card, refusal
 from app.payments.stripe_tables import PaymentMethod, StripeCustomer
 from app.payments.tables import Payment, PaymentStatus
 from app.services import Services
@@ -57,9 +57,7 @@ async def add_card(services: Services, user: CurrentUser, payment_method_id: str
     customer_id = await customer_of(services, user)
     added = await PaymentMethod.count().where(PaymentMethod.user == user.id)
     try:
-        card = await services.stripe.attach_card(
-            payment_method_id, customer_id, idempotency_key=attach_key(user.id, payment_method_id, added)
-        )
+        card = await services.stripe.attach_card(user.id, payment_method_id, customer_id, cards_added=added)
     except stripe.InvalidRequestError as exc:
         raise ApiError(
             400,
@@ -128,7 +126,7 @@ async def remove_card(services: Services, user_id: int, card_id: int) -> None:
     if row is None:
         raise ApiError(404, "No such saved card", code="not_found")
     try:
-        await services.stripe.detach_card(row["stripe_payment_method_id"], idempotency_key=detach_key(card_id))
+        await services.stripe.detach_card(card_id, row["stripe_payment_method_id"])
     except stripe.StripeError as exc:
         raise refusal(exc) from None
     await PaymentMethod.update({PaymentMethod.removed_at: now()}).where(PaymentMethod.id == card_id)

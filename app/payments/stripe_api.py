@@ -2,8 +2,10 @@
 
 The SDK's async client over its httpx client (`*_async` methods): a call waiting on Stripe never
 blocks the event loop and needs no thread. Every mutating call carries an idempotency key made of
-business ids (`user:{id}:customer`, `booking:{id}:authorize:{attempt}`), so a retry after a
-crash or a timeout is the same call at Stripe. Without STRIPE_SECRET_KEY every call goes to the
+business ids (`user:{id}:customer`, `booking:{id}:authorize:{attempt}`) under the deployment's
+prefix (REDIS_PREFIX, as arq job ids: two deployments, or two test databases, sharing one Stripe
+account never replay each other's calls), so a retry after a crash or a timeout is the same call
+at Stripe. Without STRIPE_SECRET_KEY every call goes to the
 local stand-in (standins/stripe) at STRIPE_API_BASE.
 """
 
@@ -15,30 +17,14 @@ from typing import Any
 
 import httpx
 import stripe
+import structlog
 
 from app.core.errors import ApiError
 from app.settings import Settings
 
+log = structlog.get_logger()
 STANDIN_API_KEY = "sk_test_standin"
 WEBHOOK_TOLERANCE_SECONDS = 300
-
-
-def customer_key(user_id: int) -> str:
-    return f"user:{user_id}:customer"
-
-
-def attach_key(user_id: int, payment_method_id: str, cards_added: int) -> str:
-    # cards_added: the student's cards so far (removed ones too), so a card added again after its
-    # removal is a new attach, while a retry of the same add replays the first answer.
-    return f"user:{user_id}:payment_method:{cards_added}:{payment_method_id}:attach"
-
-
-def detach_key(card_row_id: int) -> str:
-    return f"payment_method:{card_row_id}:detach"
-
-
-def authorize_key(booking_id: int, attempt: int) -> str:
-    return f"booking:{booking_id}:authorize:{attempt}"
 
 
 @dataclass(frozen=True)
@@ -53,7 +39,7 @@ class Card:
     fingerprint: str
 
     @classmethod
-    def of(cls, payment_method: Any) -> Card:
+    def of(cls, payment_method: dict[str, Any]) -> Card:
         card = payment_method["card"]
         return cls(
             id=payment_method["id"],
@@ -70,6 +56,7 @@ class StripeApi:
         self.standin = settings.stripe_standin
         self.base_url = settings.stripe_base_url
         self.webhook_secret = settings.stripe_webhook_secret
+        self.key_prefix = settings.redis_prefix
         self.http = stripe.HTTPXClient()
         bases = {"api": self.base_url, "connect": self.base_url, "files": self.base_url} if self.base_url else None
         self.client = stripe.StripeClient(
@@ -86,26 +73,34 @@ class StripeApi:
     async def aclose(self) -> None:
         await self.http.close_async()
 
+    def idempotency_key(self, *business_ids: object) -> str:
+        """`idempotency_key("booking", 7, "authorize", 2)` → `ii:booking:7:authorize:2`."""
+        return self.key_prefix + ":".join(str(part) for part in business_ids)
+
     async def create_customer(self, user_id: int, email: str, name: str) -> str:
         customer = await self.client.v1.customers.create_async(
             {"email": email, "name": name, "metadata": {"user_id": str(user_id)}},
-            {"idempotency_key": customer_key(user_id)},
+            {"idempotency_key": self.idempotency_key("user", user_id, "customer")},
         )
         return customer.id
 
-    async def attach_card(self, payment_method_id: str, customer_id: str, *, idempotency_key: str) -> Card:
+    async def attach_card(self, user_id: int, payment_method_id: str, customer_id: str, *, cards_added: int) -> Card:
+        """`cards_added`: the student's cards so far (removed ones too), so a card saved again after its
+        removal is a new attach, while a retry of the same add replays the first answer."""
+        key = self.idempotency_key("user", user_id, "payment_method", cards_added, payment_method_id, "attach")
         payment_method = await self.client.v1.payment_methods.attach_async(
-            payment_method_id, {"customer": customer_id}, {"idempotency_key": idempotency_key}
+            payment_method_id, {"customer": customer_id}, {"idempotency_key": key}
         )
-        if payment_method.get("type") != "card" or not payment_method.get("card"):
+        described = payment_method.to_dict()
+        if described.get("type") != "card" or not described.get("card"):
             raise ApiError(400, "Only cards can be saved", code="not_a_card")
-        return Card.of(payment_method)
+        return Card.of(described)
 
-    async def detach_card(self, payment_method_id: str, *, idempotency_key: str) -> None:
+    async def detach_card(self, card_id: int, payment_method_id: str) -> None:
+        """`card_id`: our payment_methods row."""
+        key = self.idempotency_key("payment_method", card_id, "detach")
         try:
-            await self.client.v1.payment_methods.detach_async(
-                payment_method_id, options={"idempotency_key": idempotency_key}
-            )
+            await self.client.v1.payment_methods.detach_async(payment_method_id, options={"idempotency_key": key})
         except stripe.InvalidRequestError as exc:
             # Already detached (or gone at Stripe): what removing the card wanted.
             if exc.code not in ("resource_missing", "payment_method_unexpected_state"):
@@ -129,6 +124,8 @@ class StripeApi:
 
 def refusal(exc: stripe.StripeError) -> ApiError:
     """A Stripe error as the client's 4xx/503: a card problem is 402 with Stripe's code."""
+    if isinstance(exc, stripe.IdempotencyError):
+        log.error("stripe_idempotency_key_reused", error=str(exc))
     if isinstance(exc, stripe.CardError):
         return ApiError(402, exc.user_message or "The card was declined", code=exc.code or "card_declined")
     if isinstance(exc, stripe.InvalidRequestError):

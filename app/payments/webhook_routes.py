@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Router, post
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from app.core.openapi import errors
 from app.payments import connect_events, webhooks
@@ -44,7 +44,7 @@ async def stripe_webhook(
     request: Request,
     services: Services,
     data: StripeEventBody,
-    stripe_signature: Annotated[str, Parameter(header="Stripe-Signature", min_length=1)],
+    stripe_signature: Annotated[str, HeaderParameter(name="Stripe-Signature", min_length=1)],
 ) -> Received:
     applied = await webhooks.receive(services, await request.body(), stripe_signature)
     return Received(received=True, duplicate=not applied)
