@@ -59,10 +59,13 @@ async def add_entry(
 
 
 async def _committed_balance(user_id: int) -> int:
-    # The caller's transaction is aborted; read on a connection of its own.
-    engine = CreditBalance._meta.db
-    async with engine.pool.acquire() as connection:
+    # The caller's transaction is aborted: read on a connection of its own, outside the pool (a
+    # full pool must not keep a refusal waiting while its own connection is held).
+    connection = await CreditBalance._meta.db.get_new_connection()
+    try:
         row = await connection.fetchrow('SELECT balance_cents FROM credit_balances WHERE "user" = $1', user_id)
+    finally:
+        await connection.close()
     return row["balance_cents"] if row else 0
 
 
