@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.payments.conftest import book, hours, start_of
+from tests.support.calendar import PIANO_OFFER
 
 SECOND = hours(1 / 3600)
 
@@ -105,3 +106,23 @@ async def test_only_a_confirmed_booking_of_ones_own_moves(client, accounts, open
     assert other.status_code == 404
     bad = await client.post(f"/api/bookings/{held['id']}/reschedule", json={"start": "soon"}, headers=student.headers)
     assert (bad.status_code, bad.json()["extra"][0]["key"]) == (400, "start")
+
+
+async def test_the_price_stays_what_it_was_when_booked_whatever_the_rate_becomes(client, accounts, open_week):
+    instructor, service_id, monday = open_week
+    student = await accounts.student()
+    booking = await book(client, student, instructor, service_id, monday)
+    raised = await client.put(
+        f"/api/instructors/me/services/{service_id}",
+        json={**PIANO_OFFER, "hourly_rate_cents": 9000},
+        headers=instructor.headers,
+    )
+    assert raised.status_code == 200, raised.text
+
+    moved = await client.post(
+        f"/api/bookings/{booking['id']}/reschedule", json={"start": at(monday, "11:00")}, headers=student.headers
+    )
+
+    assert (moved.json()["price_cents"], moved.json()["payment"]["amount_cents"]) == (6000, 6000)
+    another = await book(client, student, instructor, service_id, monday, at="09:00")
+    assert another["price_cents"] == 9000, "new bookings take the new rate"
