@@ -1,6 +1,6 @@
-// A week editor's conflicts, in words: the user's unsaved edits, the banner that says who changed
-// the week meanwhile (offering to re-apply or discard), what a re-application could not keep, and
-// the lessons a booked_range refusal names.
+// Conflicts in words, for the week editor and the weekly hours: the user's unsaved edits, the banner
+// that says who changed them meanwhile and what (offering to re-apply or discard), what a
+// re-application could not keep, and the lessons a booked_range refusal names.
 import { h, replace } from './dom.js';
 import { formatClockRange, formatDayMedium } from './time.js';
 
@@ -26,8 +26,9 @@ export function editLines(edits, dayName = formatDayMedium) {
   });
 }
 
-// The banner of a week whose newer version arrived while the user had unsaved edits.
-export function createConflictBanner({ onReapply, onDiscard }) {
+// The banner shown when a newer version of `subject` (this week, these weekly hours) arrived while the
+// user had unsaved edits: who changed it, what they changed when it is known, and the user's edits.
+export function createConflictBanner({ onReapply, onDiscard, subject = 'this week', dayName = formatDayMedium }) {
   const text = h('div', { class: 'banner-text' });
   const el = h('div', { class: 'banner banner-warn conflict-banner', 'data-testid': 'conflict-banner', role: 'alert', hidden: true },
     text,
@@ -37,19 +38,21 @@ export function createConflictBanner({ onReapply, onDiscard }) {
   let shown = '';
   return {
     el,
-    // `who`: the people who changed the week (null when only a booking did).
-    show(who, byBooking, edits) {
-      const lines = editLines(edits);
-      const key = JSON.stringify([who, byBooking, lines]);
+    // `who`: the people who changed it (null when only a booking did); `theirs`: their edits, if known.
+    show(who, byBooking, edits, theirs = null) {
+      const mine = editLines(edits, dayName);
+      const changed = theirs ? editLines(theirs, dayName) : [];
+      const key = JSON.stringify([who, byBooking, mine, changed]);
       el.hidden = false;
       if (key === shown) return; // an alert is read out again whenever it changes
       shown = key;
       replace(text,
         h('strong', { 'data-testid': 'conflict-who' }, !who
-          ? 'A lesson was booked or cancelled in this week while you were editing.'
-          : `${who} changed this week${byBooking ? ', and a lesson was booked or cancelled,' : ''} while you were editing.`),
+          ? `A lesson was booked or cancelled in ${subject} while you were editing.`
+          : `${who} changed ${subject}${byBooking ? ', and a lesson was booked or cancelled,' : ''} while you were editing${changed.length ? ':' : '.'}`),
+        listOf(changed, 'conflict-theirs'),
         ' Your unsaved changes are still here:',
-        listOf(lines, 'conflict-edits'),
+        listOf(mine, 'conflict-edits'),
         h('span', { class: 'small' }, 'Re-apply them on top of the new version (then Save), or discard them.'));
     },
     hide() {
@@ -60,8 +63,8 @@ export function createConflictBanner({ onReapply, onDiscard }) {
 }
 
 // What a re-application could not keep, and where someone else changed the same times.
-export function reapplyReport(result, who) {
-  const line = (r) => `${formatDayMedium(r.date)} ${formatClockRange(r.start, r.end)}${r.reason ? `: ${r.reason}` : ''}`;
+export function reapplyReport(result, who, dayName = formatDayMedium) {
+  const line = (r) => `${dayName(r.date)} ${formatClockRange(r.start, r.end)}${r.reason ? `: ${r.reason}` : ''}`;
   return [
     result.skipped.length ? h('div', { 'data-testid': 'reapply-skipped' }, 'Could not be re-applied:', listOf(result.skipped.map(line), null)) : null,
     result.overlapping.length ? h('div', { 'data-testid': 'reapply-overlaps' }, `${who} also changed:`, listOf(result.overlapping.map(line), null)) : null,

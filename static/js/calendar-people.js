@@ -1,6 +1,6 @@
-// Who the week editor is working with: the calendar's owner (for its heading), the people who may
-// change the week (named in conflicts: /api/me, the collaborator list, presence) and who else is
-// editing right now.
+// Who the week editor and the weekly hours are working with: the calendar's owner (for its heading),
+// the people who may change them (named in conflicts: /api/me, the collaborator list, presence,
+// events) and who else is editing right now.
 import { api } from './api.js';
 import { h } from './dom.js';
 
@@ -22,10 +22,21 @@ export function createCalendarPeople({ me, instructorId, isOwner, onOwnerName, a
     }).catch(() => {});
   }
 
+  const nameOf = (id) => (id == null ? 'Another editor'
+    : String(id) === String(me.id) ? 'You (in another window)' : names.get(String(id)) ?? 'Another editor');
+
   return {
     presence,
-    nameOf: (id) => (id == null ? 'Another editor'
-      : String(id) === String(me.id) ? 'You (in another window)' : names.get(String(id)) ?? 'Another editor'),
+    nameOf,
+    // An event that names who saved: remembered for the conflicts that follow.
+    remember(id, name) {
+      if (id != null && name) names.set(String(id), name);
+    },
+    // 'Max Manager and Ada Keys' for the ids that changed the calendar (null: someone unknown).
+    whoOf(ids) {
+      const known = ids.length > 1 ? ids.filter((id) => id != null) : ids;
+      return known.length ? known.map(nameOf).join(' and ') : null;
+    },
     showPresence(editors) {
       const seen = new Set();
       for (const e of editors ?? []) names.set(String(e.user_id), e.full_name);

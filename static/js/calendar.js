@@ -10,7 +10,7 @@ import { mountCopyToNextWeek } from './calendar-copy.js';
 import { drafts, setOpenEditor } from './calendar-drafts.js';
 import { createCalendarPeople } from './calendar-people.js';
 import { createWeekToolbar } from './calendar-toolbar.js';
-import { createDayList } from './day-list.js';
+import { createDayList, weekDays } from './day-list.js';
 import { h, placeholder, randomId, replace } from './dom.js';
 import { mountManagedList } from './managed-calendars.js';
 import {
@@ -118,7 +118,7 @@ export function mountCalendar(root, ctx, params) {
     if (!view.el.isConnected) replace(editorBox, view.el);
     editorBox.classList.toggle('is-list', state.view === 'list');
     const props = { weekStart, today: today(), days: state.local, booked: state.week.booked ?? [], step: state.step, busy: state.saving };
-    view.render(props);
+    view.render(view === grid ? props : { days: weekDays(props), busy: props.busy });
     if (state.view === 'grid' && !scrolled) {
       scrolled = true;
       grid.scrollToHour(6.75);
@@ -161,14 +161,13 @@ export function mountCalendar(root, ctx, params) {
 
   function whoChanged() {
     const ids = [...state.changedBy];
-    const who = (ids.length > 1 ? ids.filter((id) => id !== 'unknown') : ids).map(people.nameOf);
-    if (!who.length) return state.changedByBooking ? null : 'Another editor';
-    return who.join(' and ');
+    if (!ids.length) return state.changedByBooking ? null : 'Another editor';
+    return people.whoOf(ids);
   }
 
   function markStale(by, booking = false) {
     if (booking) state.changedByBooking = true;
-    else if (by != null || !state.changedBy.size) state.changedBy.add(by ?? 'unknown');
+    else if (by != null || !state.changedBy.size) state.changedBy.add(by ?? null);
     state.stale = true;
     render();
   }

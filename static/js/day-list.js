@@ -1,7 +1,7 @@
-// The week as a list of days with typed times: the editor on narrow screens and from the keyboard.
-// Each day lists its hours (each with Change and Remove buttons naming the day and times), its
-// lessons (who and what), and an "Add hours" form with start and end time inputs; Change opens the
-// same form filled with the range's times. Like the grid it only reports intents.
+// Days as a list with typed times: the week editor on narrow screens and from the keyboard, and the
+// weekly hours (one day per weekday). Each day lists its hours (each with Change and Remove buttons
+// naming the day and times), its lessons (who and what), and an "Add hours" form with start and end
+// time inputs; Change opens the same form filled with the range's times. It only reports intents.
 import { h, replace } from './dom.js';
 import { rangeLimits } from './ranges.js';
 import { bookedMinutes, formatBookedSpan, formatClockRange, formatDayLong, toClock, toMinutes, weekDates } from './time.js';
@@ -10,18 +10,35 @@ import { bookedMinutes, formatBookedSpan, formatClockRange, formatDayLong, toClo
 export const lessonLabel = (b) => [b.student_name, b.service_name].filter(Boolean).join(' · ')
   || (b.status === 'held' ? 'On hold' : 'Booked');
 
+// A calendar week as the list's days, keyed by date.
+export function weekDays({ weekStart, today, days, booked }) {
+  return weekDates(weekStart).map((date) => ({
+    key: date,
+    heading: formatDayLong(date),
+    label: formatDayLong(date),
+    ranges: days[date] ?? [],
+    lessons: booked.filter((b) => b.date === date),
+    past: date < today,
+    today: date === today,
+  }));
+}
+
+// `days`: [{ key, heading, label (for "Add hours on <label>"), ranges, lessons?, past?, today?, error? }].
+// onAdd(key, from, to), onRemove(key, range), onChange(key, range, next) report the user's intents.
 export function createDayList({ onAdd, onRemove, onChange }) {
   const el = h('div', { class: 'day-list', 'data-testid': 'day-list' });
-  let openDate = null; // the day whose "Add hours" (or "Change") form is open
+  let openKey = null; // the day whose "Add hours" (or "Change") form is open
   let editing = null; // the range that form changes, or null when it adds
   let focusKey = null; // what gets focus back after a re-render
   let formError = '';
   let typed = { start: '', end: '' }; // the open form's inputs survive a live re-render
   let last = null;
 
-  function addForm(date, day, lessons) {
-    const start = h('input', { type: 'time', step: 300, required: true, 'data-testid': 'day-add-start', id: `add-start-${date}` });
-    const end = h('input', { type: 'time', step: 300, required: true, 'data-testid': 'day-add-end', id: `add-end-${date}` });
+  function addForm(day) {
+    const { key, label } = day;
+    const lessons = day.lessons ?? [];
+    const start = h('input', { type: 'time', step: 300, required: true, 'data-testid': 'day-add-start', id: `add-start-${key}` });
+    const end = h('input', { type: 'time', step: 300, required: true, 'data-testid': 'day-add-end', id: `add-end-${key}` });
     start.value = typed.start;
     end.value = typed.end;
     start.addEventListener('input', () => { typed.start = start.value; });
@@ -29,7 +46,7 @@ export function createDayList({ onAdd, onRemove, onChange }) {
     const error = h('p', { class: 'field-error', role: 'alert', 'data-testid': 'day-add-error' }, formError);
     const form = h('form', {
       class: 'day-add-form',
-      'aria-label': editing ? `Change ${formatClockRange(editing.start, editing.end)} on ${day}` : `Add hours on ${day}`,
+      'aria-label': editing ? `Change ${formatClockRange(editing.start, editing.end)} on ${label}` : `Add hours on ${label}`,
       novalidate: true,
       onsubmit: (event) => {
         event.preventDefault();
@@ -40,28 +57,28 @@ export function createDayList({ onAdd, onRemove, onChange }) {
         const changed = editing;
         if (changed) {
           // A booked lesson never leaves the hours it was booked in.
-          const { cover } = rangeLimits(last.days[date] ?? [], changed, lessons.map(bookedMinutes));
+          const { cover } = rangeLimits(day.ranges, changed, lessons.map(bookedMinutes));
           if (cover && (from > cover[0] || to < cover[1])) {
             return fail(`A lesson is booked ${formatClockRange(toClock(cover[0]), toClock(cover[1]))}: keep that time inside these hours.`, from > cover[0] ? start : end);
           }
         }
         formError = '';
         typed = { start: '', end: '' };
-        openDate = null;
+        openKey = null;
         editing = null;
-        focusKey = `add:${date}`;
-        if (changed) onChange(date, changed, { start: toClock(from), end: toClock(to) });
-        else onAdd(date, from, to);
+        focusKey = `add:${key}`;
+        if (changed) onChange(key, changed, { start: toClock(from), end: toClock(to) });
+        else onAdd(key, from, to);
         return undefined;
       },
       onkeydown: (event) => {
-        if (event.key === 'Escape') close(date);
+        if (event.key === 'Escape') close(key);
       },
     },
     h('label', { class: 'field inline', for: start.id }, h('span', { class: 'field-label' }, 'From'), start),
     h('label', { class: 'field inline', for: end.id }, h('span', { class: 'field-label' }, 'To'), end),
     h('button', { type: 'submit', class: 'btn btn-primary btn-small', 'data-testid': 'day-add-submit' }, editing ? 'Change' : 'Add'),
-    h('button', { type: 'button', class: 'btn btn-small', onclick: () => close(date) }, 'Cancel'),
+    h('button', { type: 'button', class: 'btn btn-small', onclick: () => close(key) }, 'Cancel'),
     error);
     function fail(message, input) {
       formError = message;
@@ -71,70 +88,73 @@ export function createDayList({ onAdd, onRemove, onChange }) {
     return { form, first: start };
   }
 
-  function close(date) {
-    openDate = null;
+  function close(key) {
+    openKey = null;
     editing = null;
     formError = '';
     typed = { start: '', end: '' };
-    focusKey = `add:${date}`;
+    focusKey = `add:${key}`;
     draw();
   }
 
-  function dayItem(date, ranges, booked, busy, today) {
-    const day = formatDayLong(date);
-    const past = date < today;
-    const lessons = booked.filter((b) => b.date === date);
-    const open = openDate === date && !past;
-    const form = open ? addForm(date, day, lessons) : null;
-    const item = h('li', { class: `day-item${past ? ' is-past' : ''}${date === today ? ' is-today' : ''}`, 'data-date': date },
+  function open(key, range) {
+    openKey = key;
+    editing = range;
+    typed = range ? { start: range.start, end: range.end === '24:00' ? '00:00' : range.end } : { start: '', end: '' };
+    formError = '';
+    focusKey = `form:${key}`;
+    draw();
+  }
+
+  function rangeItem(day, range, busy) {
+    const span = formatClockRange(range.start, range.end);
+    return h('li', { class: 'day-range', 'data-testid': 'day-range', 'data-start': range.start, 'data-end': range.end },
+      h('span', {}, span),
+      day.past ? null : h('div', { class: 'day-range-actions' },
+        h('button', {
+          type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'day-range-change',
+          'aria-label': `Change ${span} on ${day.label}`, disabled: busy, onclick: () => open(day.key, range),
+        }, 'Change'),
+        h('button', {
+          type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'day-range-remove',
+          'aria-label': `Remove ${span} on ${day.label}`, disabled: busy,
+          onclick: () => { focusKey = `add:${day.key}`; onRemove(day.key, range); },
+        }, 'Remove')));
+  }
+
+  function dayItem(day, busy) {
+    const { key, past } = day;
+    const lessons = day.lessons ?? [];
+    const isOpen = openKey === key && !past;
+    const form = isOpen ? addForm(day) : null;
+    const item = h('li', { class: `day-item${past ? ' is-past' : ''}${day.today ? ' is-today' : ''}${day.error ? ' has-error' : ''}`, 'data-day': key },
       h('div', { class: 'day-item-head' },
-        h('h3', { id: `day-${date}` }, day,
-          date === today ? h('span', { class: 'pill' }, 'Today') : null,
+        h('h3', { id: `day-${key}` }, day.heading,
+          day.today ? h('span', { class: 'pill' }, 'Today') : null,
           past ? h('span', { class: 'pill' }, 'Past') : null),
-        past || open ? null : h('button', {
-          type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'day-add', 'data-date': date,
-          'data-focus-key': `add:${date}`, 'aria-label': `Add hours on ${day}`, 'aria-expanded': 'false', disabled: busy,
-          onclick: () => { openDate = date; editing = null; typed = { start: '', end: '' }; formError = ''; focusKey = `form:${date}`; draw(); },
+        past || isOpen ? null : h('button', {
+          type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'day-add', 'data-day': key,
+          'data-focus-key': `add:${key}`, 'aria-label': `Add hours on ${day.label}`, 'aria-expanded': 'false', disabled: busy,
+          onclick: () => open(key, null),
         }, '+ Add hours')),
-      ranges.length || lessons.length
-        ? h('ul', { class: 'day-ranges', 'aria-labelledby': `day-${date}` },
-          ranges.map((range) => {
-            const span = formatClockRange(range.start, range.end);
-            return h('li', { class: 'day-range', 'data-testid': 'day-range', 'data-start': range.start, 'data-end': range.end },
-              h('span', {}, span),
-              past ? null : h('div', { class: 'day-range-actions' }, h('button', {
-                type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'day-range-change',
-                'aria-label': `Change ${span} on ${day}`, disabled: busy,
-                onclick: () => {
-                  openDate = date;
-                  editing = range;
-                  typed = { start: range.start, end: range.end === '24:00' ? '00:00' : range.end };
-                  formError = '';
-                  focusKey = `form:${date}`;
-                  draw();
-                },
-              }, 'Change'),
-              past ? null : h('button', {
-                type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'day-range-remove',
-                'aria-label': `Remove ${span} on ${day}`, disabled: busy,
-                onclick: () => { focusKey = `add:${date}`; onRemove(date, range); },
-              }, 'Remove')));
-          }),
+      day.ranges.length || lessons.length
+        ? h('ul', { class: 'day-ranges', 'aria-labelledby': `day-${key}` },
+          day.ranges.map((range) => rangeItem(day, range, busy)),
           lessons.map((b) => h('li', { class: 'day-range is-booked' },
             h('span', { 'data-testid': 'day-lesson' }, `${formatBookedSpan(b)} · ${lessonLabel(b)}`))))
         : h('p', { class: 'muted small day-empty' }, past ? 'No hours.' : 'No hours yet.'),
+      day.error ? h('p', { class: 'field-error', role: 'alert', 'data-testid': 'day-error' }, day.error) : null,
       form?.form);
     return { item, form };
   }
 
   function draw() {
     if (!last) return;
-    const { weekStart, today, days, booked, busy } = last;
     const active = el.contains(document.activeElement) ? document.activeElement : null;
     if (!focusKey && active) focusKey = active.id ? `id:${active.id}` : active.dataset.focusKey;
     let openForm = null;
-    replace(el, h('ul', { class: 'day-items' }, weekDates(weekStart).map((date) => {
-      const { item, form } = dayItem(date, days[date] ?? [], booked, busy, today);
+    replace(el, h('ul', { class: 'day-items' }, last.days.map((day) => {
+      const { item, form } = dayItem(day, last.busy);
       if (form) openForm = form;
       return item;
     })));
@@ -146,8 +166,8 @@ export function createDayList({ onAdd, onRemove, onChange }) {
 
   return {
     el,
-    render(state) {
-      last = state;
+    render({ days, busy }) {
+      last = { days, busy };
       draw();
     },
   };

@@ -83,7 +83,9 @@ async def test_every_page_has_no_serious_or_critical_axe_violation(http, pages, 
     await editor.get_by_test_id(f"view-{other}").click()
     await expect(editor.get_by_test_id("week-grid" if other == "grid" else "day-list")).to_be_visible()
     await check(f"calendar-editor-{other}", editor)
-    await visit("weekly-hours", f"#/calendar/{ada.id}/weekly", ada, '[data-testid="weekly-days"]')
+    await visit(
+        "weekly-hours", f"#/calendar/{ada.id}/weekly", ada, '[data-testid="weekly-days"] [data-testid="day-add"]'
+    )
     await visit("settings", "#/settings", ada, '[data-testid="settings-save"]')
     await visit("collaborators", "#/collaborators", ada, '[data-testid="collaborator"]')
     lessons = await visit("lessons-instructor", "#/bookings", ada, '[data-testid="booking-row"]')

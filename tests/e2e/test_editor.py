@@ -113,7 +113,7 @@ async def test_keyboard_only_adds_and_removes_a_range(http, pages):
 
     await tab_to(page, '[data-testid="view-list"]')
     await page.keyboard.press("Enter")
-    await tab_to(page, f'[data-testid="day-add"][data-date="{wednesday}"]')
+    await tab_to(page, f'[data-testid="day-add"][data-day="{wednesday}"]')
     await page.keyboard.press("Enter")
     await expect(page.locator(f'[data-testid="day-add-start"][id="add-start-{wednesday}"]')).to_be_focused()
     await page.keyboard.type("0930AM")
@@ -126,9 +126,9 @@ async def test_keyboard_only_adds_and_removes_a_range(http, pages):
         await page.keyboard.press("Shift+Tab")
     await page.keyboard.type("1100AM")
     await page.keyboard.press("Enter")
-    added = page.locator(f'li[data-date="{wednesday}"] [data-testid="day-range"][data-start="09:30"][data-end="11:00"]')
+    added = page.locator(f'li[data-day="{wednesday}"] [data-testid="day-range"][data-start="09:30"][data-end="11:00"]')
     await expect(added).to_be_visible()
-    await expect(page.locator(f'[data-testid="day-add"][data-date="{wednesday}"]')).to_be_focused()
+    await expect(page.locator(f'[data-testid="day-add"][data-day="{wednesday}"]')).to_be_focused()
 
     await tab_to(page, '[data-testid="week-save"]')
     await page.keyboard.press("Enter")
@@ -137,7 +137,7 @@ async def test_keyboard_only_adds_and_removes_a_range(http, pages):
     # Remove the Monday range by keyboard: its button names the day and times.
     await tab_to(page, f'[aria-label="Remove 9:00 AM {DASH} 12:00 PM on {day}"]')
     await page.keyboard.press("Enter")
-    await expect(page.locator(f'li[data-date="{monday.isoformat()}"] [data-testid="day-range"]')).to_have_count(0)
+    await expect(page.locator(f'li[data-day="{monday.isoformat()}"] [data-testid="day-range"]')).to_have_count(0)
     await tab_to(page, '[data-testid="week-save"]')
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("save-status")).to_have_text("Saved")
@@ -160,4 +160,4 @@ async def test_past_days_are_read_only(http, pages):
     await expect(ranges_on(page, past)).to_have_count(0)
     await expect(page.get_by_test_id("week-save")).to_be_disabled()
     await page.get_by_test_id("view-list").click()
-    await expect(page.locator(f'[data-testid="day-add"][data-date="{past}"]')).to_have_count(0)
+    await expect(page.locator(f'[data-testid="day-add"][data-day="{past}"]')).to_have_count(0)

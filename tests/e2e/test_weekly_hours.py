@@ -42,7 +42,7 @@ async def put_template(http, editor, instructor, weekdays: dict) -> dict:
 
 
 def weekly_range(page: Page, day: str, start: str, end: str):
-    return page.locator(f'[data-testid="weekly-range"][data-day="{day}"][data-start="{start}"][data-end="{end}"]')
+    return page.locator(f'li[data-day="{day}"] [data-testid="day-range"][data-start="{start}"][data-end="{end}"]')
 
 
 def slot(page: Page, date: str, clock: str):
@@ -51,11 +51,11 @@ def slot(page: Page, date: str, clock: str):
 
 async def add_weekly_hours(page: Page, day: str, start: str, end: str) -> None:
     """From the keyboard: the day's "+ Add hours", typed From and To, Enter."""
-    await tab_to(page, f'[data-testid="weekly-add"][data-day="{day}"]')
+    await tab_to(page, f'[data-testid="day-add"][data-day="{day}"]')
     await page.keyboard.press("Enter")
-    await expect(page.locator(f"#weekly-start-{day}")).to_be_focused()
+    await expect(page.locator(f"#add-start-{day}")).to_be_focused()
     await page.keyboard.type(start)
-    await tab_to(page, f"#weekly-end-{day}")
+    await tab_to(page, f"#add-end-{day}")
     await page.keyboard.type(end)
     await page.keyboard.press("Enter")
 
@@ -95,7 +95,7 @@ async def test_weekly_hours_edited_by_one_editor_appear_live_for_another_and_a_s
     await expect(owner.get_by_test_id("weekly-save")).to_be_disabled()
     await add_weekly_hours(owner, "mon", "0200PM", "0400PM")
     await expect(weekly_range(owner, "mon", "14:00", "16:00")).to_be_visible()
-    await expect(owner.locator('[data-testid="weekly-add"][data-day="mon"]')).to_be_focused()
+    await expect(owner.locator('[data-testid="day-add"][data-day="mon"]')).to_be_focused()
     await expect(owner.get_by_test_id("weekly-status")).to_have_text("Unsaved changes")
     await tab_to(owner, '[data-testid="weekly-save"]')
     await owner.keyboard.press("Enter")
@@ -135,13 +135,15 @@ async def test_a_stale_save_keeps_the_edits_and_a_booked_lesson_is_named(http, p
         http, ada, ada, {"tue": [{"start": "09:00", "end": "12:00"}], "fri": [{"start": "13:00", "end": "15:00"}]}
     )
     await page.get_by_test_id("weekly-save").click()
-    await expect(page.get_by_test_id("weekly-status")).to_contain_text("someone changed the weekly hours first")
-    conflict = page.get_by_test_id("weekly-conflict")
+    await expect(page.get_by_test_id("weekly-status")).to_contain_text(
+        "Not saved: You (in another window) changed the weekly hours first"
+    )
+    conflict = page.get_by_test_id("conflict-banner")
     await expect(conflict).to_be_visible()
-    await expect(page.get_by_test_id("weekly-theirs")).to_contain_text(f"Friday: added 1:00 PM {DASH} 3:00 PM")
-    await expect(page.get_by_test_id("weekly-mine")).to_contain_text(f"Wednesday: added 8:00 AM {DASH} 10:00 AM")
+    await expect(page.get_by_test_id("conflict-theirs")).to_contain_text(f"Friday: added 1:00 PM {DASH} 3:00 PM")
+    await expect(page.get_by_test_id("conflict-edits")).to_contain_text(f"Wednesday: added 8:00 AM {DASH} 10:00 AM")
     await expect(weekly_range(page, "wed", "08:00", "10:00")).to_be_visible()  # nothing discarded
-    await page.get_by_test_id("weekly-reapply").click()
+    await page.get_by_test_id("conflict-reapply").click()
     await expect(conflict).to_be_hidden()
     await expect(weekly_range(page, "fri", "13:00", "15:00")).to_be_visible()
     await expect(weekly_range(page, "wed", "08:00", "10:00")).to_be_visible()
@@ -206,11 +208,11 @@ async def test_weekly_hours_on_a_phone(http, pages):
     )
     page = await pages(f"#/calendar/{ada.id}/weekly", as_=ada, device=PHONE)
     await expect(weekly_range(page, "mon", "14:00", "18:00")).to_be_visible()
-    add = page.locator('[data-testid="weekly-add"][data-day="tue"]')
+    add = page.locator('[data-testid="day-add"][data-day="tue"]')
     await add.tap()
-    await page.locator("#weekly-start-tue").fill("17:00")
-    await page.locator("#weekly-end-tue").fill("19:30")
-    await page.locator('[data-testid="weekly-day"][data-day="tue"] [data-testid="weekly-add-submit"]').tap()
+    await page.locator("#add-start-tue").fill("17:00")
+    await page.locator("#add-end-tue").fill("19:30")
+    await page.locator('li[data-day="tue"] [data-testid="day-add-submit"]').tap()
     await expect(weekly_range(page, "tue", "17:00", "19:30")).to_be_visible()
     # Unsaved edits survive a trip to the calendar and back in the same tab.
     await page.get_by_test_id("weekly-back").tap()
@@ -243,38 +245,60 @@ async def test_the_weekly_hours_screen_follows_another_editors_save_live(http, p
         await expect(weekly_range(page, "mon", "09:00", "12:00")).to_be_visible()
         await expect(page.get_by_test_id("ws-status")).to_have_text("live")
         await page.evaluate("window.__e2eNotReloaded = true")
+    # Each sees who else has the weekly hours open.
+    await expect(owner.get_by_test_id("presence")).to_have_text("Also editing: Max Manager")
+    await expect(helper.get_by_test_id("presence")).to_have_text("Also editing: Ada Keys")
 
-    # Nothing unsaved on the collaborator's screen: the owner's save simply appears there.
+    # Nothing unsaved on the collaborator's screen: the owner's save simply appears there, named.
     await add_weekly_hours(owner, "thu", "0100PM", "0300PM")
     await owner.get_by_test_id("weekly-save").click()
     await expect(owner.get_by_test_id("weekly-status")).to_contain_text("Saved")
     await expect(weekly_range(helper, "thu", "13:00", "15:00")).to_be_visible()
     await expect(helper.get_by_test_id("weekly-status")).to_have_text(
-        "Someone else changed these weekly hours; this is their version."
+        "Ada Keys changed these weekly hours; this is the new version."
     )
-    await expect(helper.get_by_test_id("weekly-conflict")).to_be_hidden()
+    await expect(helper.get_by_test_id("conflict-banner")).to_be_hidden()
 
-    # With unsaved edits there, the next save shows the conflict at once and keeps them.
-    await helper.locator('[data-testid="weekly-add"][data-day="sat"]').tap()
-    await helper.locator("#weekly-start-sat").fill("10:00")
-    await helper.locator("#weekly-end-sat").fill("12:00")
-    await helper.locator('[data-testid="weekly-day"][data-day="sat"] [data-testid="weekly-add-submit"]').tap()
+    # With unsaved edits there, the next save shows the conflict at once, naming the saver, and keeps them.
+    await helper.locator('[data-testid="day-add"][data-day="sat"]').tap()
+    await helper.locator("#add-start-sat").fill("10:00")
+    await helper.locator("#add-end-sat").fill("12:00")
+    await helper.locator('li[data-day="sat"] [data-testid="day-add-submit"]').tap()
     await expect(weekly_range(helper, "sat", "10:00", "12:00")).to_be_visible()
     await owner.get_by_role("button", name=f"Remove 9:00 AM {DASH} 12:00 PM on Mondays").click()
     await owner.get_by_test_id("weekly-save").click()
     await expect(owner.get_by_test_id("weekly-status")).to_contain_text("Saved")
-    await expect(helper.get_by_test_id("weekly-conflict")).to_be_visible()
-    await expect(helper.get_by_test_id("weekly-theirs")).to_contain_text(f"Monday: removed 9:00 AM {DASH} 12:00 PM")
-    await expect(helper.get_by_test_id("weekly-mine")).to_contain_text(f"Saturday: added 10:00 AM {DASH} 12:00 PM")
+    await expect(helper.get_by_test_id("conflict-banner")).to_be_visible()
+    await expect(helper.get_by_test_id("conflict-who")).to_have_text(
+        "Ada Keys changed these weekly hours while you were editing:"
+    )
+    await expect(helper.get_by_test_id("conflict-theirs")).to_have_text(f"Monday: removed 9:00 AM {DASH} 12:00 PM")
+    await expect(helper.get_by_test_id("conflict-edits")).to_have_text(f"Saturday: added 10:00 AM {DASH} 12:00 PM")
     await expect(weekly_range(helper, "sat", "10:00", "12:00")).to_be_visible()
+    assert await serious_axe_violations(helper) == []
     await helper.screenshot(path=screenshot_path(E2E, "phone-weekly-hours-live-conflict.png"))
-    await helper.get_by_test_id("weekly-reapply").tap()
+    await helper.get_by_test_id("conflict-reapply").tap()
     await expect(weekly_range(helper, "mon", "09:00", "12:00")).to_have_count(0)
     await expect(weekly_range(helper, "sat", "10:00", "12:00")).to_be_visible()
+
+    # And back the other way, on the desktop: the owner's unsaved Sunday meets the collaborator's save.
+    await add_weekly_hours(owner, "sun", "1100AM", "0100PM")
+    await expect(owner.get_by_test_id("weekly-status")).to_have_text("Unsaved changes")
     await helper.get_by_test_id("weekly-save").tap()
     await expect(helper.get_by_test_id("weekly-status")).to_contain_text("Saved")
-    await expect(weekly_range(owner, "sat", "10:00", "12:00")).to_be_visible()  # and back the other way
+    await expect(owner.get_by_test_id("conflict-who")).to_have_text(
+        "Max Manager changed these weekly hours while you were editing:"
+    )
+    await expect(owner.get_by_test_id("conflict-theirs")).to_have_text(f"Saturday: added 10:00 AM {DASH} 12:00 PM")
+    await expect(owner.get_by_test_id("conflict-edits")).to_have_text(f"Sunday: added 11:00 AM {DASH} 1:00 PM")
+    assert await serious_axe_violations(owner) == []
+    await owner.screenshot(path=screenshot_path(E2E, "desktop-weekly-hours-live-conflict.png"))
+    await owner.get_by_test_id("conflict-reapply").click()
+    await owner.get_by_test_id("weekly-save").click()
+    await expect(owner.get_by_test_id("weekly-status")).to_contain_text("Saved")
+    await expect(weekly_range(helper, "sun", "11:00", "13:00")).to_be_visible()
     for page in (owner, helper):
         assert await page.evaluate("window.__e2eNotReloaded === true")
     template = (await http.get(template_path(ada), headers=ada.headers)).json()
     assert template["weekdays"]["mon"] == [] and template["weekdays"]["sat"] == [{"start": "10:00", "end": "12:00"}]
+    assert template["weekdays"]["sun"] == [{"start": "11:00", "end": "13:00"}]
