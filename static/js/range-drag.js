@@ -2,7 +2,9 @@
 // it, its top or bottom edge to move its start or end. From the keyboard, on a focused range:
 // Alt+↑/↓ moves it, Shift+↑/↓ moves its end, Alt+Shift+↑/↓ its start. Every edge lands on the
 // 15-minute grid and stops at the neighbouring ranges and at the lessons booked inside the range.
-// (Touch keeps tap-to-remove; the day list's typed times change a range there.)
+// (Touch keeps tap-to-remove; the day list's typed times change a range there.) A drag held near
+// the top or bottom of the grid's scroll area scrolls it (edge-scroll.js) and the range follows.
+import { createEdgeScroll } from './edge-scroll.js';
 import { rangeLimits, reshapeRange } from './ranges.js';
 import { bookedMinutes, formatClockRange, toMinutes } from './time.js';
 
@@ -37,10 +39,12 @@ export function keyReshape(event) {
 }
 
 // `dayOf(date)` gives { ranges, booked } as drawn; `onChange(date, range, next, { keyboard })` reports
-// a change (`next` null: a drag that changed nothing, to be drawn back).
-export function createRangeDrag({ dayOf, columnOf, onChange }) {
-  let drag = null; // { id, date, range, mode, y, height, limits, block, moved, next }
+// a change (`next` null: a drag that changed nothing, to be drawn back). `scroller`: the grid's
+// scroll area, `insetTop()` its sticky head's height.
+export function createRangeDrag({ dayOf, columnOf, onChange, scroller, insetTop }) {
+  let drag = null; // { id, date, range, mode, y, scrollTop, pointerY, height, limits, block, moved, next }
   let swallowClickUntil = 0;
+  const edgeScroll = createEdgeScroll(scroller, { onScroll: () => follow(), insetTop });
 
   function start(event, block) {
     if (block.disabled || event.pointerType === 'touch' || !event.isPrimary || event.button !== 0) return false;
@@ -51,6 +55,8 @@ export function createRangeDrag({ dayOf, columnOf, onChange }) {
       id: event.pointerId, date, range, block, moved: false, next: range,
       mode: handle ? handle.dataset.edge : 'move',
       y: event.clientY,
+      pointerY: event.clientY,
+      scrollTop: scroller.scrollTop,
       height: columnOf(date).getBoundingClientRect().height,
       limits: limitsOn(dayOf(date), range),
     };
@@ -61,9 +67,17 @@ export function createRangeDrag({ dayOf, columnOf, onChange }) {
 
   function onMove(event) {
     if (!drag || event.pointerId !== drag.id) return;
-    const dy = event.clientY - drag.y;
-    if (!drag.moved && Math.abs(dy) < DRAG_SLOP_PX) return;
+    drag.pointerY = event.clientY;
+    if (!drag.moved && Math.abs(event.clientY - drag.y) < DRAG_SLOP_PX) return;
     drag.moved = true;
+    follow();
+    edgeScroll.follow(event.clientY);
+  }
+
+  // Draws the range where the pointer now is on the grid (it may have scrolled under the pointer).
+  function follow() {
+    if (!drag?.moved) return;
+    const dy = drag.pointerY - drag.y + (scroller.scrollTop - drag.scrollTop);
     drag.block.classList.add('is-dragging');
     const minutes = (dy / drag.height) * DAY_MINUTES;
     const edge = toMinutes(drag.mode === 'end' ? drag.range.end : drag.range.start);
@@ -98,6 +112,7 @@ export function createRangeDrag({ dayOf, columnOf, onChange }) {
   function finish() {
     const ended = drag;
     drag = null;
+    edgeScroll.stop();
     listen(false);
     ended.block.classList.remove('is-dragging');
     return ended;

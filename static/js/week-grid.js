@@ -6,8 +6,10 @@
 // - touch: a tap marks a start, a second tap the end; touch, hold still, then drag selects (a
 //   quick swipe scrolls the grid as usual, and the browser's pointercancel ends it with nothing added).
 // - the click a browser sends after a tap never reaches the range that tap just created.
-// Moving and resizing a range (mouse, pen, keyboard) is range-drag.js.
+// Moving and resizing a range (mouse, pen, keyboard) is range-drag.js. Either drag, held near the top
+// or bottom of the grid's scroll area, scrolls it (edge-scroll.js).
 import { h, replace } from './dom.js';
+import { createEdgeScroll } from './edge-scroll.js';
 import { createRangeDrag, KEYS_HINT } from './range-drag.js';
 import {
   bookedMinutes, formatBookedSpan, formatClock, formatClockRange, formatDayLong, formatDayShort, formatHour,
@@ -37,7 +39,10 @@ export function createWeekGrid({ onAdd, onRemove, onChange, onBookedClick }) {
   const keysHint = h('p', { id: 'wg-keys-hint', class: 'sr-only' }, KEYS_HINT);
   const scroller = h('div', { class: 'wg-scroll' });
   const el = h('div', { class: 'week-grid', 'data-testid': 'week-grid' }, scroller, hint, keysHint);
+  const headHeight = () => scroller.querySelector('.wg-head')?.offsetHeight ?? 0;
   const rangeDrag = createRangeDrag({
+    scroller,
+    insetTop: headHeight,
     dayOf: (date) => ({ ranges: last?.days[date] ?? [], booked: last?.booked ?? [] }),
     columnOf: (date) => dayColumns.get(date).column,
     onChange: (date, range, next, { keyboard = false } = {}) => {
@@ -46,6 +51,7 @@ export function createWeekGrid({ onAdd, onRemove, onChange, onBookedClick }) {
       if (next && keyboard) focusRangeAt(date, toMinutes(next.start)); // the keys keep working on it
     },
   });
+  const selectionScroll = createEdgeScroll(scroller, { onScroll: () => extendPress(), insetTop: headHeight });
   const coarse = window.matchMedia?.('(pointer: coarse)');
 
   const setHint = () => {
@@ -195,6 +201,7 @@ export function createWeekGrid({ onAdd, onRemove, onChange, onBookedClick }) {
 
   function endPress() {
     if (!press) return null;
+    selectionScroll.stop();
     clearTimeout(press.timer);
     const ended = press;
     press = null;
@@ -221,7 +228,7 @@ export function createWeekGrid({ onAdd, onRemove, onChange, onBookedClick }) {
     const minute = toMinutes(cell.dataset.time);
     press = {
       id: event.pointerId, touch, date: cell.dataset.date, from: minute, to: minute,
-      x: event.clientX, y: event.clientY, dragging: !touch, timer: null,
+      x: event.clientX, y: event.clientY, pointerY: event.clientY, dragging: !touch, timer: null,
     };
     if (touch) {
       // Holding still turns the touch into a selection; moving first leaves it a scroll.
@@ -245,7 +252,15 @@ export function createWeekGrid({ onAdd, onRemove, onChange, onBookedClick }) {
       }
       return;
     }
-    const minute = minuteAt(press.date, event.clientY);
+    press.pointerY = event.clientY;
+    extendPress();
+    selectionScroll.follow(event.clientY);
+  }
+
+  // The selection reaches the cell under the pointer (the grid may have scrolled under it).
+  function extendPress() {
+    if (!press?.dragging) return;
+    const minute = minuteAt(press.date, press.pointerY);
     if (minute === press.to) return;
     press.to = minute;
     redraw(press.date);

@@ -145,7 +145,7 @@ async def test_on_a_phone_the_day_list_changes_a_range_by_typed_times_and_names_
     instructor, monday, mon, tue = await a_week_with_a_lesson(http)
     page = await pages(f"#/calendar/{instructor.id}/{mon}", as_=instructor, device=PHONE)
     await expect(page.get_by_test_id("day-list")).to_be_visible()
-    await expect(page.locator(f'li[data-date="{tue}"] [data-testid="day-lesson"]')).to_have_text(
+    await expect(page.locator(f'li[data-day="{tue}"] [data-testid="day-lesson"]')).to_have_text(
         f"2:00 PM {DASH} 3:00 PM · Rosa Díaz · Piano"
     )
     tuesday = f"{monday + timedelta(days=1):%A}, {monday + timedelta(days=1):%B} {(monday + timedelta(days=1)).day}"
@@ -154,14 +154,14 @@ async def test_on_a_phone_the_day_list_changes_a_range_by_typed_times_and_names_
     await expect(start).to_have_value("13:00")
     await expect(end).to_have_value("17:00")
     await start.fill("14:30")  # would leave the 14:00 lesson outside: refused, saying why
-    await page.locator(f'li[data-date="{tue}"] [data-testid="day-add-submit"]').tap()
+    await page.locator(f'li[data-day="{tue}"] [data-testid="day-add-submit"]').tap()
     await expect(page.get_by_test_id("day-add-error")).to_have_text(
         f"A lesson is booked 2:00 PM {DASH} 3:00 PM: keep that time inside these hours."
     )
     await start.fill("12:00")
     await end.fill("15:30")
-    await page.locator(f'li[data-date="{tue}"] [data-testid="day-add-submit"]').tap()
-    changed = page.locator(f'li[data-date="{tue}"] [data-testid="day-range"][data-start="12:00"][data-end="15:30"]')
+    await page.locator(f'li[data-day="{tue}"] [data-testid="day-add-submit"]').tap()
+    changed = page.locator(f'li[data-day="{tue}"] [data-testid="day-range"][data-start="12:00"][data-end="15:30"]')
     await expect(changed).to_be_visible()
     await expect(page.get_by_test_id("save-status")).to_have_text("Unsaved changes")
     assert await serious_axe_violations(page) == []
@@ -179,16 +179,16 @@ async def test_every_time_is_on_the_12_hour_clock_whatever_the_browser_locale(ht
     await expect(range_block(editor, mon, "15:00", "16:00")).to_contain_text(f"3:00 PM {DASH} 4:00 PM")
     await expect(editor.locator(".wg-times span").nth(9)).to_have_text("9 AM")
     await editor.get_by_test_id("view-list").click()
-    await expect(editor.locator(f'li[data-date="{tue}"] [data-testid="day-lesson"]')).to_contain_text(
+    await expect(editor.locator(f'li[data-day="{tue}"] [data-testid="day-lesson"]')).to_contain_text(
         f"2:00 PM {DASH} 3:00 PM"
     )
 
     weekly = await pages.open(f"#/calendar/{instructor.id}/weekly", as_=instructor, locale="de-DE")
-    await weekly.locator('[data-testid="weekly-add"][data-day="mon"]').click()
-    await weekly.locator("#weekly-start-mon").fill("13:30")
-    await weekly.locator("#weekly-end-mon").fill("18:00")
-    await weekly.locator('[data-testid="weekly-add-submit"]').click()
-    await expect(weekly.locator('[data-testid="weekly-range"][data-day="mon"]')).to_contain_text(
+    await weekly.locator('[data-testid="day-add"][data-day="mon"]').click()
+    await weekly.locator("#add-start-mon").fill("13:30")
+    await weekly.locator("#add-end-mon").fill("18:00")
+    await weekly.locator('[data-testid="day-add-submit"]').click()
+    await expect(weekly.locator('li[data-day="mon"] [data-testid="day-range"]')).to_contain_text(
         f"1:30 PM {DASH} 6:00 PM"
     )
 
@@ -247,3 +247,47 @@ async def test_a_moved_range_is_an_unsaved_edit_that_a_conflict_reapplies(http, 
     week = (await http.get(week_path(instructor, monday), headers=instructor.headers)).json()
     assert week["days"][mon] == [{"start": "09:15", "end": "11:15"}]
     assert week["days"][tue] == [{"start": "14:00", "end": "15:00"}]
+
+
+async def test_a_range_dragged_to_the_edge_of_the_grid_scrolls_it(http, pages):
+    instructor, _, mon, _ = await a_week_with_a_lesson(http)
+    page = await pages(f"#/calendar/{instructor.id}/{mon}", as_=instructor)
+    monday_ranges = page.locator(f'[data-testid="week-range"][data-date="{mon}"]')
+    await expect(range_block(page, mon, "15:00", "16:00")).to_be_visible()
+    scroller = page.locator(".wg-scroll")
+    area = await scroller.bounding_box()
+    assert area is not None
+    top = await scroller.evaluate("(el) => el.scrollTop")
+
+    async def hold_at_edge(target, y: float) -> None:
+        box = await target.bounding_box()
+        assert box is not None
+        x = box["x"] + box["width"] / 2
+        await page.mouse.move(x, box["y"] + box["height"] / 2)
+        await page.mouse.down()
+        for i in range(1, 6):  # to the edge, then held still there
+            await page.mouse.move(x, box["y"] + box["height"] / 2 + (y - box["y"] - box["height"] / 2) * i / 5)
+        await page.wait_for_timeout(1500)
+        await page.mouse.up()
+
+    # The end of 3-4 PM, held at the bottom of the grid: the grid scrolls on and the end follows it.
+    await hold_at_edge(
+        range_block(page, mon, "15:00", "16:00").get_by_test_id("range-handle-end"), area["y"] + area["height"] - 6
+    )
+    assert await scroller.evaluate("(el) => el.scrollTop") > top + 100, "the grid scrolled down"
+    await expect(monday_ranges).to_have_count(2)
+    moved = monday_ranges.nth(1)
+    assert await moved.get_attribute("data-start") == "15:00"
+    end = await moved.get_attribute("data-end")
+    assert end is not None and end >= "22:00", f"the end followed the scroll ({end})"
+
+    # Its body, held at the top (below the day names): the grid scrolls back and the range moves up
+    # until it meets the morning's range.
+    head = await page.locator(".wg-head").bounding_box()
+    assert head is not None
+    await hold_at_edge(moved, head["y"] + head["height"] + 6)
+    assert await scroller.evaluate("(el) => el.scrollTop") < 100, "the grid scrolled up"
+    await expect(monday_ranges).to_have_count(1)  # moved up against 9-11 AM: the two became one
+    first = monday_ranges.first
+    assert await first.get_attribute("data-start") == "09:00"
+    await expect(page.get_by_test_id("save-status")).to_have_text("Unsaved changes")
