@@ -276,6 +276,7 @@ async def test_the_weekly_hours_screen_follows_another_editors_save_live(http, p
     await expect(helper.get_by_test_id("conflict-edits")).to_have_text(f"Saturday: added 10:00 AM {DASH} 12:00 PM")
     await expect(weekly_range(helper, "sat", "10:00", "12:00")).to_be_visible()
     assert await serious_axe_violations(helper) == []
+    await helper.evaluate("window.scrollTo(0, 0)")  # whose hours, who else is here, the banner
     await helper.screenshot(path=screenshot_path(E2E, "phone-weekly-hours-live-conflict.png"))
     await helper.get_by_test_id("conflict-reapply").tap()
     await expect(weekly_range(helper, "mon", "09:00", "12:00")).to_have_count(0)
