@@ -106,6 +106,75 @@ class StripeApi:
             if exc.code not in ("resource_missing", "payment_method_unexpected_state"):
                 raise
 
+    async def authorize(
+        self, booking_id: int, attempt: int, *, amount_cents: int, customer_id: str, payment_method_id: str
+    ) -> stripe.PaymentIntent:
+        """Holds a booking's card share off-session (manual capture): `requires_capture` on success.
+        A decline raises stripe.CardError (`code` card_declined or authentication_required; the
+        intent is `exc.error.payment_intent`); each attempt is its own call."""
+        return await self.client.v1.payment_intents.create_async(
+            {
+                "amount": amount_cents,
+                "currency": "usd",
+                "customer": customer_id,
+                "payment_method": payment_method_id,
+                "capture_method": "manual",
+                "confirm": True,
+                "off_session": True,
+                "transfer_group": f"booking:{booking_id}",
+                "metadata": {"booking_id": str(booking_id), "attempt": str(attempt)},
+            },
+            {"idempotency_key": self.idempotency_key("booking", booking_id, "authorize", attempt)},
+        )
+
+    async def capture(self, booking_id: int, payment_intent_id: str, amount_cents: int) -> stripe.PaymentIntent:
+        """Captures `amount_cents` (up to what was authorized; the rest is released)."""
+        return await self.client.v1.payment_intents.capture_async(
+            payment_intent_id,
+            {"amount_to_capture": amount_cents},
+            {"idempotency_key": self.idempotency_key("booking", booking_id, "capture")},
+        )
+
+    async def release(self, booking_id: int, payment_intent_id: str) -> stripe.PaymentIntent:
+        """Cancels an uncaptured authorization: nothing is charged."""
+        return await self.client.v1.payment_intents.cancel_async(
+            payment_intent_id, options={"idempotency_key": self.idempotency_key("booking", booking_id, "release")}
+        )
+
+    async def refund(self, booking_id: int, payment_intent_id: str, amount_cents: int, number: int) -> stripe.Refund:
+        """The booking's `number`-th refund (1, 2, ...), of captured money."""
+        return await self.client.v1.refunds.create_async(
+            {"payment_intent": payment_intent_id, "amount": amount_cents, "metadata": {"booking_id": str(booking_id)}},
+            {"idempotency_key": self.idempotency_key("booking", booking_id, "refund", number)},
+        )
+
+    async def transfer(self, booking_id: int, amount_cents: int, destination: str) -> stripe.Transfer:
+        """The instructor's earning of a delivered lesson, to its connected account."""
+        return await self.client.v1.transfers.create_async(
+            {
+                "amount": amount_cents,
+                "currency": "usd",
+                "destination": destination,
+                "transfer_group": f"booking:{booking_id}",
+                "metadata": {"booking_id": str(booking_id)},
+            },
+            {"idempotency_key": self.idempotency_key("booking", booking_id, "transfer")},
+        )
+
+    async def create_express_account(self, instructor_id: int, email: str) -> str:
+        """The instructor's Connect Express account (its metadata names the instructor, which the
+        account.updated handler reads)."""
+        account = await self.client.v1.accounts.create_async(
+            {
+                "type": "express",
+                "email": email,
+                "capabilities": {"transfers": {"requested": True}},
+                "metadata": {"instructor_id": str(instructor_id)},
+            },
+            {"idempotency_key": self.idempotency_key("instructor", instructor_id, "connected_account")},
+        )
+        return account.id
+
     def verify_event(self, payload: bytes, signature: str) -> stripe.Event:
         """Raises stripe.SignatureVerificationError (or ValueError for a body that is not an event)."""
         return stripe.Webhook.construct_event(
