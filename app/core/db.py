@@ -15,6 +15,7 @@ def all_tables() -> list[type[Table]]:
     from app.core.outbox import OutboxEntry
     from app.instructors.tables import AvailabilitySettings
     from app.notifications.tables import Notification
+    from app.payments.earning_tables import AdminRefund, Earning
     from app.payments.stripe_tables import ConnectedAccount, PaymentMethod, Payout, StripeCustomer, StripeEvent
     from app.payments.tables import CreditBalance, CreditEntry, Payment
 
@@ -22,6 +23,7 @@ def all_tables() -> list[type[Table]]:
         User, RevokedToken, Category, Service, InstructorService, AvailabilityWeek, AvailabilitySettings,
         Collaborator, WeeklyTemplate, Booking, Notification, OutboxEntry, Payment, CreditEntry, CreditBalance,
         StripeCustomer, PaymentMethod, StripeEvent, ConnectedAccount, Payout,
+        Earning, AdminRefund,
     ]  # fmt: skip
 
 
