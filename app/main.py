@@ -52,6 +52,7 @@ from app.instructors.routes import router as instructors_router
 from app.notifications.routes import router as notifications_router
 from app.payments.card_routes import router as cards_router
 from app.payments.config_routes import router as config_router
+from app.payments.earnings_routes import router as earnings_router
 from app.payments.routes import router as payments_router
 from app.payments.webhook_routes import router as webhook_router
 from app.realtime_channels import channel_rules
@@ -150,6 +151,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         route_handlers=[
             accounts_router, catalog_router, instructors_router, availability_router, bookings_router,
             notifications_router, payments_router, cards_router, webhook_router, config_router,
+            earnings_router,
             *([test_clock_router] if settings.test_clock else []),
         ],
         middleware=[TokenAuthMiddleware],

@@ -11,6 +11,7 @@ from app.settings import Settings
 from realtime.publisher import Publisher
 from tasks.bookings import release_expired_hold
 from tasks.cards import retry_failed_authorizations
+from tasks.earnings import finish_admin_refund, transfer_due_earnings, transfer_earning
 from tasks.outbox import sweep_outbox
 from tasks.payments import (
     cancel_unpaid_bookings,
@@ -41,9 +42,12 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             capture_card_payment,
             refund_card_payment,
             retry_failed_authorizations,
+            transfer_earning,
+            finish_admin_refund,
         ],
         "cron_jobs": [
             cron(sweep_outbox, second=EVERY_SECOND, run_at_startup=True, unique=True, timeout=30),
+            cron(transfer_due_earnings, second=EVERY_TEN_SECONDS, run_at_startup=True, unique=True, timeout=120),
             cron(cancel_unpaid_bookings, second=EVERY_TEN_SECONDS, run_at_startup=True, unique=True, timeout=60),
         ],
         "redis_settings": arq_settings(settings),

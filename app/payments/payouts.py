@@ -1,0 +1,211 @@
+"""Earnings balances and payouts (API.md `GET /api/instructors/me/earnings`, `POST
+/api/instructors/me/payouts`).
+
+Balances come from our rows: `pending` = earnings not yet transferred, `available` = what was
+transferred (less reversals) less every payout not failed (and its fee), `paid` = payouts Stripe
+says are paid. A payout in flight is in none of them until it is paid (or failed: available
+again). A payout row is written, with its idempotency key `payout:{row id}`, before the Stripe
+call; one left without its Stripe id (a crash, Stripe unreachable) is sent again, with the same
+key, by the instructor's next payout request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import stripe
+import structlog
+
+from app.core.errors import ApiError
+from app.core.outbox import Effects, change
+from app.core.time import now
+from app.payments.connect_events import payout_changed
+from app.payments.money import divide_half_up
+from app.payments.stripe_api import refusal
+from app.payments.stripe_tables import (
+    ConnectedAccount,
+    ConnectedAccountStatus,
+    Payout,
+    PayoutMethod,
+    PayoutStatus,
+)
+from app.payments.webhooks import handles, move_forward
+from app.services import Services
+
+log = structlog.get_logger()
+INSTANT_PAYOUT_MIN_FEE_CENTS = 50
+
+
+class PayoutOut(msgspec.Struct):
+    id: int
+    # What reaches the bank: the available balance less fee_cents.
+    amount_cents: int
+    fee_cents: int
+    method: PayoutMethod
+    status: PayoutStatus
+    created_at: str
+
+
+class Earnings(msgspec.Struct):
+    pending_cents: int
+    available_cents: int
+    paid_cents: int
+    payouts: list[PayoutOut]
+
+
+class PayoutRequest(msgspec.Struct, forbid_unknown_fields=True):
+    method: PayoutMethod
+
+
+def instant_fee(amount_cents: int, percent: int) -> int:
+    return max(INSTANT_PAYOUT_MIN_FEE_CENTS, divide_half_up(amount_cents * percent, 100))
+
+
+async def balances_of(instructor_id: int) -> dict[str, int]:
+    rows = await Payout.raw(
+        "SELECT "
+        "(SELECT coalesce(sum(amount_cents - reversed_cents), 0) FROM earnings "
+        " WHERE instructor = {} AND status <> 'transferred') AS pending, "
+        "(SELECT coalesce(sum(amount_cents - reversed_cents), 0) "
+        " FROM earnings WHERE instructor = {} AND status = 'transferred') AS transferred, "
+        "(SELECT coalesce(sum(amount_cents + fee_cents), 0) FROM payouts "
+        " WHERE instructor = {} AND status <> 'failed') AS paid_out, "
+        "(SELECT coalesce(sum(amount_cents + fee_cents), 0) FROM payouts "
+        " WHERE instructor = {} AND status = 'paid') AS paid",
+        instructor_id, instructor_id, instructor_id, instructor_id,
+    )  # fmt: skip
+    row = rows[0]
+    return {
+        "pending": int(row["pending"]),
+        "available": int(row["transferred"]) - int(row["paid_out"]),
+        "paid": int(row["paid"]),
+    }
+
+
+def payout_out(row: dict[str, Any]) -> PayoutOut:
+    return PayoutOut(
+        id=row["id"],
+        amount_cents=row["amount_cents"],
+        fee_cents=row["fee_cents"],
+        method=PayoutMethod(row["method"]),
+        status=PayoutStatus(row["status"]),
+        created_at=row["created_at"].isoformat(),
+    )
+
+
+async def earnings_of(instructor_id: int) -> Earnings:
+    balances = await balances_of(instructor_id)
+    payouts = await Payout.select().where(Payout.instructor == instructor_id).order_by(Payout.id, ascending=False)
+    return Earnings(
+        pending_cents=balances["pending"],
+        available_cents=balances["available"],
+        paid_cents=balances["paid"],
+        payouts=[payout_out(row) for row in payouts],
+    )
+
+
+async def _record_payout(services: Services, instructor_id: int, method: PayoutMethod) -> tuple[dict, str]:
+    async with change(services.relay):
+        # One payout request of an instructor at a time: the balance read below stays true.
+        account = (
+            await ConnectedAccount.select()
+            .where(ConnectedAccount.instructor == instructor_id)
+            .lock_rows("NO KEY UPDATE")
+            .first()
+        )
+        if account is None or account["status"] != ConnectedAccountStatus.active:
+            raise ApiError(
+                409, "Set up payouts first: finish your payouts account's onboarding", code="payouts_not_set_up"
+            )
+        available = (await balances_of(instructor_id))["available"]
+        fee = instant_fee(available, services.settings.instant_payout_fee_percent) if method == "instant" else 0
+        if available - fee <= 0:
+            raise ApiError(
+                409,
+                "Nothing is available to pay out" + (" after the instant payout fee" if available > 0 else ""),
+                code="nothing_available",
+                body={"available_cents": available},
+            )
+        at = now()
+        rows = await Payout.insert(
+            Payout(
+                instructor=instructor_id, amount_cents=available - fee, fee_cents=fee, method=method,
+                status=PayoutStatus.pending, created_at=at, updated_at=at,
+            )
+        ).returning(*Payout.all_columns())  # fmt: skip
+    return rows[0], account["account_id"]
+
+
+async def _create_at_stripe(services: Services, payout: dict[str, Any], account_id: str) -> dict[str, Any]:
+    sent = await services.stripe.client.v1.payouts.create_async(
+        {
+            "amount": payout["amount_cents"],
+            "currency": "usd",
+            "method": payout["method"],
+            "metadata": {"payout_id": str(payout["id"]), "instructor_id": str(payout["instructor"])},
+        },
+        {"idempotency_key": services.stripe.idempotency_key("payout", payout["id"]), "stripe_account": account_id},
+    )
+    return sent.to_dict()
+
+
+async def _send(services: Services, payout: dict[str, Any], account_id: str) -> dict[str, Any]:
+    try:
+        sent = await _create_at_stripe(services, payout, account_id)
+    except stripe.InvalidRequestError as exc:
+        # Refused, so nothing was paid out: the money is available again (a retry would replay the refusal).
+        await move_forward(
+            Payout, {"id": payout["id"]}, PayoutStatus.failed, list(PayoutStatus),
+            {"failure_code": exc.code or "refused", "updated_at": now()},
+        )  # fmt: skip
+        raise
+    async with change(services.relay) as effects:
+        await Payout.update({Payout.stripe_payout_id: sent["id"], Payout.updated_at: now()}).where(
+            (Payout.id == payout["id"]) & Payout.stripe_payout_id.is_null()
+        )
+        await _follow(services, effects, sent)
+    return await Payout.select().where(Payout.id == payout["id"]).first()
+
+
+async def _follow(services: Services, effects: Effects, payout: dict[str, Any]) -> None:
+    # Events about this payout may have arrived before its id was written: catch up with Stripe's state.
+    if payout.get("status") in PayoutStatus.__members__.values() and payout["status"] != PayoutStatus.pending:
+        await payout_changed(services, effects, {"data": {"object": payout}})
+
+
+async def _resend_unsent(services: Services, instructor_id: int, account_id: str) -> None:
+    unsent = await Payout.select().where((Payout.instructor == instructor_id) & Payout.stripe_payout_id.is_null())
+    for payout in unsent:
+        await _send(services, payout, account_id)
+
+
+async def request_payout(services: Services, instructor_id: int, method: PayoutMethod) -> PayoutOut:
+    try:
+        account = await ConnectedAccount.select().where(ConnectedAccount.instructor == instructor_id).first()
+        if account is not None:
+            await _resend_unsent(services, instructor_id, account["account_id"])
+        payout, account_id = await _record_payout(services, instructor_id, method)
+        return payout_out(await _send(services, payout, account_id))
+    except stripe.InvalidRequestError as exc:
+        log.error("payout_refused", instructor_id=instructor_id, code=exc.code, error=str(exc))
+        raise refusal(exc) from None
+    except stripe.StripeError as exc:
+        raise refusal(exc) from None
+
+
+@handles("payout.created", "payout.updated", "payout.paid", "payout.failed")
+async def payout_event_before_its_id(services: Services, effects: Effects, event: dict[str, Any]) -> None:
+    """Runs after connect_events.payout_changed: an event that came before we wrote the payout's
+    Stripe id (its metadata names our row) fills the id in and applies the status then."""
+    payout = event["data"]["object"]
+    raw_id = (payout.get("metadata") or {}).get("payout_id")
+    if not (isinstance(raw_id, str) and raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 10):
+        return
+    filled = (
+        await Payout.update({Payout.stripe_payout_id: payout["id"], Payout.updated_at: now()})
+        .where((Payout.id == int(raw_id)) & Payout.stripe_payout_id.is_null())
+        .returning(Payout.id)
+    )
+    if filled:
+        await payout_changed(services, effects, event)
