@@ -88,6 +88,28 @@ def create_admin(settings: Settings, email: str, password: str, full_name: str) 
     asyncio.run(_with_database(settings.database_url, work))
 
 
+def audit_payments(settings: Settings) -> None:
+    """Prints each discrepancy; exits 1 when there is any."""
+    from app.payments.audit import audit_payments as audit
+    from app.payments.stripe_api import StripeApi
+
+    findings = []
+
+    async def work() -> None:
+        stripe_api = StripeApi(settings)
+        try:
+            findings.extend(await audit(settings, stripe_api))
+        finally:
+            await stripe_api.aclose()
+
+    asyncio.run(_with_database(settings.database_url, work))
+    for finding in findings:
+        print(finding)
+    print(f"{len(findings)} finding(s)")
+    if findings:
+        raise SystemExit(1)
+
+
 def serve(settings: Settings, server: str, host: str, port: int) -> None:
     from app.main import create_app
 
@@ -214,6 +236,7 @@ def run(argv: list[str] | None) -> None:
     p.add_argument("--email", required=True)
     p.add_argument("--password", required=True)
     p.add_argument("--full-name", default="Administrator")
+    commands.add_parser("audit-payments", help="reconcile bookings, credits, earnings and payouts with Stripe")
     commands.add_parser("stop-embedded", help="stop the embedded PostgreSQL and Redis of the data folder")
     args = parser.parse_args(argv)
 
@@ -233,5 +256,7 @@ def run(argv: list[str] | None) -> None:
         migrate(settings.database_url)
     elif args.command == "seed":
         seed(settings, demo=args.demo)
+    elif args.command == "audit-payments":
+        audit_payments(settings)
     elif args.command == "create-admin":
         create_admin(settings, args.email, args.password, args.full_name)

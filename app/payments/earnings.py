@@ -56,8 +56,8 @@ def is_delivered(booking: dict[str, Any], payment: dict[str, Any]) -> bool:
     return booking["cancel_outcome"] == CancelOutcome.charged_in_full and payment["captured_cents"] > 0
 
 
-def earning_of_price(services: Services, payment: dict[str, Any]) -> int:
-    fee = payment["fee_cents"] or platform_fee(payment["amount_cents"], services.settings.platform_fee_percent)
+def earning_of_price(payment: dict[str, Any], fee_percent: int) -> int:
+    fee = payment["fee_cents"] or platform_fee(payment["amount_cents"], fee_percent)
     return payment["amount_cents"] - fee
 
 
@@ -71,7 +71,7 @@ async def ensure_earning(services: Services, booking_id: int) -> dict[str, Any] 
     payment = await Payment.select().where(Payment.booking == booking_id).first()
     if booking is None or payment is None or not is_delivered(booking, payment):
         return None
-    amount = earning_of_price(services, payment)
+    amount = earning_of_price(payment, services.settings.platform_fee_percent)
     if amount <= 0:
         return None
     at = now()
