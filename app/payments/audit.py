@@ -106,16 +106,17 @@ class Audit:
                 self.report("captured_without_intent", f"{b['captured_cents']} captured, no PaymentIntent", booking_id)
             return
         try:
-            intent = await self.stripe.v1.payment_intents.retrieve_async(intent_id)
+            intent = (await self.stripe.v1.payment_intents.retrieve_async(intent_id)).to_dict()
         except stripe.InvalidRequestError:
             self.report("intent_missing", f"{intent_id} is unknown at Stripe", booking_id)
             return
-        if (intent.metadata or {}).get("booking_id") != str(booking_id):
-            self.report("intent_booking", f"{intent_id} names booking {intent.metadata.get('booking_id')}", booking_id)
-        if intent.amount != b["card_amount_cents"]:
-            self.report("intent_amount", f"{intent_id} authorized {intent.amount}, card share {b['card_amount_cents']}",
-                        booking_id)  # fmt: skip
-        received = intent.amount_received if intent.status == "succeeded" else 0
+        named = (intent.get("metadata") or {}).get("booking_id")
+        if named != str(booking_id):
+            self.report("intent_booking", f"{intent_id} names booking {named}", booking_id)
+        if intent["amount"] != b["card_amount_cents"]:
+            detail = f"{intent_id} authorized {intent['amount']}, card share {b['card_amount_cents']}"
+            self.report("intent_amount", detail, booking_id)
+        received = intent["amount_received"] if intent["status"] == "succeeded" else 0
         if received != b["captured_cents"]:
             self.report("captured", f"Stripe captured {received}, we recorded {b['captured_cents']}", booking_id)
         refunds = await self.stripe.v1.refunds.list_async({"payment_intent": intent_id, "limit": 100})
@@ -157,14 +158,15 @@ class Audit:
         for customer in await _raw("SELECT customer_id FROM stripe_customers"):
             page = await self.stripe.v1.payment_intents.list_async({"customer": customer["customer_id"], "limit": 100})
             async for intent in page.auto_paging_iter():
-                if intent.status not in HOLDING_MONEY:
+                intent = intent.to_dict()
+                if intent["status"] not in HOLDING_MONEY:
                     continue  # declined attempts and released authorizations hold nothing
-                named = (intent.metadata or {}).get("booking_id", "")
+                named = (intent.get("metadata") or {}).get("booking_id", "")
                 booking = bookings.get(int(named)) if named.isdigit() else None
-                if booking is None or booking["payment_intent_id"] != intent.id:
-                    self.report("intent_without_booking", f"{intent.id} ({intent.status}, {intent.amount}) is no "
-                                "booking's payment", booking["id"] if booking else None)  # fmt: skip
-                holding[named].append(intent.id)
+                if booking is None or booking["payment_intent_id"] != intent["id"]:
+                    detail = f"{intent['id']} ({intent['status']}, {intent['amount']}) is no booking's payment"
+                    self.report("intent_without_booking", detail, booking["id"] if booking else None)
+                holding[named].append(intent["id"])
         for named, intents in holding.items():
             if len(intents) > 1:
                 self.report("two_intents", f"PaymentIntents {', '.join(intents)} for one booking",
@@ -176,10 +178,14 @@ class Audit:
         for account in await _raw("SELECT account_id FROM connected_accounts"):
             page = await self.stripe.v1.transfers.list_async({"destination": account["account_id"], "limit": 100})
             async for transfer in page.auto_paging_iter():
-                named = (transfer.metadata or {}).get("booking_id", "")
-                per_booking[named].append(transfer.id)
-                if transfer.id not in ours:
-                    detail = f"{transfer.id} of {transfer.amount} to {account['account_id']} is no earning's"
+                transfer = transfer.to_dict()
+                named = (transfer.get("metadata") or {}).get("booking_id", "")
+                per_booking[named].append(transfer["id"])
+                claimed = earnings.get(int(named)) if named.isdigit() else None
+                if claimed is not None and claimed["status"] == "transferring":
+                    continue  # reported as transfer_unfinished
+                if transfer["id"] not in ours:
+                    detail = f"{transfer['id']} of {transfer['amount']} to {account['account_id']} is no earning's"
                     self.report("transfer_without_earning", detail, int(named) if named.isdigit() else None)
         for named, transfers in per_booking.items():
             if named and len(transfers) > 1:

@@ -1,0 +1,313 @@
+"""Earnings and transfers through the API, a live web server receiving the stand-in's webhooks,
+and the real arq worker: a delivered lesson earns price - fee, transferred once to the
+instructor's connected account (or waiting as pending until onboarding makes it active).
+
+"A captured lesson" is set up here as the capture job will leave it (the capture job lands
+separately): the booking is made through the API, its card share authorized and captured at the
+stand-in through the SDK, and the booking and payment rows updated to completed / captured.
+The helpers below serve test_payouts.py, test_refund.py and test_audit.py too."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from arq import create_pool
+
+from app.core.db import bind_tables, make_engine, open_pool
+from app.payments.audit import audit_payments
+from app.payments.stripe_api import StripeApi
+from app.services import arq_queue_name, arq_settings
+from app.settings import PROJECT_ROOT
+from tests.payments.conftest import LESSON_CENTS, book
+from tests.support.accounts import Account, Accounts
+from tests.support.calendar import monday_after, offer_piano, save_week
+from tests.support.live import server_env
+
+WEBHOOK = "/api/payments/webhook"
+FEE_CENTS = 900  # 15 % of 6000
+EARNED_CENTS = LESSON_CENTS - FEE_CENTS
+
+
+@pytest.fixture
+async def platform(live, http_factory, stripe_standin):
+    """A live web server the stand-in delivers its webhooks to; the httpx client talks to it."""
+    server = live("uvicorn")
+    stripe_standin.configure(webhook_url=f"{server.url}{WEBHOOK}")
+    yield http_factory(server)
+    stripe_standin.control("POST", "webhooks/discard")
+    stripe_standin.configure(webhook_url=None)
+
+
+async def sql(settings, query: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        return await conn.fetch(query, *args)
+    finally:
+        await conn.close()
+
+
+async def wait_until(check, within: float = 15.0):
+    deadline = time.monotonic() + within
+    while True:
+        result = await check()
+        if result or time.monotonic() > deadline:
+            return result
+        await asyncio.sleep(0.1)
+
+
+async def audit(settings) -> list[str]:
+    """The money audit on the test's database (its own pool: workers close theirs) and the stand-in."""
+    engine = make_engine(settings.database_url)
+    bind_tables(engine)
+    await open_pool(engine, max_size=2)
+    stripe_api = StripeApi(settings)
+    try:
+        return [str(finding) for finding in await audit_payments(settings, stripe_api)]
+    finally:
+        await stripe_api.aclose()
+        await engine.close_connection_pool()
+
+
+async def teaching_instructor(http) -> tuple[Account, int, Any]:
+    """An instructor offering piano (6000 an hour) with next week's Monday 09:00-17:00 open."""
+    instructor = await Accounts(http).instructor()
+    service_id = await offer_piano(http, instructor)
+    monday = monday_after()
+    await save_week(http, instructor, instructor, monday, {monday.isoformat(): [{"start": "09:00", "end": "17:00"}]})
+    return instructor, service_id, monday
+
+
+async def onboard(http, settings, instructor: Account) -> str:
+    """The payouts account through the API and its hosted onboarding page; active once account.updated lands."""
+    response = await http.post("/api/instructors/me/payouts-account", headers=instructor.headers)
+    assert response.status_code == 201, response.text
+    link = response.json()
+    async with httpx.AsyncClient() as browser:
+        page = await browser.get(link["url"])
+    assert page.status_code == 303, page.text
+
+    async def active() -> bool:
+        rows = await sql(settings, "SELECT status FROM connected_accounts WHERE account_id = $1", link["account_id"])
+        return bool(rows) and rows[0]["status"] == "active"
+
+    assert await wait_until(active), "account.updated never made the account active"
+    return link["account_id"]
+
+
+async def deliver(http, settings, stripe_client, instructor, student, service_id, monday, at="10:00") -> int:
+    """A booking made through the API, then completed and its card share captured (see the module doc)."""
+    booking = await book(http, student, instructor, service_id, monday, at=at)
+    booking_id = booking["id"]
+    payment = (await sql(settings, "SELECT * FROM payments WHERE booking = $1", booking_id))[0]
+    intent_id = None
+    if payment["card_amount_cents"]:
+        customer = (await sql(settings, 'SELECT customer_id FROM stripe_customers WHERE "user" = $1', student.id))[0]
+        card = await sql(
+            settings, 'SELECT stripe_payment_method_id FROM payment_methods WHERE "user" = $1 ORDER BY id DESC',
+            student.id,
+        )  # fmt: skip
+        intent = await stripe_client.v1.payment_intents.create_async(
+            {
+                "amount": payment["card_amount_cents"], "currency": "usd", "customer": customer["customer_id"],
+                "payment_method": card[0]["stripe_payment_method_id"], "capture_method": "manual",
+                "confirm": True, "off_session": True, "metadata": {"booking_id": str(booking_id)},
+            }
+        )  # fmt: skip
+        intent = await stripe_client.v1.payment_intents.capture_async(intent.id)
+        assert intent.status == "succeeded"
+        intent_id = intent.id
+    await sql(settings, "UPDATE bookings SET status = 'completed' WHERE id = $1", booking_id)
+    await sql(
+        settings,
+        "UPDATE payments SET status = CASE WHEN card_amount_cents > 0 THEN 'captured' ELSE 'not_needed' END, "
+        "payment_intent_id = $2, captured_cents = card_amount_cents, fee_cents = $3, authorize_at = NULL "
+        "WHERE booking = $1",
+        booking_id, intent_id, FEE_CENTS,
+    )  # fmt: skip
+    return booking_id
+
+
+async def enqueue(settings, function: str, *args: Any, job_id: str) -> None:
+    queue = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
+    try:
+        assert await queue.enqueue_job(function, *args, _job_id=settings.redis_prefix + job_id) is not None
+    finally:
+        await queue.aclose()
+
+
+async def transfer_now(settings, run_worker_burst, booking_id: int, job_id: str | None = None) -> None:
+    """What the capture job records: transfer_earning under `booking:{id}:transfer`, run by a worker."""
+    await enqueue(settings, "transfer_earning", booking_id, job_id=job_id or f"booking:{booking_id}:transfer")
+    await run_worker_burst(max_jobs=10)
+
+
+async def transfers_to(stripe_client, account_id: str) -> list[dict[str, Any]]:
+    """Every transfer the stand-in made to the account, oldest first."""
+    page = await stripe_client.v1.transfers.list_async({"destination": account_id, "limit": 100})
+    return [{"id": t.id, "amount": t.amount, "amount_reversed": t.amount_reversed} for t in reversed(page.data)]
+
+
+async def earning_row(settings, booking_id: int) -> dict[str, Any] | None:
+    rows = await sql(settings, "SELECT * FROM earnings WHERE booking = $1", booking_id)
+    return dict(rows[0]) if rows else None
+
+
+async def earnings(http, instructor: Account) -> dict[str, Any]:
+    response = await http.get("/api/instructors/me/earnings", headers=instructor.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def balances(body: dict[str, Any]) -> tuple[int, int, int]:
+    return body["pending_cents"], body["available_cents"], body["paid_cents"]
+
+
+async def test_a_captured_lesson_earns_price_less_fee_transferred_once(
+    platform, settings, stripe_client, stripe_standin, run_worker_burst
+):
+    http = platform
+    instructor, service_id, monday = await teaching_instructor(http)
+    account_id = await onboard(http, settings, instructor)
+    student = await Accounts(http).student()
+    booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
+    assert balances(await earnings(http, instructor)) == (0, 0, 0)
+
+    await transfer_now(settings, run_worker_burst, booking_id)
+
+    earning = await earning_row(settings, booking_id)
+    assert (earning["amount_cents"], earning["status"], earning["destination"]) == (
+        EARNED_CENTS, "transferred", account_id,
+    )  # fmt: skip
+    sent = await transfers_to(stripe_client, account_id)
+    assert [(t["id"], t["amount"]) for t in sent] == [(earning["transfer_id"], EARNED_CENTS)]
+    transfer = await stripe_client.v1.transfers.retrieve_async(earning["transfer_id"])
+    assert (transfer.transfer_group, transfer.metadata["booking_id"]) == (f"booking:{booking_id}", str(booking_id))
+    assert balances(await earnings(http, instructor)) == (0, EARNED_CENTS, 0)
+    assert await audit(settings) == []
+
+
+async def test_credits_pay_part_the_instructor_still_earns_price_less_fee(
+    platform, settings, stripe_client, stripe_standin, run_worker_burst, client, give_credits
+):
+    http = platform
+    instructor, service_id, monday = await teaching_instructor(http)
+    account_id = await onboard(http, settings, instructor)
+    student = await Accounts(http).student()
+    await give_credits(student, 2000)
+    booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
+    payment = (await sql(settings, "SELECT * FROM payments WHERE booking = $1", booking_id))[0]
+    assert (payment["credits_applied_cents"], payment["captured_cents"]) == (2000, 4000)
+
+    await transfer_now(settings, run_worker_burst, booking_id)
+
+    assert [t["amount"] for t in await transfers_to(stripe_client, account_id)] == [EARNED_CENTS]
+    assert balances(await earnings(http, instructor)) == (0, EARNED_CENTS, 0)
+    assert await audit(settings) == []
+
+
+async def test_a_lesson_paid_wholly_by_credits_is_found_by_the_sweep_and_transferred(
+    platform, settings, stripe_client, stripe_standin, run_worker_burst, client, give_credits
+):
+    http = platform
+    instructor, service_id, monday = await teaching_instructor(http)
+    account_id = await onboard(http, settings, instructor)
+    student = await Accounts(http).student()
+    await give_credits(student, LESSON_CENTS)
+    booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
+    assert (await sql(settings, "SELECT status FROM payments WHERE booking = $1", booking_id))[0][0] == "not_needed"
+
+    await run_worker_burst(max_jobs=5)  # no job was recorded: the transfer sweep finds the lesson
+
+    assert [t["amount"] for t in await transfers_to(stripe_client, account_id)] == [EARNED_CENTS]
+    assert (await earning_row(settings, booking_id))["status"] == "transferred"
+    assert await audit(settings) == []
+
+
+async def test_without_an_active_account_the_earning_waits_then_onboarding_transfers_it(
+    platform, settings, stripe_client, stripe_standin, run_worker_burst
+):
+    http = platform
+    instructor, service_id, monday = await teaching_instructor(http)
+    student = await Accounts(http).student()
+    booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
+    first = await http.post("/api/instructors/me/payouts-account", headers=instructor.headers)
+    assert first.status_code == 201, first.text
+    account_id = first.json()["account_id"]
+
+    await transfer_now(settings, run_worker_burst, booking_id)
+
+    assert (await earning_row(settings, booking_id))["status"] == "pending"
+    assert await transfers_to(stripe_client, account_id) == []
+    assert balances(await earnings(http, instructor)) == (EARNED_CENTS, 0, 0)
+    assert await audit(settings) == []
+
+    # Asking again gives a fresh link to the same account; its hosted page finishes onboarding.
+    assert await onboard(http, settings, instructor) == account_id
+    await asyncio.sleep(0.5)  # the transfer job account.updated recorded is relayed after its commit
+    await run_worker_burst(max_jobs=10)
+
+    earning = await earning_row(settings, booking_id)
+    assert earning["status"] == "transferred"
+    assert [(t["id"], t["amount"]) for t in await transfers_to(stripe_client, account_id)] == [
+        (earning["transfer_id"], EARNED_CENTS)
+    ]
+    assert balances(await earnings(http, instructor)) == (0, EARNED_CENTS, 0)
+    assert await audit(settings) == []
+
+
+async def test_the_transfer_job_run_twice_makes_one_transfer(
+    platform, settings, stripe_client, stripe_standin, run_worker_burst
+):
+    http = platform
+    instructor, service_id, monday = await teaching_instructor(http)
+    account_id = await onboard(http, settings, instructor)
+    student = await Accounts(http).student()
+    booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
+
+    await transfer_now(settings, run_worker_burst, booking_id)
+    await transfer_now(settings, run_worker_burst, booking_id, job_id=f"booking:{booking_id}:transfer:again")
+
+    assert len(await transfers_to(stripe_client, account_id)) == 1
+    assert balances(await earnings(http, instructor)) == (0, EARNED_CENTS, 0)
+    assert await audit(settings) == []
+
+
+async def test_a_worker_killed_after_the_transfer_call_leaves_exactly_one_transfer(
+    platform, settings, stripe_client, stripe_standin, run_worker_burst, redis
+):
+    http = platform
+    instructor, service_id, monday = await teaching_instructor(http)
+    account_id = await onboard(http, settings, instructor)
+    student = await Accounts(http).student()
+    booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
+    job_id = f"{settings.redis_prefix}booking:{booking_id}:transfer"
+    await enqueue(settings, "transfer_earning", booking_id, job_id=f"booking:{booking_id}:transfer")
+
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app", "worker",
+        env=server_env(settings, FAULT_INJECTION="kill_after_transfer"), cwd=PROJECT_ROOT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert await asyncio.wait_for(worker.wait(), 60) == -9  # SIGKILLed itself right after Stripe answered
+    finally:
+        if worker.returncode is None:
+            worker.kill()
+    sent = await transfers_to(stripe_client, account_id)
+    assert len(sent) == 1
+    assert (await earning_row(settings, booking_id))["status"] == "transferring"
+    assert [f.split(":")[0] for f in await audit(settings)] == ["transfer_unfinished"]
+
+    # arq runs the job again once its in-progress mark expires (the job timeout): expire it now.
+    assert await redis.delete(f"arq:in-progress:{job_id}") == 1
+    await run_worker_burst(max_jobs=10)
+
+    earning = await earning_row(settings, booking_id)
+    assert (earning["status"], earning["transfer_id"]) == ("transferred", sent[0]["id"])
+    assert await transfers_to(stripe_client, account_id) == sent
+    assert await audit(settings) == []
