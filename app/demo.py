@@ -52,4 +52,6 @@ async def create_demo_accounts(services: Services, passwords: Passwords) -> None
     weekly = await load_template(instructor)
     if not any(weekly.weekdays.values()):
         hours = dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), WEEKDAY_HOURS)
-        await replace_template(services, instructor, hours, weekly.version, by=instructor_id, client_id=None)
+        await replace_template(
+            services, instructor, hours, weekly.version, by=instructor_id, by_name=instructor.full_name, client_id=None
+        )
