@@ -4,13 +4,13 @@ clock whatever the browser's locale."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from playwright.async_api import Page, expect
 
 from tests.bookings.conftest import booking_body
-from tests.e2e.editor_pages import DASH, cell, range_block, tab_to
+from tests.e2e.editor_pages import DASH, cell, center, range_block, tab_to
 from tests.e2e.pages import PHONE, serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week, week_path
@@ -291,3 +291,27 @@ async def test_a_range_dragged_to_the_edge_of_the_grid_scrolls_it(http, pages):
     first = monday_ranges.first
     assert await first.get_attribute("data-start") == "09:00"
     await expect(page.get_by_test_id("save-status")).to_have_text("Unsaved changes")
+
+
+async def test_a_new_range_dragged_to_the_bottom_of_the_grid_scrolls_it(http, pages):
+    instructor, _, mon, _ = await a_week_with_a_lesson(http)
+    wednesday = (date.fromisoformat(mon) + timedelta(days=2)).isoformat()
+    page = await pages(f"#/calendar/{instructor.id}/{mon}", as_=instructor)
+    await expect(range_block(page, mon, "15:00", "16:00")).to_be_visible()
+    scroller = page.locator(".wg-scroll")
+    area = await scroller.bounding_box()
+    assert area is not None
+    x, y = await center(page, wednesday, "17:00")
+    top = await scroller.evaluate("(el) => el.scrollTop")
+    await page.mouse.move(x, y)
+    await page.mouse.down()
+    for i in range(1, 6):
+        await page.mouse.move(x, y + (area["y"] + area["height"] - 6 - y) * i / 5)
+    await page.wait_for_timeout(1500)  # held still at the edge
+    await page.mouse.up()
+    assert await scroller.evaluate("(el) => el.scrollTop") > top + 100, "the grid scrolled down"
+    added = page.locator(f'[data-testid="week-range"][data-date="{wednesday}"]')
+    await expect(added).to_have_count(1)
+    assert await added.get_attribute("data-start") == "17:00"
+    end = await added.get_attribute("data-end")
+    assert end is not None and end >= "22:00", f"the selection followed the scroll ({end})"
