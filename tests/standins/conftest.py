@@ -16,12 +16,9 @@ import pytest
 import stripe
 
 from standins.stripe.launch import RunningStandin
-from tests.support.stripe_standin import (  # noqa: F401
-    STANDIN_WEBHOOK_SECRET,
-    stripe_client,
-    stripe_standin,
-    stripe_standin_process,
-)
+
+# The stand-in fixtures themselves come from tests/conftest.py: one stand-in per session.
+from tests.support.stripe_standin import STANDIN_WEBHOOK_SECRET
 
 
 @dataclass
@@ -93,7 +90,7 @@ def running_receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture
-def webhook_receiver(stripe_standin: RunningStandin) -> Iterator[WebhookReceiver]:  # noqa: F811
+def webhook_receiver(stripe_standin: RunningStandin) -> Iterator[WebhookReceiver]:
     with running_receiver() as receiver:
         stripe_standin.configure(webhook_url=receiver.url, webhook_retry_base_ms=20)
         yield receiver
