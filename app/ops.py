@@ -60,7 +60,8 @@ WS_DESCRIPTION = """The realtime protocol (API.md "Websocket"). Upgrade with `?t
 a JSON object with an `op`. Client: `subscribe {channel, last_id}`, `unsubscribe {channel}`, `ping`.
 Server: `subscribed {channel, last_id}`, `event {channel, id?, type, data}`, `resync {channel,
 last_id}`, `error {channel?, code, detail}`, `pong`. Channels: `calendar:{instructor_id}:{week_start}`
-(editors; availability.updated, presence, conflict), `slots:{instructor_id}` (anyone;
+(editors; availability.updated, presence, conflict), `calendar:{instructor_id}:template` (editors;
+template.updated with the hours, version, client_id and who saved, presence), `slots:{instructor_id}` (anyone;
 slots.changed), `notifications:{user_id}` (that user; notification.created). Served natively by
 socketify (uWebSockets) in production and as an ASGI websocket under uvicorn."""
 
