@@ -175,7 +175,11 @@ async def _follow(services: Services, effects: Effects, payout: dict[str, Any]) 
 
 
 async def _resend_unsent(services: Services, instructor_id: int, account_id: str) -> None:
-    unsent = await Payout.select().where((Payout.instructor == instructor_id) & Payout.stripe_payout_id.is_null())
+    unsent = await Payout.select().where(
+        (Payout.instructor == instructor_id)
+        & Payout.stripe_payout_id.is_null()
+        & (Payout.status != PayoutStatus.failed)
+    )
     for payout in unsent:
         await _send(services, payout, account_id)
 
