@@ -44,6 +44,7 @@ from app.core.errors import (
 )
 from app.core.http import allow_every_method, http_semantics
 from app.core.logging import configure_logging
+from app.core.loop_lag import start_measuring, stop_measuring
 from app.core.openapi import ContractSchemas
 from app.core.params import DECODERS as WHOLE_NUMBER_DECODERS
 from app.core.requests import StrictJsonRequest
@@ -123,9 +124,11 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         )
         await hub.start()
         retrying = asyncio.create_task(services.relay.retry_forever())
+        lag_probe = start_measuring()
         try:
             yield
         finally:
+            await stop_measuring(lag_probe)
             retrying.cancel()
             await hub.stop()
             await services.aclose()
