@@ -1,4 +1,5 @@
-"""Demo accounts for local runs: an instructor with a collaborator, a student, and weekly hours."""
+"""Demo accounts for local runs: an instructor with a collaborator, a student with a saved card, and
+weekly hours."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from app.availability.template import load_template, replace_template
 from app.catalog.schemas import InstructorServiceUpdate
 from app.catalog.service import offer_service
 from app.catalog.tables import Service
+from app.core.auth import CurrentUser
 from app.instructors.service import find_instructor
+from app.payments.cards import add_card, saved_cards
 from app.services import Services
 
 PASSWORD = "demo-password"
@@ -30,11 +33,24 @@ async def _account(passwords: Passwords, email: str, name: str, role: str, timez
     return user.id
 
 
+async def _saved_card(services: Services, student_id: int) -> None:
+    """Booking needs a card: the demo student saves Stripe's test Visa, as the client would."""
+    if await saved_cards(student_id):
+        return
+    user = await User.select().where(User.id == student_id).first()
+    student = CurrentUser(
+        id=user["id"], email=user["email"], full_name=user["full_name"], role=user["role"],
+        timezone=user["timezone"], token_id="demo-seed", token_expires=0.0,
+    )  # fmt: skip
+    await add_card(services, student, "pm_card_visa")
+
+
 async def create_demo_accounts(services: Services, passwords: Passwords) -> None:
     tz = "America/New_York"
     instructor_id = await _account(passwords, "instructor@demo.test", "Ada Piano", "instructor", tz)
     manager_id = await _account(passwords, "manager@demo.test", "Sam Studio", "student", tz)
-    await _account(passwords, "student@demo.test", "Leo Student", "student", tz)
+    student_id = await _account(passwords, "student@demo.test", "Leo Student", "student", tz)
+    await _saved_card(services, student_id)
     if not await Collaborator.exists().where(Collaborator.user == manager_id):
         await Collaborator.insert(Collaborator(instructor=instructor_id, user=manager_id, created_at=datetime.now(UTC)))
     piano = await Service.select(Service.id).where(Service.slug == "piano").first()

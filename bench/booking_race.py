@@ -3,8 +3,9 @@
 Set-up through the API: an instructor registers and logs in, offers a service (`PUT
 /api/instructors/me/services/{id}` with the piano id from `GET /api/catalog/categories`) and saves
 open weeks. The C students are inserted straight into `users` (one argon2 hash shared by all:
-hashing C passwords through /api/auth/register + login costs ~1 s of CPU each on this machine) and
-get real tokens signed with the servers' SECRET_KEY. Then, per run and server kind, C `POST
+hashing C passwords through /api/auth/register + login costs ~1 s of CPU each on this machine),
+get real tokens signed with the servers' SECRET_KEY, and save a test card through the API (booking
+needs one; at a Stripe stand-in the bench starts unless STRIPE_API_BASE is set). Then, per run and server kind, C `POST
 /api/bookings` for the same slot (a new slot per run) leave one process (aiohttp, CPU 0) at once,
 half to each web process (CPU 1). Prints 201 / 409 / other counts, latency p50 / p99 / max, the
 wall time of the burst, server CPU per request, and checks that exactly one booking row exists
@@ -17,8 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -100,6 +104,20 @@ async def set_up(services: Services, base_url: str, runs: int, concurrency: int)
         await conn.close()
     tokens = Tokens(services.secret_key, 3600)
     students = [tokens.issue(row["id"])[0] for row in rows]
+    # Booking needs a saved card: each student saves the stand-in's test Visa through the API.
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+        gate = asyncio.Semaphore(20)
+
+        async def save_card(token: str) -> None:
+            async with gate:
+                response = await http.post(
+                    "/api/me/payment-methods",
+                    json={"payment_method_id": "pm_card_visa"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert response.status_code == 201, response.text
+
+        await asyncio.gather(*(save_card(token) for token in students))
     return {"instructor_id": instructor_id, "service_id": service_id, "slots": slots[:runs], "students": students}
 
 
@@ -243,7 +261,15 @@ def main() -> None:
         f"{SERVER_CORE}, client on CPU {CLIENT_CORE}; {args.runs} runs; loadavg {loadavg()}",
         flush=True,
     )
-    with Services(seed=True) as services, servers([(kind, 2) for kind in args.kinds], services) as started:
+    with ExitStack() as stack:
+        if not os.environ.get("STRIPE_API_BASE") and not os.environ.get("STRIPE_SECRET_KEY"):
+            # The web processes save cards at the local Stripe stand-in (they read STRIPE_API_BASE).
+            from standins.stripe.launch import start_stripe_standin
+
+            standin = stack.enter_context(start_stripe_standin(Path(tempfile.mkdtemp(prefix="bench-stripe-"))))
+            os.environ["STRIPE_API_BASE"] = standin.base_url
+        services = stack.enter_context(Services(seed=True))
+        started = stack.enter_context(servers([(kind, 2) for kind in args.kinds], services))
         uvloop.run(orchestrate(args, services, started))
 
 

@@ -1,17 +1,21 @@
-"""The card's side of a cancellation, recorded as outbox jobs under `booking:{id}:<step>` ids.
-
-Each job acts only on a payment Stripe knows (payment_intent_id set). None is set until the
-Stripe wiring lands (app.payments.service.card_step says where each call goes), so today they
-report `no_payment_intent` and change nothing: no fake Stripe calls. Safe to run twice.
-"""
+"""The card's side of a booking as arq jobs: authorization at T-24 h, capture, release, refund, and
+the crons for what is due in the database (a lost trigger, auto-completion, the failure deadline).
+Every job is keyed by business ids (`booking:{id}:<step>`) and safe to run twice or be killed."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from app.bookings.cancel import cancel_unpaid_booking
+from app.bookings.complete import complete_booking, lessons_to_auto_complete
 from app.core.time import now
-from app.payments.service import card_step, unpaid_bookings_due
+from app.payments.authorization import authorize_booking, sweep_authorizations
+from app.payments.service import captures_due, card_step, unpaid_bookings_due
+
+
+async def authorize_booking_payment(ctx: dict[str, Any], booking_id: int) -> str:
+    """The trigger at authorize_at; does nothing when the payment is not due (any more)."""
+    return (await authorize_booking(ctx["services"], booking_id)).status
 
 
 async def release_card_authorization(ctx: dict[str, Any], booking_id: int) -> str:
@@ -26,9 +30,24 @@ async def refund_card_payment(ctx: dict[str, Any], booking_id: int) -> str:
     return await card_step(ctx["services"], booking_id, "refund")
 
 
+async def sweep_payments_due(ctx: dict[str, Any]) -> int:
+    """Cron: the database is the schedule. Authorizations and captures due that no trigger ran
+    (Redis lost them, a worker died), and lessons nobody marked completed."""
+    services = ctx["services"]
+    done = await sweep_authorizations(services)
+    hours = services.settings.auto_complete_hours
+    for booking_id in await lessons_to_auto_complete(now(), hours):
+        await complete_booking(services, None, booking_id)
+        done += 1
+    for booking_id in await captures_due(now()):
+        await card_step(services, booking_id, "capture")
+        done += 1
+    return done
+
+
 async def cancel_unpaid_bookings(ctx: dict[str, Any]) -> int:
-    """Cron: the database is the schedule. Every booking whose authorization is still `failed` 12 h
-    before its start is cancelled (`payment_failed`, credits returned); returns how many."""
+    """Cron: every booking whose authorization is still `failed` 12 h before its start is cancelled
+    (`payment_failed`, credits returned); returns how many."""
     services = ctx["services"]
     cancelled = 0
     for booking_id in await unpaid_bookings_due(now()):

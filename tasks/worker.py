@@ -14,14 +14,17 @@ from tasks.cards import retry_failed_authorizations
 from tasks.earnings import finish_admin_refund, transfer_due_earnings, transfer_earning
 from tasks.outbox import sweep_outbox
 from tasks.payments import (
+    authorize_booking_payment,
     cancel_unpaid_bookings,
     capture_card_payment,
     refund_card_payment,
     release_card_authorization,
+    sweep_payments_due,
 )
 
 EVERY_SECOND = set(range(60))
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
+EVERY_THREE_SECONDS = set(range(0, 60, 3))
 
 
 def worker_settings(settings: Settings) -> dict[str, Any]:
@@ -44,9 +47,11 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             retry_failed_authorizations,
             transfer_earning,
             finish_admin_refund,
+            authorize_booking_payment,
         ],
         "cron_jobs": [
             cron(sweep_outbox, second=EVERY_SECOND, run_at_startup=True, unique=True, timeout=30),
+            cron(sweep_payments_due, second=EVERY_THREE_SECONDS, run_at_startup=True, unique=True, timeout=120),
             cron(transfer_due_earnings, second=EVERY_TEN_SECONDS, run_at_startup=True, unique=True, timeout=120),
             cron(cancel_unpaid_bookings, second=EVERY_TEN_SECONDS, run_at_startup=True, unique=True, timeout=60),
         ],

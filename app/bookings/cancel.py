@@ -84,16 +84,18 @@ async def cancel_booking(services: Services, user_id: int, booking_id: int) -> t
     return cancelled, instructor
 
 
-async def cancel_unpaid_booking(services: Services, booking_id: int) -> dict[str, Any] | None:
+async def cancel_unpaid_booking(services: Services, booking_id: int, *, at_once: bool = False) -> dict[str, Any] | None:
     """The worker's: an authorization still `failed` 12 h before the start cancels the booking
-    (`payment_failed`, cancelled_by null, credits returned). None when it is not due (any more)."""
+    (`payment_failed`, cancelled_by null, credits returned). None when it is not due (any more).
+    `at_once`: a booking whose card refused the authorization the student waited for."""
     now = clock_now()
     async with change(services.relay) as effects:
         current = await Booking.select().where(Booking.id == booking_id).lock_rows("NO KEY UPDATE").first()
         if current is None or current["status"] != BookingStatus.confirmed:
             return None
         payment = await payments.payment_of(booking_id, for_update=True)
-        if payment["status"] != PaymentStatus.failed or current["start_at"] - now > CREDIT_CANCELLATION:
+        due = at_once or current["start_at"] - now <= CREDIT_CANCELLATION
+        if payment["status"] != PaymentStatus.failed or not due:
             return None
         result = cancellation(Canceller.system, now, current["start_at"], False, payments.state_of(payment))
         changes = {

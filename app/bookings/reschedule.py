@@ -49,10 +49,18 @@ async def reschedule_booking(
     instructor = await find_instructor(row["instructor"])
     if start == row["start_at"]:
         return row, instructor
+    if start - clock_now() < payments.AUTHORIZE_AHEAD:
+        # Authorized before the move (the amount does not depend on the time): a decline leaves
+        # the booking at its old time.
+        try:
+            await payments.authorize_if_due(services, booking_id, early=True)
+        except payments.CardDeclined as declined:
+            await payments.forget_early_decline(booking_id)
+            raise declined.refusal() from None
     try:
         async with change(services.relay) as effects:
             await lock_instructor(instructor.id)
-            moved = await _move(instructor, booking_id, start)
+            moved = await _move(services, effects, instructor, booking_id, start)
             await events.booking_changed(effects, instructor, row, by=user_id)
             if moved["start_at"].astimezone(instructor.tz).date() != row["start_at"].astimezone(instructor.tz).date():
                 await events.booking_changed(effects, instructor, moved, by=user_id)
@@ -60,11 +68,10 @@ async def reschedule_booking(
             await events.notify_rescheduled(effects, instructor, told, row["start_at"], by=user_id)
     except asyncpg.ExclusionViolationError as exc:
         raise overlap_refused(exc) from None
-    await payments.authorize_if_due(services, booking_id)
     return moved, instructor
 
 
-async def _move(instructor: Instructor, booking_id: int, start) -> dict[str, Any]:
+async def _move(services: Services, effects, instructor: Instructor, booking_id: int, start) -> dict[str, Any]:
     """Under the instructor's lock, in the reschedule's transaction."""
     now = clock_now()
     current = await Booking.select().where(Booking.id == booking_id).lock_rows("NO KEY UPDATE").first()
@@ -94,5 +101,5 @@ async def _move(instructor: Instructor, booking_id: int, start) -> dict[str, Any
         .where(Booking.id == booking_id)
         .returning(*Booking.all_columns())
     )
-    await payments.move_authorization(booking_id, start, now)
+    await payments.move_authorization(services, effects, booking_id, start, now)
     return moved[0]

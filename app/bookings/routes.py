@@ -3,14 +3,24 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Request, Response, Router, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter
 
-from app.bookings import cancel, reschedule, service
+from app.bookings import cancel, complete, reschedule, service
 from app.bookings.schemas import BookingCreate, BookingOut, CancelPolicy, CancelResult, Reschedule
 from app.core.auth import students_only
-from app.core.openapi import BEARER, errors
+from app.core.openapi import BEARER, Error, errors
 from app.core.params import Id
 from app.services import Services
+
+PAYMENT_REFUSED = {
+    402: ResponseSpec(
+        data_container=Error,
+        description="Payment required: `payment_method_required` (no card, credits short), or the card refused "
+        "the authorization (`card_declined`, `authentication_required`)",
+        generate_examples=False,
+    )
+}
 
 
 @post(
@@ -18,13 +28,15 @@ from app.services import Services
     guards=[students_only],
     status_code=201,
     security=BEARER,
-    responses=errors(400, 401, 403, 404, 409, 503),
+    responses={**errors(400, 401, 403, 404, 409, 503), **PAYMENT_REFUSED},
     summary="Book (or hold) an open slot (students)",
     description="Priced at booking; the student's credits pay first, the card the rest (`payment`); a hold "
     "spends no credits until its confirm. 404: unknown instructor or service. 409 `slot_taken`: not open, in "
     "the past, inside the minimum notice or overlapping a live booking; 409 `idempotency_key_reused`: the key "
     "came with another body; 409 `credit_balance_changed`: another booking spent the same credits meanwhile "
-    "(nothing was booked; book again).",
+    "(nothing was booked; book again). 402 `payment_method_required`: no saved card and credits short of the "
+    "price; 402 `card_declined` / `authentication_required`: a lesson less than 24 h ahead is authorized "
+    "before the answer and the card refused (no booking is left).",
 )
 async def create_booking(
     request: Request,
@@ -50,11 +62,11 @@ async def create_booking(
     guards=[students_only],
     status_code=200,
     security=BEARER,
-    responses=errors(400, 401, 403, 404, 409, 503),
+    responses={**errors(400, 401, 403, 404, 409, 503), **PAYMENT_REFUSED},
     summary="Confirm a held booking (its student)",
     description="Spends the student's credits first, as a booking does. 409 `hold_expired`: the hold expired or "
     "was cancelled; 409 `credit_balance_changed`: another booking spent the same credits meanwhile (the hold "
-    "stays; confirm again).",
+    "stays; confirm again). 402 as for a booking (the hold stays until it expires: add another card).",
 )
 async def confirm_booking(request: Request, services: Services, booking_id: Id) -> BookingOut:
     booking, instructor = await service.confirm_booking(services, request.user.id, booking_id)
@@ -91,14 +103,30 @@ async def quote_cancellation(request: Request, booking_id: Id) -> CancelPolicy:
     "/bookings/{booking_id:str}/reschedule",
     status_code=200,
     security=BEARER,
-    responses=errors(400, 401, 404, 409, 503),
+    responses={**errors(400, 401, 404, 409, 503), **PAYMENT_REFUSED},
     summary="Move a booking to another open slot of the same length (its student or instructor)",
     description="Same id, price and payment at the new time. 409 `slot_taken`: the new time is not an open "
     "slot; 409 `reschedule_closed`: the lesson starts 24 hours ahead or sooner; 409 `not_reschedulable`: the "
-    "booking is not confirmed.",
+    "booking is not confirmed. 402 `card_declined` / `authentication_required`: a new start less than 24 h "
+    "ahead is authorized at once and the card refused (the booking stays at its old time).",
 )
 async def reschedule_booking(request: Request, services: Services, booking_id: Id, data: Reschedule) -> BookingOut:
     booking, instructor = await reschedule.reschedule_booking(services, request.user.id, booking_id, data)
+    return service.booking_out(await service.with_parties(booking), instructor.timezone)
+
+
+@post(
+    "/bookings/{booking_id:str}/complete",
+    status_code=200,
+    security=BEARER,
+    responses=errors(400, 401, 403, 404, 409, 503),
+    summary="Mark a lesson completed (its instructor, after its end)",
+    description="The worker then captures the card's share and transfers price - fee. Completing twice "
+    "returns the same booking. 403 `not_the_instructor`: its student; 409 `lesson_not_ended`: before its "
+    "end; 409 `not_completable`: a cancelled or held booking.",
+)
+async def complete_booking(request: Request, services: Services, booking_id: Id) -> BookingOut:
+    booking, instructor = await complete.complete_booking(services, request.user.id, booking_id)
     return service.booking_out(await service.with_parties(booking), instructor.timezone)
 
 
@@ -127,8 +155,8 @@ async def list_bookings(
 router = Router(
     "/api",
     route_handlers=[
-        create_booking, confirm_booking, cancel_booking, quote_cancellation, reschedule_booking, list_bookings,
-        get_booking,
+        create_booking, confirm_booking, cancel_booking, quote_cancellation, reschedule_booking, complete_booking,
+        list_bookings, get_booking,
     ],
     tags=["bookings"],
 )  # fmt: skip

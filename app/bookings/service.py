@@ -199,6 +199,9 @@ async def create_booking(
             if not slot_is_open(open_now, start):
                 raise slot_taken(NOT_OPEN)
             held = bool(data.hold)
+            price = lesson_price(offer["hourly_rate_cents"], start, end)
+            if not held:
+                await payments.require_payment_method(student_id, price)
             rows = await Booking.insert(
                 Booking(
                     instructor=instructor.id,
@@ -211,17 +214,21 @@ async def create_booking(
                     expires_at=now + timedelta(minutes=settings["hold_minutes"]) if held else None,
                     idempotency_key=idempotency_key,
                     idempotency_fingerprint=fingerprint if idempotency_key else None,
-                    price_cents=lesson_price(offer["hourly_rate_cents"], start, end),
+                    price_cents=price,
                     created_at=now,
                     updated_at=now,
                 )
             ).returning(*Booking.all_columns())
-            await payments.open_payment(rows[0], now)
+            await payments.open_payment(services, effects, rows[0], now)
             await _booked(services, effects, instructor, rows[0], by=student_id)
     except asyncpg.ExclusionViolationError as exc:
         raise overlap_refused(exc) from None
     if not held:
-        await payments.authorize_if_due(services, rows[0]["id"])
+        try:
+            await payments.authorize_if_due(services, rows[0]["id"])
+        except payments.CardDeclined as declined:
+            await undo_declined_booking(services, rows[0]["id"])
+            raise declined.refusal() from None
     return Booked(rows[0], instructor, created=True)
 
 
@@ -282,11 +289,42 @@ async def confirm_booking(services: Services, student_id: int, booking_id: int) 
         )
         if not updated:
             raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
-        await payments.apply_credits(updated[0], now)
+        await payments.require_payment_method(student_id, updated[0]["price_cents"])
+        await payments.apply_credits(services, effects, updated[0], now)
         await events.booking_changed(effects, instructor, updated[0], by=student_id)
         await events.notify_booked(effects, instructor, await with_parties(updated[0]))
-    await payments.authorize_if_due(services, booking_id)
+    try:
+        await payments.authorize_if_due(services, booking_id)
+    except payments.CardDeclined as declined:
+        await undo_declined_confirm(services, booking_id, row["expires_at"])
+        raise declined.refusal() from None
     return updated[0], instructor
+
+
+async def undo_declined_booking(services: Services, booking_id: int) -> None:
+    """The card refused the authorization the student waited for: no live booking is left (cancelled
+    as payment_failed, credits back), and the 402 says why."""
+    from app.bookings.cancel import cancel_unpaid_booking
+
+    await cancel_unpaid_booking(services, booking_id, at_once=True)
+
+
+async def undo_declined_confirm(services: Services, booking_id: int, expires_at: datetime) -> None:
+    """A hold's confirm refused by the card: the hold is back as it was until it expires, its
+    credits returned, so the student can add another card and confirm again."""
+    now = clock_now()
+    async with change(services.relay) as effects:
+        rows = await (
+            Booking.update(
+                {Booking.status: BookingStatus.held, Booking.expires_at: expires_at, Booking.updated_at: now}
+            )
+            .where((Booking.id == booking_id) & (Booking.status == BookingStatus.confirmed))
+            .returning(*Booking.all_columns())
+        )
+        if not rows:
+            return
+        await payments.reopen_hold_payment(rows[0], now)
+        await events.booking_changed(effects, await find_instructor(rows[0]["instructor"]), rows[0], by=None)
 
 
 async def release_expired_holds_of(services: Services, student_id: int) -> list[dict[str, Any]]:

@@ -12,8 +12,10 @@ import structlog
 from app.bookings.tables import BookingStatus, CancelOutcome
 from app.core.errors import ApiError
 from app.core.outbox import Effects
+from app.core.time import now as clock_now
 from app.core.time import to_iso
-from app.payments import credits
+from app.payments import authorization, capture, credits
+from app.payments.cards import default_card
 from app.payments.money import dollars, platform_fee
 from app.payments.policy import Cancellation, PaymentState, in_words
 from app.payments.schemas import PaymentOut
@@ -28,9 +30,10 @@ def _card_status(card_amount_cents: int) -> PaymentStatus:
     return PaymentStatus.scheduled if card_amount_cents else PaymentStatus.not_needed
 
 
-async def open_payment(booking: dict[str, Any], now: datetime) -> dict[str, Any]:
+async def open_payment(services: Services, effects: Effects, booking: dict[str, Any], now: datetime) -> dict[str, Any]:
     """In the booking's transaction. A confirmed booking spends the student's credits first, the
-    card pays the rest; a hold spends nothing until its confirm (apply_credits)."""
+    card pays the rest, authorized at authorize_at (a job deferred to then); a hold spends nothing
+    until its confirm (apply_credits)."""
     price = booking["price_cents"]
     held = booking["status"] == BookingStatus.held
     applied = 0 if held else await _spend(booking, price)
@@ -46,10 +49,16 @@ async def open_payment(booking: dict[str, Any], now: datetime) -> dict[str, Any]
             updated_at=now,
         )
     ).returning(*Payment.all_columns())
+    await _schedule(services, effects, rows[0], held)
     return rows[0]
 
 
-async def apply_credits(booking: dict[str, Any], now: datetime) -> dict[str, Any]:
+async def _schedule(services: Services, effects: Effects, payment: dict[str, Any], held: bool) -> None:
+    if not held and payment["authorize_at"] is not None and payment["status"] == PaymentStatus.scheduled:
+        await authorization.schedule_authorization(services, effects, payment["booking"], payment["authorize_at"])
+
+
+async def apply_credits(services: Services, effects: Effects, booking: dict[str, Any], now: datetime) -> dict[str, Any]:
     """A hold's confirm: what a booking does at once, done now, in the confirm's transaction."""
     payment = await payment_of(booking["id"], for_update=True)
     applied = await _spend(booking, payment["amount_cents"])
@@ -67,7 +76,32 @@ async def apply_credits(booking: dict[str, Any], now: datetime) -> dict[str, Any
         .where(Payment.id == payment["id"])
         .returning(*Payment.all_columns())
     )
+    await _schedule(services, effects, rows[0], held=False)
     return rows[0]
+
+
+async def reopen_hold_payment(booking: dict[str, Any], now: datetime) -> None:
+    """A confirm the card refused: the hold spends nothing again (its credits come back)."""
+    payment = await payment_of(booking["id"], for_update=True)
+    if payment["credits_applied_cents"]:
+        await credits.add_entry(
+            booking["student"],
+            payment["credits_applied_cents"],
+            CreditKind.return_,
+            booking_id=booking["id"],
+            reason=f"Credits back: the card refused booking #{booking['id']}'s confirm",
+        )
+    price = payment["amount_cents"]
+    await Payment.update(
+        {
+            Payment.credits_applied_cents: 0,
+            Payment.card_amount_cents: price,
+            Payment.status: _card_status(price),
+            Payment.authorize_at: booking["start_at"] - AUTHORIZE_AHEAD if price else None,
+            Payment.next_attempt_at: None,
+            Payment.updated_at: now,
+        }
+    ).where(Payment.id == payment["id"])
 
 
 async def _spend(booking: dict[str, Any], price_cents: int) -> int:
@@ -84,14 +118,45 @@ async def _spend(booking: dict[str, Any], price_cents: int) -> int:
         ) from None
 
 
-async def authorize_if_due(services: Services, booking_id: int) -> None:
-    """THE STRIPE SEAM for authorization at booking, confirm and reschedule: called after the
-    booking's transaction commits (no Stripe call may hold the instructor's lock). A lesson whose
-    authorize_at has passed (less than 24 h ahead) is authorized here, off-session, before the
-    response, with the idempotency key `booking:{id}:authorize:{attempt}`; a decline cancels the
-    booking and answers 402 (API.md). Until the Stripe client exists (services.stripe), nothing is
-    called: the payment stays `scheduled` with its authorize_at due, for the worker's sweep."""
-    return None
+async def authorize_if_due(services: Services, booking_id: int, *, early: bool = False) -> None:
+    """Called after the booking's transaction commits (no Stripe call may hold the instructor's
+    lock): a lesson whose authorize_at has passed (less than 24 h ahead) is authorized now, before
+    the response. A decline raises the 402 the caller turns into its own undo (API.md)."""
+    outcome = await authorization.authorize_booking(services, booking_id, at_booking=True, early=early)
+    if outcome.status == "declined":
+        raise CardDeclined(outcome.code or "card_declined")
+
+
+async def forget_early_decline(booking_id: int) -> None:
+    """A reschedule's early authorization refused: the booking keeps its old time and its schedule."""
+    await Payment.update({Payment.status: PaymentStatus.scheduled, Payment.next_attempt_at: None}).where(
+        (Payment.booking == booking_id)
+        & (Payment.status == PaymentStatus.failed)
+        & (Payment.authorize_at > clock_now())
+    )
+
+
+class CardDeclined(Exception):
+    """The card refused an authorization made while the student waits: a 402 once the booking is undone."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+    def refusal(self) -> ApiError:
+        words = {
+            "authentication_required": "Your bank asks you to confirm this payment; add another card",
+            "payment_method_required": "Add a card: your credits do not cover the price",
+        }
+        return ApiError(402, words.get(self.code, "The card was declined; add another card"), code=self.code)
+
+
+async def require_payment_method(student_id: int, price_cents: int) -> None:
+    """In the booking's transaction, after the slot check (API.md's order): a card, or credits for all of it."""
+    if price_cents <= await credits.balance_of(student_id):
+        return
+    if await default_card(student_id) is None:
+        raise CardDeclined("payment_method_required").refusal()
 
 
 async def payment_of(booking_id: int, *, for_update: bool = False) -> dict[str, Any]:
@@ -200,30 +265,58 @@ async def release_payments_of(booking_ids: list[int], now: datetime) -> None:
         )
 
 
-async def move_authorization(booking_id: int, new_start: datetime, now: datetime) -> None:
+async def move_authorization(
+    services: Services, effects: Effects, booking_id: int, new_start: datetime, now: datetime
+) -> None:
     """A reschedule: the same payment, authorized 24 h before the new start."""
-    await Payment.update(
-        {Payment.authorize_at: new_start - AUTHORIZE_AHEAD, Payment.next_attempt_at: None, Payment.updated_at: now}
-    ).where((Payment.booking == booking_id) & (Payment.status == PaymentStatus.scheduled))
+    rows = await (
+        Payment.update(
+            {Payment.authorize_at: new_start - AUTHORIZE_AHEAD, Payment.next_attempt_at: None, Payment.updated_at: now}
+        )
+        .where((Payment.booking == booking_id) & (Payment.status == PaymentStatus.scheduled))
+        .returning(*Payment.all_columns())
+    )
+    if rows:
+        await _schedule(services, effects, rows[0], held=False)
 
 
-# The worker's card steps (tasks/payments.py), recorded by cancellations. Each acts only on a
-# payment Stripe knows (payment_intent_id set), and none is set until the Stripe wiring lands:
-# then each becomes one idempotent call keyed `booking:{id}:<step>` (payment_intents cancel,
-# capture with amount_to_capture=captured_cents, refunds create). No fake calls meanwhile.
-
-
-async def _intent_of(booking_id: int) -> str | None:
-    row = await Payment.select(Payment.payment_intent_id).where(Payment.booking == booking_id).first()
-    return row["payment_intent_id"] if row else None
+CARD_STEPS = {"release": capture.release_payment, "capture": capture.capture_payment, "refund": capture.refund_payment}
 
 
 async def card_step(services: Services, booking_id: int, step: str) -> str:
-    intent = await _intent_of(booking_id)
-    if intent is None:
-        return "no_payment_intent"
-    log.warning("stripe_not_wired", booking_id=booking_id, step=step, payment_intent_id=intent)
-    return "stripe_not_wired"
+    """The worker's card steps (tasks/payments.py), recorded by cancellations and completions: one
+    idempotent Stripe call keyed `booking:{id}:<step>`, acting only on a payment Stripe knows."""
+    return await CARD_STEPS[step](services, booking_id)
+
+
+async def complete_payment(services: Services, effects: Effects, booking: dict[str, Any], now: datetime) -> None:
+    """In the completion's transaction: the lesson is delivered, the instructor earns price - fee;
+    the card's share is captured by the worker (then the transfer), or, credits having paid it
+    all, the transfer goes at once."""
+    payment = await payment_of(booking["id"], for_update=True)
+    fee = platform_fee(payment["amount_cents"], services.settings.platform_fee_percent)
+    changes: dict[Any, Any] = {Payment.fee_cents: fee, Payment.updated_at: now}
+    booking_id = booking["id"]
+    if payment["card_amount_cents"] and payment["status"] in (PaymentStatus.authorized, PaymentStatus.scheduled):
+        changes[Payment.capture_due_at] = now
+        await effects.job("capture_card_payment", booking_id, job_id=services.job_id("booking", booking_id, "capture"))
+    elif payment["status"] == PaymentStatus.not_needed:
+        await effects.job(
+            capture.TRANSFER_FUNCTION, booking_id, job_id=services.job_id("booking", booking_id, "transfer")
+        )
+    await Payment.update(changes).where(Payment.id == payment["id"])
+
+
+async def captures_due(now: datetime, limit: int = 200) -> list[int]:
+    """Captures recorded but not yet made at Stripe (the sweep's half for a lost trigger)."""
+    rows = await Payment.raw(
+        "SELECT booking FROM payments WHERE capture_due_at <= {}::timestamptz - interval '30 seconds' "
+        "AND status IN ('authorized', 'captured', 'scheduled') "
+        "ORDER BY capture_due_at LIMIT {}",
+        now,
+        limit,
+    )
+    return [row["booking"] for row in rows]
 
 
 async def unpaid_bookings_due(now: datetime) -> list[int]:

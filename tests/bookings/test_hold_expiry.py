@@ -32,7 +32,7 @@ async def test_worker_releases_an_expired_hold_and_tells_watchers(
     stream = f"{settings.redis_prefix}stream:slots:{instructor.id}"
     before = await redis.xlen(stream)
     await enqueue(settings, "release_expired_hold", held["id"])
-    await run_worker_burst(max_jobs=1)
+    await run_worker_burst(max_jobs=5)
 
     row = await conn.fetchrow("SELECT status, cancel_outcome FROM bookings WHERE id = $1", held["id"])
     await conn.close()
@@ -50,7 +50,7 @@ async def test_releasing_twice_is_harmless(client, accounts, open_week, settings
     confirmed = await client.post(f"/api/bookings/{held['id']}/confirm", headers=student.headers)
     assert confirmed.json()["status"] == "confirmed"
     await enqueue(settings, "release_expired_hold", held["id"])
-    await run_worker_burst(max_jobs=1)
+    await run_worker_burst(max_jobs=5)
     conn = await asyncpg.connect(settings.database_url)
     assert await conn.fetchval("SELECT status FROM bookings WHERE id = $1", held["id"]) == "confirmed"
     await conn.close()

@@ -33,7 +33,7 @@ async def rows(settings, query: str, *args) -> list[asyncpg.Record]:
 
 
 async def test_the_newest_card_is_the_default_and_the_list_is_newest_first(client, accounts):
-    student = await accounts.student()
+    student = await accounts.student(card=None)
     visa = await add(client, student, "pm_card_visa")
     assert visa.status_code == 201, visa.text
     body = visa.json()
@@ -51,7 +51,7 @@ async def test_the_newest_card_is_the_default_and_the_list_is_newest_first(clien
 async def test_a_card_is_attached_to_one_customer_per_student_with_its_fingerprint(
     client, accounts, settings, stripe_client
 ):
-    student, other = await accounts.student(), await accounts.student()
+    student, other = await accounts.student(card=None), await accounts.student(card=None)
     for payment_method_id in ("pm_card_visa", "pm_card_amex", "pm_card_visa"):
         assert (await add(client, student, payment_method_id)).status_code == 201
     assert (await add(client, other, "pm_card_visa")).status_code == 201
@@ -74,7 +74,7 @@ async def test_a_card_is_attached_to_one_customer_per_student_with_its_fingerpri
 
 @pytest.mark.parametrize("payment_method_id", ["pm_card_chargeDeclined", "pm_card_authenticationRequired"])
 async def test_cards_that_decline_on_charge_are_still_saved(client, accounts, payment_method_id):
-    student = await accounts.student()
+    student = await accounts.student(card=None)
     response = await add(client, student, payment_method_id)
     assert response.status_code == 201, response.text
     assert [c["id"] for c in await saved(client, student)] == [response.json()["id"]]
@@ -82,7 +82,7 @@ async def test_cards_that_decline_on_charge_are_still_saved(client, accounts, pa
 
 @pytest.mark.parametrize("payment_method_id", ["pm_no_such_card", "pm_1Q0PsIJvEtkwdCNYMSaVuRz6"])
 async def test_an_id_stripe_does_not_know_is_a_400_and_saves_nothing(client, accounts, settings, payment_method_id):
-    student = await accounts.student()
+    student = await accounts.student(card=None)
     response = await add(client, student, payment_method_id)
     assert response.status_code == 400, response.text
     assert response.json()["code"] == "invalid_payment_method"
@@ -92,7 +92,7 @@ async def test_an_id_stripe_does_not_know_is_a_400_and_saves_nothing(client, acc
 
 
 async def test_a_malformed_id_is_refused_before_stripe(client, accounts):
-    student = await accounts.student()
+    student = await accounts.student(card=None)
     for body in ({"payment_method_id": "tok_visa"}, {"payment_method_id": 42}, {}):
         response = await client.post("/api/me/payment-methods", json=body, headers=student.headers)
         assert response.status_code == 400, response.text
@@ -109,7 +109,7 @@ async def test_only_students_save_cards(client, accounts):
 async def test_removing_the_default_detaches_it_and_the_next_newest_is_the_default(
     client, accounts, settings, stripe_client
 ):
-    student, other = await accounts.student(), await accounts.student()
+    student, other = await accounts.student(card=None), await accounts.student(card=None)
     first = (await add(client, student, "pm_card_visa")).json()
     second = (await add(client, student, "pm_card_mastercard")).json()
     third = (await add(client, student, "pm_card_amex")).json()
@@ -134,7 +134,7 @@ async def customer_id(settings, student) -> str:
 
 
 async def test_a_card_saved_again_after_its_removal_is_attached_again(client, accounts, settings, stripe_client):
-    student = await accounts.student()
+    student = await accounts.student(card=None)
     first = (await add(client, student, "pm_card_visa")).json()
     assert (await client.delete(f"/api/me/payment-methods/{first['id']}", headers=student.headers)).status_code == 204
     again = await add(client, student, "pm_card_visa")
@@ -147,7 +147,7 @@ async def test_a_new_card_makes_every_failed_authorization_of_the_student_due_no
     client, accounts, settings, open_week, run_worker_burst
 ):
     instructor, service_id, monday = open_week
-    student, other = await accounts.student(), await accounts.student()
+    student, other = await accounts.student(card=None), await accounts.student(card=None)
     for who in (student, other):
         assert (await add(client, who, "pm_card_chargeDeclined")).status_code == 201
     failed = [

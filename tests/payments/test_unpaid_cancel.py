@@ -3,24 +3,12 @@ outcome `payment_failed` (cancelled_by null), returns the credits and tells both
 
 from __future__ import annotations
 
-import asyncpg
 from arq import create_pool
 
 from app.services import arq_queue_name, arq_settings
 from tests.payments.conftest import book, hours, start_of
 
 SECOND = hours(1 / 3600)
-
-
-async def fail_authorization(settings, booking_id: int) -> None:
-    # What a declined authorization at T-24 h leaves (the worker's Stripe side comes next).
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        await conn.execute(
-            "UPDATE payments SET status = 'failed', authorize_attempt = 1 WHERE booking = $1", booking_id
-        )
-    finally:
-        await conn.close()
 
 
 async def run_the_sweep(settings, run_worker_burst) -> None:
@@ -36,10 +24,13 @@ async def test_still_failed_12h_before_the_start_the_booking_is_cancelled(
     client, accounts, open_week, give_credits, clock, settings, run_worker_burst
 ):
     instructor, service_id, monday = open_week
-    student = await accounts.student()
+    student = await accounts.student(card="pm_card_chargeDeclined")
     await give_credits(student, 2000)
     booking = await book(client, student, instructor, service_id, monday)
-    await fail_authorization(settings, booking["id"])
+    clock(start_of(booking) - hours(24))
+    await run_the_sweep(settings, run_worker_burst)  # the authorization at T-24 h is declined
+    failed = (await client.get(f"/api/bookings/{booking['id']}", headers=student.headers)).json()
+    assert (failed["status"], failed["payment"]["status"]) == ("confirmed", "failed")
 
     clock(start_of(booking) - hours(12) - SECOND)
     await run_the_sweep(settings, run_worker_burst)
@@ -82,4 +73,6 @@ async def test_a_booking_whose_card_was_authorized_is_left_alone(
     booking = await book(client, student, instructor, service_id, monday)
     clock(start_of(booking) - hours(1))
     await run_the_sweep(settings, run_worker_burst)
-    assert (await client.get(f"/api/bookings/{booking['id']}", headers=student.headers)).json() == booking
+    after = (await client.get(f"/api/bookings/{booking['id']}", headers=student.headers)).json()
+    assert (after["status"], after["payment"]["status"]) == ("confirmed", "authorized")
+    assert {**after, "payment": booking["payment"]} == booking

@@ -53,8 +53,20 @@ class Accounts:
     async def instructor(self, **kw: Any) -> Account:
         return await self.create("instructor", **kw)
 
-    async def student(self, **kw: Any) -> Account:
-        return await self.create("student", **kw)
+    async def student(self, *, card: str | None = "pm_card_visa", **kw: Any) -> Account:
+        """A student with a saved card (through the real endpoint and the Stripe stand-in), as
+        booking requires one; `card=None` for one without."""
+        student = await self.create("student", **kw)
+        if card:
+            await self.add_card(student, card)
+        return student
+
+    async def add_card(self, student: Account, payment_method_id: str) -> dict[str, Any]:
+        response = await self.client.post(
+            "/api/me/payment-methods", json={"payment_method_id": payment_method_id}, headers=student.headers
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
 
 
 async def instructor_slots_channel(client: Any) -> str:
