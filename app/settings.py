@@ -86,7 +86,9 @@ class Settings:
     # The platform's share of each delivered lesson's price, rounded half up (app.payments.money).
     platform_fee_percent: int = 15
     # Tests only: `kill_before_relay` makes a web process SIGKILL itself between a change's commit
-    # and its relay, the crash the outbox exists for (tests/core/test_outbox.py).
+    # and its relay, the crash the outbox exists for (tests/core/test_outbox.py);
+    # `kill_after_authorize` / `kill_after_capture` make a worker SIGKILL itself right after Stripe
+    # answered and before the answer is recorded (tests/payments/test_lifecycle.py).
     fault_injection: str | None = None
 
     def __post_init__(self) -> None:
