@@ -25,7 +25,9 @@ import urllib.request
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -340,3 +342,142 @@ def servers(kinds_and_counts: list[tuple[str, int]], services: Services) -> Iter
         for group in started.values():
             for server in group:
                 server.stop()
+
+
+# ---- payments: the Stripe stand-in, an arq worker, Prometheus histograms -----------------------
+
+
+@contextlib.contextmanager
+def stripe_standin(core: int = CLIENT_CORE, webhook_secret: str = "whsec_bench") -> Iterator[Any]:
+    """The local Stripe stand-in (standins/stripe) on a free port with a throwaway data dir, pinned to
+    `core` (it stands in for an outside service: it runs beside the load generator, not the server).
+    Yields its RunningStandin (`base_url`, `configure(latency_ms=...)`, `state()`)."""
+    import shutil
+
+    from standins.stripe.launch import start_stripe_standin
+
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-stripe-"))
+    standin = start_stripe_standin(data_dir, webhook_secret=webhook_secret)
+    try:
+        for task in Path(f"/proc/{standin.process.pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(int(task.name), {core})
+        yield standin
+    finally:
+        standin.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def start_worker(services: Services, core: int = SERVER_CORE, argv: Sequence[str] = ("-m", "app", "worker")) -> Server:
+    """One arq worker of `services.root`'s code pinned to `core` (a Server with no port: `stop()` and
+    `log_tail()` work). `argv`: the interpreter's arguments, for a variant started through `-c`."""
+    log = tempfile.NamedTemporaryFile(prefix="bench-worker-", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        ["taskset", "-c", str(core), PYTHON, *argv],
+        env=services.env(),
+        cwd=services.root,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    log.close()
+    return Server("worker", 0, process, Path(log.name))
+
+
+def histogram_buckets(metrics_text: str, name: str) -> dict[float, float]:
+    """Cumulative bucket counts {le: count} of one Prometheus histogram in a /metrics page."""
+    buckets: dict[float, float] = {}
+    prefix = f'{name}_bucket{{le="'
+    for line in metrics_text.splitlines():
+        if line.startswith(prefix):
+            le, count = line[len(prefix) :].split('"}', 1)
+            buckets[float(le)] = float(count)
+    return buckets
+
+
+def histogram_quantile(before: dict[float, float], after: dict[float, float], q: float) -> float:
+    """The q-quantile (0..1) of what was observed between two readings of a histogram, interpolated
+    linearly inside its bucket as Prometheus' histogram_quantile() does (seconds)."""
+    edges = sorted(after)
+    counts = [after[le] - before.get(le, 0.0) for le in edges]
+    total = counts[-1] if counts else 0.0
+    if total <= 0:
+        return float("nan")
+    rank = q * total
+    lower, below = 0.0, 0.0
+    for le, cumulative in zip(edges, counts, strict=True):
+        if cumulative >= rank:
+            if le == float("inf"):
+                return lower
+            inside = cumulative - below
+            return lower + (le - lower) * ((rank - below) / inside if inside else 1.0)
+        lower, below = le, cumulative
+    return lower
+
+
+def histogram_share_at_most(before: dict[float, float], after: dict[float, float], le: float) -> float:
+    """Share of the observations between two readings that were at most `le` (a bucket edge)."""
+    total = after[float("inf")] - before.get(float("inf"), 0.0)
+    return (after[le] - before.get(le, 0.0)) / total if total else float("nan")
+
+
+# Argon2 at the test suite's cost for the benchmark's own accounts: registration and login are set-up
+# here, never what is measured (at the default cost each costs ~1 s of the one server core).
+CHEAP_PASSWORDS = {"PASSWORD_TIME_COST": "1", "PASSWORD_MEMORY_KIB": "8192"}
+PIANO_OFFER = {
+    "hourly_rate_cents": 6000,
+    "durations_minutes": [30, 60],
+    "age_groups": ["adults"],
+    "locations": ["online"],
+}
+
+
+async def account(http: Any, email: str, role: str) -> tuple[int, dict[str, str]]:
+    """Registers and logs in through the API: (user id, Authorization header)."""
+    body = {
+        "email": email,
+        "password": "bench-password-1",
+        "full_name": "Bench Person",
+        "role": role,
+        "timezone": "UTC",
+    }
+    response = await http.post("/api/auth/register", json=body)
+    assert response.status_code == 201, response.text
+    login = await http.post("/api/auth/login", json={"email": email, "password": body["password"]})
+    assert login.status_code == 200, login.text
+    return login.json()["user"]["id"], {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+async def open_instructor(http: Any, email: str, mondays: Sequence[Any]) -> tuple[int, int]:
+    """An instructor (UTC) offering piano (30 or 60 min), open 00:00-24:00 every day of the weeks
+    starting on `mondays`: (instructor id, piano's service id)."""
+    instructor_id, auth = await account(http, email, "instructor")
+    categories = (await http.get("/api/catalog/categories")).json()
+    service_id = next(s["id"] for c in categories for s in c["services"] if s["slug"] == "piano")
+    response = await http.put(f"/api/instructors/me/services/{service_id}", json=PIANO_OFFER, headers=auth)
+    assert response.status_code == 200, response.text
+    for monday in mondays:
+        path = f"/api/instructors/{instructor_id}/availability/weeks/{monday.isoformat()}"
+        etag = (await http.get(path, headers=auth)).headers["etag"]
+        days = {(monday + timedelta(days=d)).isoformat(): [{"start": "00:00", "end": "24:00"}] for d in range(7)}
+        response = await http.put(path, json={"days": days}, headers={**auth, "If-Match": etag})
+        assert response.status_code == 200, response.text
+    return instructor_id, service_id
+
+
+async def student_with_card(http: Any, email: str, card: str = "pm_card_visa") -> dict[str, str]:
+    """A student whose default card is saved through `POST /api/me/payment-methods`."""
+    _, auth = await account(http, email, "student")
+    response = await http.post("/api/me/payment-methods", json={"payment_method_id": card}, headers=auth)
+    assert response.status_code == 201, response.text
+    return auth
+
+
+async def bounded_gather(limit: int, coroutines: Sequence[Any]) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(coroutine: Any) -> Any:
+        async with gate:
+            return await coroutine
+
+    return await asyncio.gather(*(one(c) for c in coroutines))
