@@ -214,3 +214,26 @@ async def test_with_redis_flushed_the_sweep_finds_every_authorization_due(
     for who, booking in zip(students, booked, strict=True):
         assert (await payment(client, who, booking))["status"] == "authorized"
         assert len((await at_stripe(settings, stripe_standin, who))["authorizations"]) == 1
+
+
+async def test_a_reschedule_into_the_next_24h_is_authorized_at_once_and_a_decline_keeps_the_old_time(
+    client, accounts, open_week, clock, settings, stripe_standin
+):
+    instructor, service_id, monday = open_week
+    declining, paying = await accounts.student(card="pm_card_chargeDeclined"), await accounts.student()
+    first = await book(client, declining, instructor, service_id, monday, at="10:00")
+    second = await book(client, paying, instructor, service_id, monday, at="11:00")
+    clock(start_of(first) - hours(24.5))  # both still movable; 09:00 is 23.5 h ahead
+    nine = f"{monday}T09:00:00-05:00"
+
+    refused = await client.post(
+        f"/api/bookings/{first['id']}/reschedule", json={"start": nine}, headers=declining.headers
+    )
+    assert (refused.status_code, refused.json()["code"]) == (402, "card_declined")
+    kept = (await client.get(f"/api/bookings/{first['id']}", headers=declining.headers)).json()
+    assert (kept["start"], kept["payment"]["status"]) == (first["start"], "scheduled")
+
+    moved = await client.post(f"/api/bookings/{second['id']}/reschedule", json={"start": nine}, headers=paying.headers)
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["start"], moved.json()["payment"]["status"]) == (nine, "authorized")
+    assert len((await at_stripe(settings, stripe_standin, paying))["authorizations"]) == 1
