@@ -4,13 +4,18 @@ Every job is keyed by business ids (`booking:{id}:<step>`) and safe to run twice
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
+
+import structlog
 
 from app.bookings.cancel import cancel_unpaid_booking
 from app.bookings.complete import complete_booking, lessons_to_auto_complete
 from app.core.time import now
 from app.payments.authorization import authorize_booking, sweep_authorizations
 from app.payments.service import captures_due, card_step, unpaid_bookings_due
+
+log = structlog.get_logger()
 
 
 async def authorize_booking_payment(ctx: dict[str, Any], booking_id: int) -> str:
@@ -35,14 +40,21 @@ async def sweep_payments_due(ctx: dict[str, Any]) -> int:
     (Redis lost them, a worker died), and lessons nobody marked completed."""
     services = ctx["services"]
     done = await sweep_authorizations(services)
-    hours = services.settings.auto_complete_hours
-    for booking_id in await lessons_to_auto_complete(now(), hours):
-        await complete_booking(services, None, booking_id)
-        done += 1
+    for booking_id in await lessons_to_auto_complete(now(), services.settings.auto_complete_hours):
+        done += await _one(complete_booking(services, None, booking_id), "auto_complete", booking_id)
     for booking_id in await captures_due(now()):
-        await card_step(services, booking_id, "capture")
-        done += 1
+        done += await _one(card_step(services, booking_id, "capture"), "capture", booking_id)
     return done
+
+
+async def _one(step: Awaitable[Any], what: str, booking_id: int) -> int:
+    """One booking's trouble (a Stripe outage, a race lost) never stops the sweep for the others."""
+    try:
+        await step
+    except Exception:
+        log.exception("payment_sweep_step_failed", step=what, booking_id=booking_id)
+        return 0
+    return 1
 
 
 async def cancel_unpaid_bookings(ctx: dict[str, Any]) -> int:

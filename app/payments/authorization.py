@@ -270,7 +270,11 @@ async def sweep_authorizations(services: Services) -> int:
 
     async def one(booking_id: int) -> None:
         async with gate:
-            await authorize_booking(services, booking_id)
+            try:
+                await authorize_booking(services, booking_id)
+            except Exception:
+                # Left claimed: its lease runs out and the next sweep makes the same call again.
+                log.exception("authorization_sweep_step_failed", booking_id=booking_id)
 
     await asyncio.gather(*(one(booking_id) for booking_id in due))
     return len(due)
