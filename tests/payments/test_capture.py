@@ -7,18 +7,18 @@ from __future__ import annotations
 import pytest
 
 from tests.payments.conftest import LESSON_CENTS, book, hours, start_of
-from tests.payments.test_authorization import at_stripe, fetch, payment
+from tests.payments.test_authorization import at_stripe, fetch, payment, run_payment_sweep
 
 pytestmark = pytest.mark.usefixtures("stripe_standin")
 
 
 @pytest.fixture
-async def authorized_lesson(client, accounts, open_week, clock, run_worker_burst):
+async def authorized_lesson(client, accounts, open_week, clock, settings, run_worker_burst):
     instructor, service_id, monday = open_week
     student = await accounts.student()
     booking = await book(client, student, instructor, service_id, monday)
     clock(start_of(booking) - hours(24))
-    await run_worker_burst(max_jobs=5)
+    await run_payment_sweep(settings, run_worker_burst)
     assert (await payment(client, student, booking))["status"] == "authorized"
     return student, instructor, booking
 
@@ -62,7 +62,7 @@ async def test_completion_captures_the_card_share_once_and_records_the_transfer(
     student, instructor, booking = authorized_lesson
     clock(start_of(booking) + hours(1))
     assert (await complete(client, instructor, booking)).status_code == 200
-    await run_worker_burst(max_jobs=10)
+    await run_payment_sweep(settings, run_worker_burst)
 
     paid = await payment(client, student, booking)
     assert (paid["status"], paid["captured_cents"]) == ("captured", LESSON_CENTS)
@@ -77,7 +77,7 @@ async def test_completion_captures_the_card_share_once_and_records_the_transfer(
     assert (fee[0]["fee_cents"], fee[0]["capture_due_at"]) == (900, None)
 
     await client.post(f"/api/bookings/{booking['id']}/complete", headers=instructor.headers)
-    await run_worker_burst(max_jobs=10)
+    await run_payment_sweep(settings, run_worker_burst)
     assert len((await at_stripe(settings, stripe_standin, student))["captures"]) == 1
 
 
@@ -87,11 +87,11 @@ async def test_a_lesson_nobody_marks_is_completed_and_captured_after_auto_comple
     student, _, booking = authorized_lesson
     end = start_of(booking) + hours(1)
     clock(end + hours(settings.auto_complete_hours) - hours(1 / 3600))
-    await run_worker_burst(max_jobs=5)
+    await run_payment_sweep(settings, run_worker_burst)
     assert (await client.get(f"/api/bookings/{booking['id']}", headers=student.headers)).json()["status"] == "confirmed"
 
     clock(end + hours(settings.auto_complete_hours))
-    await run_worker_burst(max_jobs=10)
+    await run_payment_sweep(settings, run_worker_burst)
     after = (await client.get(f"/api/bookings/{booking['id']}", headers=student.headers)).json()
     assert (after["status"], after["payment"]["status"]) == ("completed", "captured")
     assert len((await at_stripe(settings, stripe_standin, student))["captures"]) == 1
@@ -104,7 +104,7 @@ async def test_a_free_cancel_releases_the_authorization_at_stripe(
     clock(start_of(booking) - hours(30))  # the clock back before T-24 h: a free cancel of an authorized card
     cancelled = await client.post(f"/api/bookings/{booking['id']}/cancel", headers=student.headers)
     assert cancelled.json()["payment"]["status"] == "released"
-    await run_worker_burst(max_jobs=10)
+    await run_payment_sweep(settings, run_worker_burst)
     stripe = await at_stripe(settings, stripe_standin, student)
     assert [pi["status"] for pi in stripe["intents"]] == ["canceled"] and stripe["captures"] == []
 
@@ -116,7 +116,7 @@ async def test_a_late_cancel_captures_the_card_share_at_stripe(
     clock(start_of(booking) - hours(6))
     cancelled = (await client.post(f"/api/bookings/{booking['id']}/cancel", headers=student.headers)).json()
     assert (cancelled["policy"]["outcome"], cancelled["policy"]["charged_cents"]) == ("charged_in_full", LESSON_CENTS)
-    await run_worker_burst(max_jobs=10)
+    await run_payment_sweep(settings, run_worker_burst)
     stripe = await at_stripe(settings, stripe_standin, student)
     assert [c["amount_captured"] for c in stripe["captures"]] == [LESSON_CENTS]
     assert (await payment(client, student, booking))["status"] == "captured"

@@ -3,18 +3,23 @@ outcome `payment_failed` (cancelled_by null), returns the credits and tells both
 
 from __future__ import annotations
 
+import itertools
+
 from arq import create_pool
 
 from app.services import arq_queue_name, arq_settings
 from tests.payments.conftest import book, hours, start_of
 
 SECOND = hours(1 / 3600)
+_runs = itertools.count(1)
 
 
 async def run_the_sweep(settings, run_worker_burst) -> None:
+    """Both crons (authorizations due, then the failure deadline) run now in a real burst worker."""
     queue = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
     try:
-        await queue.enqueue_job("cancel_unpaid_bookings")
+        for cron_name in ("cron:sweep_payments_due", "cron:cancel_unpaid_bookings"):
+            await queue.enqueue_job(cron_name, _job_id=f"{settings.redis_prefix}{cron_name}:{next(_runs)}")
     finally:
         await queue.aclose()
     await run_worker_burst(max_jobs=10)
