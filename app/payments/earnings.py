@@ -43,11 +43,6 @@ def transfer_job_id(services: Services, booking_id: int) -> str:
     return services.job_id("booking", booking_id, "transfer")
 
 
-async def record_transfer_job(services: Services, effects: Effects, booking_id: int) -> None:
-    """For the capture (and completion) code: in its transaction, the transfer that follows."""
-    await effects.job(TRANSFER_JOB, booking_id, job_id=transfer_job_id(services, booking_id))
-
-
 def is_delivered(booking: dict[str, Any], payment: dict[str, Any]) -> bool:
     if payment["status"] not in PAID:
         return False
@@ -153,7 +148,8 @@ async def transfer_earning_of(services: Services, booking_id: int) -> str:
 
 async def earnings_due(at: datetime) -> list[int]:
     """For the sweep: earnings left `transferring` by a killed run, waiting ones whose instructor
-    now has an active account, and credits-only completed lessons nobody recorded yet."""
+    now has an active account, credits-only completed lessons nobody recorded yet, and captured
+    delivered lessons whose transfer job Redis lost (captured over a minute ago, no earning)."""
     rows = await Earning.raw(
         "SELECT e.booking FROM earnings e WHERE e.status = 'transferring' "
         "AND e.updated_at < {} "
@@ -161,7 +157,12 @@ async def earnings_due(at: datetime) -> list[int]:
         "WHERE e.status = 'pending' AND a.status = 'active' AND e.reversed_cents < e.amount_cents "
         "UNION SELECT p.booking FROM payments p JOIN bookings b ON b.id = p.booking "
         "LEFT JOIN earnings e ON e.booking = p.booking "
-        "WHERE e.id IS NULL AND b.status = 'completed' AND p.status = 'not_needed' LIMIT 500",
+        "WHERE e.id IS NULL AND b.status = 'completed' AND p.status = 'not_needed' "
+        "UNION SELECT p.booking FROM payments p JOIN bookings b ON b.id = p.booking "
+        "LEFT JOIN earnings e ON e.booking = p.booking "
+        "WHERE e.id IS NULL AND p.status = 'captured' AND p.capture_due_at IS NULL AND p.captured_cents > 0 "
+        "AND (b.status = 'completed' OR b.cancel_outcome = 'charged_in_full') AND p.updated_at < {} LIMIT 500",
+        at - STUCK_AFTER,
         at - STUCK_AFTER,
     )
     return [row["booking"] for row in rows]

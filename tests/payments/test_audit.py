@@ -22,12 +22,12 @@ from tests.support.live import server_env
 platform = test_earnings.platform  # the live server fixture
 
 
-async def clean_lesson(http, settings, stripe_client, run_worker_burst):
+async def clean_lesson(http, settings, stripe_client):
     instructor, service_id, monday = await teaching_instructor(http)
     account_id = await onboard(http, settings, instructor)
     student = await Accounts(http).student()
     booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
-    await transfer_now(settings, run_worker_burst, booking_id)
+    assert await transfer_now(settings, booking_id) == "transferred"
     assert await audit(settings) == []
     return student, account_id, booking_id
 
@@ -45,10 +45,8 @@ async def run_cli(settings) -> tuple[int, str]:
     return process.returncode, out.decode()
 
 
-async def test_a_transfer_made_at_stripe_without_an_earning_is_found(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst
-):
-    _, account_id, _ = await clean_lesson(platform, settings, stripe_client, run_worker_burst)
+async def test_a_transfer_made_at_stripe_without_an_earning_is_found(platform, settings, stripe_client, stripe_standin):
+    _, account_id, _ = await clean_lesson(platform, settings, stripe_client)
     stray = await stripe_client.v1.transfers.create_async({"amount": 700, "currency": "usd", "destination": account_id})
 
     findings = await audit(settings)
@@ -59,10 +57,8 @@ async def test_a_transfer_made_at_stripe_without_an_earning_is_found(
     assert code == 1 and stray.id in out and "1 finding(s)" in out, out
 
 
-async def test_a_second_transfer_for_a_booking_is_found(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst
-):
-    _, account_id, booking_id = await clean_lesson(platform, settings, stripe_client, run_worker_burst)
+async def test_a_second_transfer_for_a_booking_is_found(platform, settings, stripe_client, stripe_standin):
+    _, account_id, booking_id = await clean_lesson(platform, settings, stripe_client)
     await stripe_client.v1.transfers.create_async(
         {"amount": 5100, "currency": "usd", "destination": account_id, "metadata": {"booking_id": str(booking_id)}}
     )
@@ -70,9 +66,9 @@ async def test_a_second_transfer_for_a_booking_is_found(
 
 
 async def test_a_payment_intent_holding_money_without_its_booking_is_found(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst
+    platform, settings, stripe_client, stripe_standin
 ):
-    student, _, booking_id = await clean_lesson(platform, settings, stripe_client, run_worker_burst)
+    student, _, booking_id = await clean_lesson(platform, settings, stripe_client)
     customer = (await sql(settings, 'SELECT customer_id FROM stripe_customers WHERE "user" = $1', student.id))[0][0]
     card = await sql(settings, 'SELECT stripe_payment_method_id FROM payment_methods WHERE "user" = $1', student.id)
     await stripe_client.v1.payment_intents.create_async(
@@ -86,16 +82,16 @@ async def test_a_payment_intent_holding_money_without_its_booking_is_found(
 
 
 async def test_our_rows_disagreeing_with_stripe_or_each_other_are_found(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst
+    platform, settings, stripe_client, stripe_standin
 ):
-    _, _, booking_id = await clean_lesson(platform, settings, stripe_client, run_worker_burst)
+    _, _, booking_id = await clean_lesson(platform, settings, stripe_client)
     await sql(settings, "UPDATE payments SET captured_cents = 5000, refunded_cents = 0 WHERE booking = $1", booking_id)
     await sql(settings, "UPDATE earnings SET amount_cents = 5200 WHERE booking = $1", booking_id)
 
     assert codes(await audit(settings)) == ["captured", "earning_amount", "transfer_amount"]
 
 
-async def test_a_clean_platform_passes_the_command(platform, settings, stripe_client, stripe_standin, run_worker_burst):
-    await clean_lesson(platform, settings, stripe_client, run_worker_burst)
+async def test_a_clean_platform_passes_the_command(platform, settings, stripe_client, stripe_standin):
+    await clean_lesson(platform, settings, stripe_client)
     code, out = await run_cli(settings)
     assert (code, out.strip()) == (0, "0 finding(s)")

@@ -12,18 +12,21 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from arq import create_pool
+from arq.worker import Worker
 
 from app.core.db import bind_tables, make_engine, open_pool
 from app.payments.audit import audit_payments
 from app.payments.stripe_api import StripeApi
 from app.services import arq_queue_name, arq_settings
 from app.settings import PROJECT_ROOT
+from tasks.worker import worker_settings
 from tests.payments.conftest import LESSON_CENTS, book
 from tests.support.accounts import Account, Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
@@ -133,18 +136,48 @@ async def deliver(http, settings, stripe_client, instructor, student, service_id
     return booking_id
 
 
-async def enqueue(settings, function: str, *args: Any, job_id: str) -> None:
+@asynccontextmanager
+async def worker(settings):
+    """The real arq worker running beside the test (not in burst mode: deferred jobs other features
+    queue, such as authorizations at T-24 h, would keep a burst worker polling)."""
+    running = Worker(**worker_settings(settings), poll_delay=0.05)
+    running.handle_signals = False
+    task = asyncio.create_task(running.async_run())
+    try:
+        yield running
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await running.close()
+
+
+async def run_job(settings, function: str, *args: Any, job_id: str) -> Any:
+    """Enqueues the job under `job_id` (deployment prefix added) and returns its result from a worker."""
     queue = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
     try:
-        assert await queue.enqueue_job(function, *args, _job_id=settings.redis_prefix + job_id) is not None
+        job = await queue.enqueue_job(function, *args, _job_id=settings.redis_prefix + job_id)
+        assert job is not None, f"arq refused {job_id}: already queued or kept"
+        async with worker(settings):
+            return await job.result(timeout=30, poll_delay=0.05)
     finally:
         await queue.aclose()
 
 
-async def transfer_now(settings, run_worker_burst, booking_id: int, job_id: str | None = None) -> None:
+async def transfer_now(settings, booking_id: int, job_id: str | None = None) -> Any:
     """What the capture job records: transfer_earning under `booking:{id}:transfer`, run by a worker."""
-    await enqueue(settings, "transfer_earning", booking_id, job_id=job_id or f"booking:{booking_id}:transfer")
-    await run_worker_burst(max_jobs=10)
+    return await run_job(settings, "transfer_earning", booking_id, job_id=job_id or f"booking:{booking_id}:transfer")
+
+
+async def transferred(settings, booking_id: int) -> dict[str, Any] | None:
+    """Runs a worker until the booking's earning is transferred (by a job already queued, or the sweep)."""
+
+    async def done():
+        row = await earning_row(settings, booking_id)
+        return row if row and row["status"] == "transferred" else None
+
+    async with worker(settings):
+        return await wait_until(done, within=20)
 
 
 async def transfers_to(stripe_client, account_id: str) -> list[dict[str, Any]]:
@@ -169,7 +202,7 @@ def balances(body: dict[str, Any]) -> tuple[int, int, int]:
 
 
 async def test_a_captured_lesson_earns_price_less_fee_transferred_once(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst
+    platform, settings, stripe_client, stripe_standin
 ):
     http = platform
     instructor, service_id, monday = await teaching_instructor(http)
@@ -178,7 +211,7 @@ async def test_a_captured_lesson_earns_price_less_fee_transferred_once(
     booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
     assert balances(await earnings(http, instructor)) == (0, 0, 0)
 
-    await transfer_now(settings, run_worker_burst, booking_id)
+    assert await transfer_now(settings, booking_id) == "transferred"
 
     earning = await earning_row(settings, booking_id)
     assert (earning["amount_cents"], earning["status"], earning["destination"]) == (
@@ -193,7 +226,7 @@ async def test_a_captured_lesson_earns_price_less_fee_transferred_once(
 
 
 async def test_credits_pay_part_the_instructor_still_earns_price_less_fee(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst, client, give_credits
+    platform, settings, stripe_client, stripe_standin, client, give_credits
 ):
     http = platform
     instructor, service_id, monday = await teaching_instructor(http)
@@ -204,7 +237,7 @@ async def test_credits_pay_part_the_instructor_still_earns_price_less_fee(
     payment = (await sql(settings, "SELECT * FROM payments WHERE booking = $1", booking_id))[0]
     assert (payment["credits_applied_cents"], payment["captured_cents"]) == (2000, 4000)
 
-    await transfer_now(settings, run_worker_burst, booking_id)
+    assert await transfer_now(settings, booking_id) == "transferred"
 
     assert [t["amount"] for t in await transfers_to(stripe_client, account_id)] == [EARNED_CENTS]
     assert balances(await earnings(http, instructor)) == (0, EARNED_CENTS, 0)
@@ -212,7 +245,7 @@ async def test_credits_pay_part_the_instructor_still_earns_price_less_fee(
 
 
 async def test_a_lesson_paid_wholly_by_credits_is_found_by_the_sweep_and_transferred(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst, client, give_credits
+    platform, settings, stripe_client, stripe_standin, client, give_credits
 ):
     http = platform
     instructor, service_id, monday = await teaching_instructor(http)
@@ -222,15 +255,14 @@ async def test_a_lesson_paid_wholly_by_credits_is_found_by_the_sweep_and_transfe
     booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
     assert (await sql(settings, "SELECT status FROM payments WHERE booking = $1", booking_id))[0][0] == "not_needed"
 
-    await run_worker_burst(max_jobs=5)  # no job was recorded: the transfer sweep finds the lesson
+    assert await transferred(settings, booking_id)  # no job was recorded: the transfer sweep finds the lesson
 
     assert [t["amount"] for t in await transfers_to(stripe_client, account_id)] == [EARNED_CENTS]
-    assert (await earning_row(settings, booking_id))["status"] == "transferred"
     assert await audit(settings) == []
 
 
 async def test_without_an_active_account_the_earning_waits_then_onboarding_transfers_it(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst
+    platform, settings, stripe_client, stripe_standin
 ):
     http = platform
     instructor, service_id, monday = await teaching_instructor(http)
@@ -240,7 +272,7 @@ async def test_without_an_active_account_the_earning_waits_then_onboarding_trans
     assert first.status_code == 201, first.text
     account_id = first.json()["account_id"]
 
-    await transfer_now(settings, run_worker_burst, booking_id)
+    assert await transfer_now(settings, booking_id) == "waiting_for_account"
 
     assert (await earning_row(settings, booking_id))["status"] == "pending"
     assert await transfers_to(stripe_client, account_id) == []
@@ -249,11 +281,8 @@ async def test_without_an_active_account_the_earning_waits_then_onboarding_trans
 
     # Asking again gives a fresh link to the same account; its hosted page finishes onboarding.
     assert await onboard(http, settings, instructor) == account_id
-    await asyncio.sleep(0.5)  # the transfer job account.updated recorded is relayed after its commit
-    await run_worker_burst(max_jobs=10)
-
-    earning = await earning_row(settings, booking_id)
-    assert earning["status"] == "transferred"
+    earning = await transferred(settings, booking_id)  # the job account.updated recorded
+    assert earning
     assert [(t["id"], t["amount"]) for t in await transfers_to(stripe_client, account_id)] == [
         (earning["transfer_id"], EARNED_CENTS)
     ]
@@ -261,17 +290,17 @@ async def test_without_an_active_account_the_earning_waits_then_onboarding_trans
     assert await audit(settings) == []
 
 
-async def test_the_transfer_job_run_twice_makes_one_transfer(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst
-):
+async def test_the_transfer_job_run_twice_makes_one_transfer(platform, settings, stripe_client, stripe_standin):
     http = platform
     instructor, service_id, monday = await teaching_instructor(http)
     account_id = await onboard(http, settings, instructor)
     student = await Accounts(http).student()
     booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
 
-    await transfer_now(settings, run_worker_burst, booking_id)
-    await transfer_now(settings, run_worker_burst, booking_id, job_id=f"booking:{booking_id}:transfer:again")
+    assert await transfer_now(settings, booking_id) == "transferred"
+    assert await transfer_now(settings, booking_id, job_id=f"booking:{booking_id}:transfer:again") == (
+        "already_transferred"
+    )
 
     assert len(await transfers_to(stripe_client, account_id)) == 1
     assert balances(await earnings(http, instructor)) == (0, EARNED_CENTS, 0)
@@ -279,7 +308,7 @@ async def test_the_transfer_job_run_twice_makes_one_transfer(
 
 
 async def test_a_worker_killed_after_the_transfer_call_leaves_exactly_one_transfer(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst, redis
+    platform, settings, stripe_client, stripe_standin, redis
 ):
     http = platform
     instructor, service_id, monday = await teaching_instructor(http)
@@ -287,7 +316,9 @@ async def test_a_worker_killed_after_the_transfer_call_leaves_exactly_one_transf
     student = await Accounts(http).student()
     booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
     job_id = f"{settings.redis_prefix}booking:{booking_id}:transfer"
-    await enqueue(settings, "transfer_earning", booking_id, job_id=f"booking:{booking_id}:transfer")
+    queue = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
+    await queue.enqueue_job("transfer_earning", booking_id, _job_id=job_id)
+    await queue.aclose()
 
     worker = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "app", "worker",
@@ -305,9 +336,27 @@ async def test_a_worker_killed_after_the_transfer_call_leaves_exactly_one_transf
 
     # arq runs the job again once its in-progress mark expires (the job timeout): expire it now.
     assert await redis.delete(f"arq:in-progress:{job_id}") == 1
-    await run_worker_burst(max_jobs=10)
-
-    earning = await earning_row(settings, booking_id)
-    assert (earning["status"], earning["transfer_id"]) == ("transferred", sent[0]["id"])
+    earning = await transferred(settings, booking_id)
+    assert earning and earning["transfer_id"] == sent[0]["id"]
     assert await transfers_to(stripe_client, account_id) == sent
+    assert await audit(settings) == []
+
+
+async def test_a_captured_lesson_whose_transfer_job_redis_lost_is_found_by_the_sweep(
+    platform, settings, stripe_client, stripe_standin
+):
+    http = platform
+    instructor, service_id, monday = await teaching_instructor(http)
+    account_id = await onboard(http, settings, instructor)
+    student = await Accounts(http).student()
+    booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
+    async with worker(settings):
+        await asyncio.sleep(1.5)  # the sweep runs at the worker's start
+    assert await earning_row(settings, booking_id) is None  # a capture this fresh is its job's to transfer
+
+    # Captured two minutes ago and no job ever ran (Redis lost it): the sweep is the schedule.
+    await sql(settings, "UPDATE payments SET updated_at = now() - interval '2 minutes' WHERE booking = $1", booking_id)
+    assert await transferred(settings, booking_id)
+
+    assert [t["amount"] for t in await transfers_to(stripe_client, account_id)] == [EARNED_CENTS]
     assert await audit(settings) == []

@@ -23,12 +23,12 @@ from tests.support.accounts import Accounts
 platform = test_earnings.platform  # the live server fixture
 
 
-async def earned(http, settings, stripe_client, run_worker_burst):
+async def earned(http, settings, stripe_client):
     instructor, service_id, monday = await teaching_instructor(http)
     account_id = await onboard(http, settings, instructor)
     student = await Accounts(http).student()
     booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
-    await transfer_now(settings, run_worker_burst, booking_id)
+    assert await transfer_now(settings, booking_id) == "transferred"
     assert balances(await earnings(http, instructor)) == (0, EARNED_CENTS, 0)
     return instructor, account_id
 
@@ -38,10 +38,10 @@ async def payout(http, instructor, method: str):
 
 
 async def test_a_standard_payout_takes_the_whole_balance_and_is_paid_by_its_webhook(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst
+    platform, settings, stripe_client, stripe_standin
 ):
     http = platform
-    instructor, account_id = await earned(http, settings, stripe_client, run_worker_burst)
+    instructor, account_id = await earned(http, settings, stripe_client)
 
     response = await payout(http, instructor, "standard")
 
@@ -66,11 +66,9 @@ async def test_a_standard_payout_takes_the_whole_balance_and_is_paid_by_its_webh
     assert (again.status_code, again.json()["code"]) == (409, "nothing_available")
 
 
-async def test_an_instant_payout_pays_the_balance_less_its_fee(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst
-):
+async def test_an_instant_payout_pays_the_balance_less_its_fee(platform, settings, stripe_client, stripe_standin):
     http = platform
-    instructor, account_id = await earned(http, settings, stripe_client, run_worker_burst)
+    instructor, account_id = await earned(http, settings, stripe_client)
 
     response = await payout(http, instructor, "instant")
 
@@ -88,11 +86,9 @@ def test_the_instant_fee_is_one_percent_rounded_half_up_at_least_50_cents(cents,
     assert instant_fee(cents, 1) == fee
 
 
-async def test_a_failed_payout_makes_its_money_available_again(
-    platform, settings, stripe_client, stripe_standin, run_worker_burst
-):
+async def test_a_failed_payout_makes_its_money_available_again(platform, settings, stripe_client, stripe_standin):
     http = platform
-    instructor, _ = await earned(http, settings, stripe_client, run_worker_burst)
+    instructor, _ = await earned(http, settings, stripe_client)
     stripe_standin.configure(payout_auto=False)
     response = await payout(http, instructor, "standard")
     assert response.status_code == 201, response.text

@@ -35,22 +35,20 @@ async def notice_types(http, user) -> list[str]:
     return [n["type"] for n in (await http.get("/api/notifications", headers=user.headers)).json()["items"]]
 
 
-async def transferred_lesson(http, settings, stripe_client, run_worker_burst):
+async def transferred_lesson(http, settings, stripe_client):
     instructor, service_id, monday = await teaching_instructor(http)
     account_id = await onboard(http, settings, instructor)
     student = await Accounts(http).student()
     booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
-    await transfer_now(settings, run_worker_burst, booking_id)
+    assert await transfer_now(settings, booking_id) == "transferred"
     return instructor, student, account_id, booking_id
 
 
 async def test_a_partial_refund_reverses_the_same_share_of_the_earning(
-    platform, admin, settings, stripe_client, stripe_standin, run_worker_burst
+    platform, admin, settings, stripe_client, stripe_standin
 ):
     http = platform
-    instructor, student, account_id, booking_id = await transferred_lesson(
-        http, settings, stripe_client, run_worker_burst
-    )
+    instructor, student, account_id, booking_id = await transferred_lesson(http, settings, stripe_client)
     intent_id = (await sql(settings, "SELECT payment_intent_id FROM payments WHERE booking = $1", booking_id))[0][0]
 
     response = await refund(http, admin, booking_id, 1500)
@@ -85,7 +83,7 @@ async def test_a_partial_refund_reverses_the_same_share_of_the_earning(
 
 
 async def test_a_refund_before_the_transfer_sends_the_instructor_less(
-    platform, admin, settings, stripe_client, stripe_standin, run_worker_burst
+    platform, admin, settings, stripe_client, stripe_standin
 ):
     http = platform
     instructor, service_id, monday = await teaching_instructor(http)
@@ -95,7 +93,7 @@ async def test_a_refund_before_the_transfer_sends_the_instructor_less(
 
     response = await refund(http, admin, booking_id, 3000)
     assert (response.status_code, response.json()["reversal_cents"]) == (200, 2550)
-    await transfer_now(settings, run_worker_burst, booking_id)
+    assert await transfer_now(settings, booking_id) == "transferred"
 
     assert [(t["amount"], t["amount_reversed"]) for t in await transfers_to(stripe_client, account_id)] == [
         (EARNED_CENTS - 2550, 0)
@@ -104,11 +102,9 @@ async def test_a_refund_before_the_transfer_sends_the_instructor_less(
     assert await audit(settings) == []
 
 
-async def test_refusals_change_nothing(platform, admin, settings, stripe_client, stripe_standin, run_worker_burst):
+async def test_refusals_change_nothing(platform, admin, settings, stripe_client, stripe_standin):
     http = platform
-    instructor, student, account_id, booking_id = await transferred_lesson(
-        http, settings, stripe_client, run_worker_burst
-    )
+    instructor, student, account_id, booking_id = await transferred_lesson(http, settings, stripe_client)
 
     assert (await refund(http, student, booking_id, 100)).status_code == 403
     assert (await refund(http, instructor, booking_id, 100)).status_code == 403
