@@ -27,7 +27,8 @@ from app.payments.stripe_api import StripeApi
 from app.services import arq_queue_name, arq_settings
 from app.settings import PROJECT_ROOT
 from tasks.worker import worker_settings
-from tests.payments.conftest import LESSON_CENTS, book
+from tests.payments.conftest import LESSON_CENTS, book, hours, start_of
+from tests.payments.test_authorization import run_payment_sweep
 from tests.support.accounts import Account, Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
 from tests.support.live import server_env
@@ -359,4 +360,31 @@ async def test_a_captured_lesson_whose_transfer_job_redis_lost_is_found_by_the_s
     assert await transferred(settings, booking_id)
 
     assert [t["amount"] for t in await transfers_to(stripe_client, account_id)] == [EARNED_CENTS]
+    assert await audit(settings) == []
+
+
+async def test_the_whole_lifecycle_through_the_api_ends_in_one_transfer_and_a_clean_audit(
+    platform, client, accounts, open_week, clock, settings, stripe_client, stripe_standin, run_worker_burst
+):
+    """The real flow, no rows set by hand: authorized at T-24 h, completed by the instructor, captured
+    by the worker, whose capture records transfer_earning (the stopped clock is this process's)."""
+    instructor, service_id, monday = open_week
+    account_id = await onboard(platform, settings, instructor)
+    student = await accounts.student()
+    booking = await book(client, student, instructor, service_id, monday)
+    clock(start_of(booking) - hours(24))
+    await run_payment_sweep(settings, run_worker_burst)
+    clock(start_of(booking) + hours(1))
+
+    done = await client.post(f"/api/bookings/{booking['id']}/complete", headers=instructor.headers)
+    assert done.status_code == 200, done.text
+    earning = await transferred(settings, booking["id"])
+
+    assert earning and (earning["amount_cents"], earning["destination"]) == (EARNED_CENTS, account_id)
+    assert await transfers_to(stripe_client, account_id) == [
+        {"id": earning["transfer_id"], "amount": EARNED_CENTS, "amount_reversed": 0}
+    ]
+    payment = await sql(settings, "SELECT status, captured_cents FROM payments WHERE booking = $1", booking["id"])
+    assert tuple(payment[0]) == ("captured", LESSON_CENTS)
+    assert balances(await earnings(client, instructor)) == (0, EARNED_CENTS, 0)
     assert await audit(settings) == []
