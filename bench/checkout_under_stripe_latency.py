@@ -95,8 +95,8 @@ class Probes:
 
     PATHS = ("/api/catalog/categories", "/health")
 
-    def __init__(self, session, base_url: str, rate: float) -> None:
-        self.session, self.base_url, self.rate = session, base_url, rate
+    def __init__(self, sessions: dict, base_url: str, rate: float) -> None:
+        self.sessions, self.base_url, self.rate = sessions, base_url, rate
         self.latencies: dict[str, list[int]] = {path: [] for path in self.PATHS}
         self.failed = 0
         self.in_flight: set[asyncio.Task] = set()
@@ -104,7 +104,7 @@ class Probes:
     async def _one(self, path: str) -> None:
         started = time.perf_counter_ns()
         try:
-            async with self.session.get(self.base_url + path) as response:
+            async with self.sessions[path].get(self.base_url + path) as response:
                 await response.read()
                 ok = response.status == 200
         except Exception:
@@ -164,10 +164,14 @@ async def one_run(args, burst: int, latency_ms: int, setup: dict, server, standi
     standin.configure(latency_ms=latency_ms)
     await asyncio.sleep(2)  # whatever the set-up or the previous run left (relays, webhooks) settles
     timeout = aiohttp.ClientTimeout(total=120)
-    probe_connector = aiohttp.TCPConnector(limit=64)
+    # One session per probed path, connections unbounded (the probes bound themselves): a GET stuck
+    # on the server never makes the other wait for a client connection.
+    probe_connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
+    health_connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
     checkout_connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
     async with (
         aiohttp.ClientSession(connector=probe_connector, timeout=timeout) as probe_session,
+        aiohttp.ClientSession(connector=health_connector, timeout=timeout) as health_session,
         aiohttp.ClientSession(connector=checkout_connector, timeout=timeout) as session,
     ):
 
@@ -175,11 +179,17 @@ async def one_run(args, burst: int, latency_ms: int, setup: dict, server, standi
             async with s.get(f"{server.url}/health") as response:
                 await response.read()
 
-        await asyncio.gather(*(warm(session) for _ in range(args.checkouts)), *(warm(probe_session) for _ in range(32)))
+        await asyncio.gather(
+            *(warm(session) for _ in range(args.checkouts)),
+            *(warm(probe_session) for _ in range(32)),
+            *(warm(health_session) for _ in range(32)),
+        )
 
         # without the checkouts
         before = await lag_histogram(probe_session, server.url)
-        alone = Probes(probe_session, server.url, args.probe_rate)
+        alone = Probes(
+            {"/api/catalog/categories": probe_session, "/health": health_session}, server.url, args.probe_rate
+        )
         stop = asyncio.Event()
         probing = asyncio.ensure_future(alone.run_until(stop))
         await asyncio.sleep(args.baseline_seconds)
@@ -207,7 +217,9 @@ async def one_run(args, burst: int, latency_ms: int, setup: dict, server, standi
         tasks = [asyncio.ensure_future(checkout(i)) for i in range(args.checkouts)]
         await asyncio.sleep(0.2)
         before = await lag_histogram(probe_session, server.url)
-        during = Probes(probe_session, server.url, args.probe_rate)
+        during = Probes(
+            {"/api/catalog/categories": probe_session, "/health": health_session}, server.url, args.probe_rate
+        )
         stop = asyncio.Event()
         probing = asyncio.ensure_future(during.run_until(stop))
         await asyncio.sleep(0.1)
