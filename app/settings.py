@@ -88,7 +88,8 @@ class Settings:
     # Tests only: `kill_before_relay` makes a web process SIGKILL itself between a change's commit
     # and its relay, the crash the outbox exists for (tests/core/test_outbox.py);
     # `kill_after_authorize` / `kill_after_capture` make a worker SIGKILL itself right after Stripe
-    # answered and before the answer is recorded (tests/payments/test_lifecycle.py).
+    # answered and before the answer is recorded (tests/payments/test_lifecycle.py), as
+    # `kill_after_transfer` does for an earning's transfer (tests/payments/test_earnings.py).
     fault_injection: str | None = None
 
     def __post_init__(self) -> None:
