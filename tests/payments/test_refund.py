@@ -13,6 +13,7 @@ from tests.payments.test_earnings import (
     earning_row,
     earnings,
     onboard,
+    run_job,
     sql,
     teaching_instructor,
     transfer_now,
@@ -67,6 +68,9 @@ async def test_a_partial_refund_reverses_the_same_share_of_the_earning(
     assert "payment.refunded" in await notice_types(http, student)
     assert "earning.reversed" in await notice_types(http, instructor)
     assert await audit(settings) == []
+    # The deferred job that would finish a refund a crash left half done: this one is done, so nothing more.
+    assert await run_job(settings, "finish_admin_refund", body["refund_id"], job_id="refund:again") == "done"
+    assert len((await stripe_client.v1.refunds.list_async({"payment_intent": intent_id})).data) == 1
 
     # The rest of the captured amount: the whole earning is reversed, however the shares rounded.
     rest = await refund(http, admin, booking_id, 4500)
