@@ -481,3 +481,24 @@ async def bounded_gather(limit: int, coroutines: Sequence[Any]) -> list[Any]:
             return await coroutine
 
     return await asyncio.gather(*(one(c) for c in coroutines))
+
+
+def forget_arq_jobs(services: Services) -> None:
+    """arq keeps its job and result keys outside our prefix (`arq:job:<our job id>`, and cron runs'
+    `arq:job:cron:...`): delete this run's, which `Services` leaves behind. Only for a Redis database
+    of the benchmark's own (cron keys carry no prefix)."""
+    import redis
+
+    client = redis.Redis.from_url(services.redis_url)
+    try:
+        for pattern in (
+            f"arq:job:{services.prefix}*",
+            f"arq:result:{services.prefix}*",
+            "arq:job:cron:*",
+            "arq:in-progress:cron:*",
+        ):
+            keys = list(client.scan_iter(match=pattern, count=1000))
+            for i in range(0, len(keys), 500):
+                client.delete(*keys[i : i + 500])
+    finally:
+        client.close()

@@ -45,6 +45,7 @@ from _common import (
     Services,
     bounded_gather,
     check_cpus,
+    forget_arq_jobs,
     loadavg,
     median,
     open_instructor,
@@ -214,6 +215,7 @@ def one(args, mode: str) -> dict:
             return uvloop.run(clear(args, mode, services, server, standin))
         finally:
             server.stop()
+            forget_arq_jobs(services)
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ from _common import (
     Services,
     bounded_gather,
     check_cpus,
+    forget_arq_jobs,
     histogram_buckets,
     histogram_quantile,
     histogram_share_at_most,
@@ -394,6 +395,7 @@ def main() -> None:
             uvloop.run(orchestrate(args, services, server, standin))
         finally:
             server.stop()
+            forget_arq_jobs(services)
 
 
 if __name__ == "__main__":
