@@ -120,3 +120,18 @@ async def test_a_late_cancel_captures_the_card_share_at_stripe(
     stripe = await at_stripe(settings, stripe_standin, student)
     assert [c["amount_captured"] for c in stripe["captures"]] == [LESSON_CENTS]
     assert (await payment(client, student, booking))["status"] == "captured"
+
+
+async def test_a_lesson_credits_paid_in_full_goes_straight_to_its_transfer(
+    client, accounts, open_week, clock, settings, redis, give_credits, stripe_standin
+):
+    instructor, service_id, monday = open_week
+    student = await accounts.student()
+    await give_credits(student, LESSON_CENTS)
+    booking = await book(client, student, instructor, service_id, monday)
+    assert booking["payment"]["status"] == "not_needed"
+    clock(start_of(booking) + hours(1))
+    assert (await complete(client, instructor, booking)).status_code == 200
+    transfer = f"{settings.redis_prefix}booking:{booking['id']}:transfer"
+    assert await redis.exists(f"arq:job:{transfer}"), "no card to capture: the transfer is recorded at once"
+    assert (await at_stripe(settings, stripe_standin, student))["intents"] == []
