@@ -81,7 +81,16 @@ async def open_services(
     await open_pool(engine, max_size=pool_size)
     if queue is None:
         queue = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
-    relay = Relay(publisher, queue, kill_before_relay=settings.fault_injection == "kill_before_relay")
+    # Changes in flight per process (Relay.writers): a few, since a checkout costs ~20 ms of CPU
+    # and the web process has one core; more only queue on the pool and the instructor's lock, and
+    # starve reads (bench/checkout_under_stripe_latency.py: catalog GET p99 1,705 ms at pool - 4
+    # writers, 269 ms at 4, the same 38 checkouts/s).
+    relay = Relay(
+        publisher,
+        queue,
+        writers=max(1, min(4, pool_size - 4)),
+        kill_before_relay=settings.fault_injection == "kill_before_relay",
+    )
     follower = None
     if settings.test_clock:
         await refresh(publisher.redis, settings.redis_prefix)

@@ -16,6 +16,7 @@ import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -110,11 +111,16 @@ TAKE_ROWS = (
 class Relay:
     """Moves outbox rows to Redis (events) and arq (jobs), then deletes them."""
 
-    def __init__(self, publisher: Publisher, queue: ArqRedis, *, kill_before_relay: bool = False) -> None:
+    def __init__(
+        self, publisher: Publisher, queue: ArqRedis, *, writers: int = 16, kill_before_relay: bool = False
+    ) -> None:
         self.publisher = publisher
         self.queue = queue
         self.kill_before_relay = kill_before_relay
         self._behind = asyncio.Event()
+        # Changes in flight at once in this process: fewer than its pool's connections, so a burst
+        # of writes queueing on one instructor's lock never leaves reads without a connection.
+        self.writers = asyncio.Semaphore(writers)
 
     async def after_commit(self, topics: list[str]) -> None:
         """The fast path. Never raises: the change is committed, and what could not be relayed
@@ -190,11 +196,28 @@ class Relay:
                 self._behind.clear()
 
 
+_inside_change: ContextVar[bool] = ContextVar("inside_change", default=False)
+
+
+@asynccontextmanager
+async def _admitted(relay: Relay) -> AsyncIterator[None]:
+    """A slot among the process's writers; a change inside a change already holds one."""
+    if _inside_change.get():
+        yield
+        return
+    async with relay.writers:
+        token = _inside_change.set(True)
+        try:
+            yield
+        finally:
+            _inside_change.reset(token)
+
+
 @asynccontextmanager
 async def change(relay: Relay) -> AsyncIterator[Effects]:
     """One transaction for a change and its side effects; relayed right after the commit."""
     effects = Effects()
-    async with OutboxEntry._meta.db.transaction():
+    async with _admitted(relay), OutboxEntry._meta.db.transaction():
         yield effects
         await effects.write()
     await relay.after_commit(effects.topics)
