@@ -207,15 +207,7 @@ async def _authorized(
         changes[Payment.status] = PaymentStatus.authorized
     await Payment.update(changes).where(Payment.id == payment["id"])
     if still_wanted:
-        await notify(
-            effects,
-            booking["student"],
-            "payment.authorized",
-            "Card authorized",
-            f"{dollars(payment['card_amount_cents'])} is held on your card for booking #{booking['id']}; "
-            "it is charged after the lesson.",
-            {"booking_id": booking["id"], "amount_cents": payment["card_amount_cents"]},
-        )
+        await notify_authorized(effects, booking, payment)
     elif payment["status"] == PaymentStatus.released:
         # Cancelled while the call was out: the authorization it made goes back at once.
         await effects.job(
@@ -228,6 +220,18 @@ async def _authorized(
         await effects.job(
             "capture_card_payment", booking["id"], job_id=services.job_id("booking", booking["id"], "capture", intent)
         )
+
+
+async def notify_authorized(effects: Effects, booking: dict[str, Any], payment: dict[str, Any]) -> None:
+    await notify(
+        effects,
+        booking["student"],
+        "payment.authorized",
+        "Card authorized",
+        f"{dollars(payment['card_amount_cents'])} is held on your card for booking #{booking['id']}; "
+        "it is charged after the lesson.",
+        {"booking_id": booking["id"], "amount_cents": payment["card_amount_cents"]},
+    )
 
 
 async def notify_authorization_failed(

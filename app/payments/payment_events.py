@@ -12,10 +12,8 @@ import structlog
 from app.bookings.tables import Booking, BookingStatus
 from app.core.outbox import Effects
 from app.core.time import now
-from app.notifications.service import notify
-from app.payments.authorization import notify_authorization_failed
+from app.payments.authorization import notify_authorization_failed, notify_authorized
 from app.payments.capture import record_capture
-from app.payments.money import dollars
 from app.payments.tables import Payment, PaymentStatus
 from app.payments.webhooks import handles
 from app.services import Services
@@ -58,15 +56,7 @@ async def intent_authorized(services: Services, effects: Effects, event: dict[st
     changes[Payment.updated_at] = now()
     await Payment.update(changes).where(Payment.id == payment["id"])
     if Payment.status in changes:
-        await notify(
-            effects,
-            booking["student"],
-            "payment.authorized",
-            "Card authorized",
-            f"{dollars(payment['card_amount_cents'])} is held on your card for booking #{booking['id']}; "
-            "it is charged after the lesson.",
-            {"booking_id": booking["id"], "amount_cents": payment["card_amount_cents"]},
-        )
+        await notify_authorized(effects, booking, payment)
     elif payment["status"] == PaymentStatus.released:
         job_id = services.job_id("booking", booking["id"], "release", intent["id"])
         await effects.job("release_card_authorization", booking["id"], job_id=job_id)
