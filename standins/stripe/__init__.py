@@ -21,6 +21,7 @@ How the platform uses it (STRIPE_SECRET_KEY unset):
 
 Modules: one per resource family (customers, payment_methods, payment_intents, charges, refunds, connect,
 transfers, payouts, identity, events), `cards` (test payment methods), `webhooks` (signed
-delivery), `hosted` (onboarding, identity and 3DS pages), `control` (/_standin/), `server` (ASGI),
+delivery), `hosted` (onboarding, identity and 3DS pages), `control` (/_standin/), `faults` (the
+`fail_next` switch: 500/503/429 answers), `server` (ASGI),
 `store` (sqlite3 state), `launch` (subprocess launcher).
 """

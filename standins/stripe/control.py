@@ -3,6 +3,7 @@
 GET  /_standin/health                    {"ok": true}
 GET  /_standin/config                    the switches (core.DEFAULTS)
 POST /_standin/config                    {"latency_ms": 300, "webhook_duplicates": 3, ...} → the switches
+                                         ({"fail_next": {"count", "status", "path_prefix"?}}: faults.py)
 POST /_standin/config/reset              switches back to their defaults, webhook URL and secret kept
 GET  /_standin/clock                     {"now", "offset_seconds"}
 POST /_standin/clock                     {"advance_seconds": n} | {"now": unix} | {"offset_seconds": n}
@@ -21,7 +22,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from standins.stripe import webhooks
+from standins.stripe import faults, webhooks
 from standins.stripe.connect import set_onboarded
 from standins.stripe.core import DEFAULTS, Call, Standin
 from standins.stripe.errors import StripeError
@@ -44,6 +45,8 @@ async def handle(standin: Standin, method: str, path: str, body: dict[str, Any])
             unknown = set(body) - set(DEFAULTS)
             if unknown:
                 return 400, {"error": f"unknown switches: {sorted(unknown)}"}
+            if "fail_next" in body:
+                body = {**body, "fail_next": faults.checked(body["fail_next"])}
             with standin.store.transaction():
                 standin.configure(**body)
             return 200, standin.config()

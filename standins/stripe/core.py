@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "webhook_max_attempts": 8,
     "webhook_concurrency": 1,  # deliveries in flight at once; more than 1 gives up their order
     "latency_ms": 0,  # every /v1 call answers after this long
+    "fail_next": None,  # {"count", "status", "path_prefix"?}: the next calls fail (faults.py)
     "payout_auto": True,  # payouts move pending → in_transit → paid by themselves
     "payout_standard_seconds": 2,  # stand-in time from creation to paid (in_transit at half)
     "payout_instant_seconds": 1,

@@ -1,9 +1,9 @@
 """The ASGI application: Stripe's /v1 API, the hosted pages and the /_standin/ control endpoints.
 
-For a /v1 call, in order: the latency switch, the API key (`Bearer sk_test_…`, else 401), the
-`Idempotency-Key` (POST only; scoped per API key and `Stripe-Account`: a replay answers the first
-response with `Idempotent-Replayed: true`, other params → 400 `idempotency_error`), then the
-handler in one sqlite transaction, then `expand[]`.
+For a /v1 call, in order: the latency switch, the `fail_next` switch (faults.py), the API key
+(`Bearer sk_test_…`, else 401), the `Idempotency-Key` (POST only; scoped per API key and
+`Stripe-Account`: a replay answers the first response with `Idempotent-Replayed: true`, other
+params → 400 `idempotency_error`), then the handler in one sqlite transaction, then `expand[]`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from standins.stripe import (
     control,
     customers,
     events,
+    faults,
     hosted,
     identity,
     payment_intents,
@@ -35,7 +36,7 @@ from standins.stripe import (
 from standins.stripe.core import API_VERSION, Call, Standin
 from standins.stripe.errors import StripeError, authentication_error, invalid_request, permission_error
 from standins.stripe.forms import Params, decode_form
-from standins.stripe.store import Store
+from standins.stripe.store import Store, new_id
 from standins.stripe.sweep import sweep_forever
 from standins.stripe.webhooks import WebhookSender
 
@@ -111,6 +112,10 @@ class StripeStandinApp:
         latency = int(self.standin.setting("latency_ms"))
         if latency:
             await asyncio.sleep(latency / 1000)
+        fault = faults.take(self.standin, path)
+        if fault is not None:
+            status, fault_headers, payload = fault
+            return status, [(b"request-id", new_id("req").encode()), *fault_headers], payload
         call = Call(self.standin, Params({}), headers.get("stripe-account", ""), base_url)
         call.idempotency_key = headers.get("idempotency-key") if method == "POST" else None
         out = [(b"request-id", call.request_id.encode()), (b"stripe-version", API_VERSION.encode())]
