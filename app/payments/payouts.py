@@ -95,8 +95,12 @@ def payout_out(row: dict[str, Any]) -> PayoutOut:
 
 
 async def earnings_of(instructor_id: int) -> Earnings:
-    balances = await balances_of(instructor_id)
-    payouts = await Payout.select().where(Payout.instructor == instructor_id).order_by(Payout.id, ascending=False)
+    # One snapshot for the balances and the list: a payout event committing between the two reads
+    # would otherwise show a failed payout beside balances that still count it as paid out.
+    async with Payout._meta.db.transaction():
+        await Payout.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        balances = await balances_of(instructor_id)
+        payouts = await Payout.select().where(Payout.instructor == instructor_id).order_by(Payout.id, ascending=False)
     return Earnings(
         pending_cents=balances["pending"],
         available_cents=balances["available"],
@@ -206,9 +210,20 @@ async def payout_event_before_its_id(services: Services, effects: Effects, event
     raw_id = (payout.get("metadata") or {}).get("payout_id")
     if not (isinstance(raw_id, str) and raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 10):
         return
+    # Metadata alone is not proof: the payout must also be on the connected account of the row's
+    # instructor (a payout of another deployment sharing the Stripe account names its own row ids).
+    owner = (
+        await ConnectedAccount.select(ConnectedAccount.instructor)
+        .where(ConnectedAccount.account_id == (event.get("account") or ""))
+        .first()
+    )
+    if owner is None:
+        return
     filled = (
         await Payout.update({Payout.stripe_payout_id: payout["id"], Payout.updated_at: now()})
-        .where((Payout.id == int(raw_id)) & Payout.stripe_payout_id.is_null())
+        .where(
+            (Payout.id == int(raw_id)) & (Payout.instructor == owner["instructor"]) & Payout.stripe_payout_id.is_null()
+        )
         .returning(Payout.id)
     )
     if filled:
