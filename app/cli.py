@@ -236,7 +236,11 @@ def run(argv: list[str] | None) -> None:
     p.add_argument("--email", required=True)
     p.add_argument("--password", required=True)
     p.add_argument("--full-name", default="Administrator")
-    commands.add_parser("audit-payments", help="reconcile bookings, credits, earnings and payouts with Stripe")
+    commands.add_parser(
+        "audit-money",
+        aliases=["audit-payments"],
+        help="reconcile bookings, credits, earnings and payouts with Stripe",
+    )
     commands.add_parser("stop-embedded", help="stop the embedded PostgreSQL and Redis of the data folder")
     args = parser.parse_args(argv)
 
@@ -256,7 +260,7 @@ def run(argv: list[str] | None) -> None:
         migrate(settings.database_url)
     elif args.command == "seed":
         seed(settings, demo=args.demo)
-    elif args.command == "audit-payments":
+    elif args.command in ("audit-money", "audit-payments"):
         audit_payments(settings)
     elif args.command == "create-admin":
         create_admin(settings, args.email, args.password, args.full_name)

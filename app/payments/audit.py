@@ -1,4 +1,4 @@
-"""The money audit (`python -m app audit-payments`): our rows against each other and against
+"""The money audit (`python -m app audit-money`): our rows against each other and against
 Stripe's objects (the stand-in's or Stripe's, through the same SDK calls), every cent explained.
 
 For every booking: price = credits applied + card amount; the credits ledger holds exactly that

@@ -38,7 +38,7 @@ def codes(findings: list[str]) -> list[str]:
 
 async def run_cli(settings) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app", "audit-payments",
+        sys.executable, "-m", "app", "audit-money",
         env=server_env(settings), cwd=PROJECT_ROOT, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, _ = await asyncio.wait_for(process.communicate(), 60)
