@@ -45,6 +45,7 @@ export function mountCalendar(root, ctx, params) {
     saving: false,
     foreignChangeWhileSaving: false,
     stale: false, // a newer version exists than the one the edits started from
+    latest: null, // that newer week, when it came with its hours: what the others changed
     changedBy: new Set(), // ids of the editors who changed the week since the edits started
     changedByBooking: false, // …and whether a lesson was booked or cancelled meanwhile
     epoch: 0, // bumped by every live update we apply; older REST answers are then dropped
@@ -123,7 +124,8 @@ export function mountCalendar(root, ctx, params) {
       scrolled = true;
       grid.scrollToHour(6.75);
     }
-    if (state.stale && isDirty) banner.show(whoChanged(), state.changedByBooking, diffDays(state.week.days, state.local));
+    const theirs = state.latest ? diffDays(state.week.days, state.latest.days) : null;
+    if (state.stale && isDirty) banner.show(whoChanged(), state.changedByBooking, diffDays(state.week.days, state.local), theirs);
     else banner.hide();
   }
 
@@ -153,6 +155,7 @@ export function mountCalendar(root, ctx, params) {
     state.week = week;
     state.local = cloneDays(week.days);
     state.stale = false;
+    state.latest = null;
     state.changedBy = new Set();
     state.changedByBooking = false;
     drafts.delete(key);
@@ -177,7 +180,10 @@ export function mountCalendar(root, ctx, params) {
     if (!state.week) return adopt(week);
     if (week.version === state.week.version) return undefined;
     if (!dirty()) return adopt(week);
-    const booking = sameDays(week.days, state.week.days) && JSON.stringify(week.booked) !== JSON.stringify(state.week.booked);
+    // Against the newest week seen: after someone's save, a booking still changes only `booked`.
+    const seen = state.latest ?? state.week;
+    const booking = sameDays(week.days, seen.days) && JSON.stringify(week.booked) !== JSON.stringify(seen.booked);
+    if (week.days) state.latest = week;
     return markStale(by, booking);
   }
 
@@ -245,6 +251,7 @@ export function mountCalendar(root, ctx, params) {
     state.week = current;
     state.local = result.days;
     state.stale = false;
+    state.latest = null;
     state.changedBy = new Set();
     state.changedByBooking = false;
     render();

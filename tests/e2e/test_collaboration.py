@@ -81,8 +81,10 @@ async def test_a_conflict_names_who_changed_the_week_and_reapplies_the_stale_edi
     banner = helper.get_by_test_id("conflict-banner")
     await expect(banner).to_be_visible()
     await expect(helper.get_by_test_id("conflict-who")).to_have_text(
-        "Ada Piano changed this week while you were editing."
+        "Ada Piano changed this week while you were editing:"
     )
+    # What Ada changed, from the week her save's event carried.
+    await expect(helper.get_by_test_id("conflict-theirs")).to_contain_text(f"added 8:00 AM {DASH} 10:00 AM")
     await expect(helper.get_by_test_id("conflict-edits")).to_contain_text(f"added 6:00 PM {DASH} 7:00 PM")
     await expect(helper.get_by_test_id("conflict-edits")).to_contain_text(f"removed 9:00 AM {DASH} 12:00 PM")
     await expect(range_block(helper, tuesday, "18:00", "19:00")).to_be_visible()  # nothing discarded
@@ -95,6 +97,10 @@ async def test_a_conflict_names_who_changed_the_week_and_reapplies_the_stale_edi
     )
     assert booked.status_code == 201, booked.text
     await expect(owner.locator(f'[data-testid="week-booked"][data-date="{day}"]')).to_have_count(1)
+    # The booking after Ada's save is told as a booking, not as another editor.
+    await expect(helper.get_by_test_id("conflict-who")).to_have_text(
+        "Ada Piano changed this week, and a lesson was booked or cancelled, while you were editing:"
+    )
     await helper.screenshot(path=screenshot_path(E2E, "desktop-conflict-banner.png"))
 
     await helper.get_by_test_id("conflict-reapply").click()
