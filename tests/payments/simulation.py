@@ -65,6 +65,10 @@ class Simulation:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        # Long runs: more people, and open weeks for as far as the clock will go (~150 min a step).
+        self.instructors_n = max(self.instructors_n, self.bookings // 25)
+        self.students_n = max(self.students_n, self.bookings // 10)
+        self.weeks = 3 + -(-max(self.bookings // 2, 8) * 150 // (60 * 168))
         self.worker: subprocess.Popen | None = None
         self.booked: dict[int, dict[str, Any]] = {}  # id -> {student, instructor, start}
         self.held = False
@@ -139,7 +143,7 @@ class Simulation:
                 "/api/instructors/me/availability/settings", json={"min_notice_minutes": 0}, headers=instructor.headers
             )
             assert response.status_code == 200, response.text
-            for week in range(4):
+            for week in range(self.weeks):
                 start = monday + timedelta(weeks=week)
                 days = {(start + timedelta(days=d)).isoformat(): [{"start": "07:00", "end": "21:00"}] for d in range(7)}
                 await save_week(self.http, instructor, instructor, start, days)
