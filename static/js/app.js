@@ -8,6 +8,7 @@ import { h, placeholder, replace } from './dom.js';
 import { mountInstructorList } from './instructors.js';
 import { mountCollaborators, mountSettings } from './manage.js';
 import { mountNotifications } from './notifications.js';
+import { mountCards, mountEarnings } from './payments.js';
 import { mountSlots } from './slots.js';
 import { discardUnsavedWeeklyEdits, hasUnsavedWeeklyEdits, mountWeekly } from './weekly.js';
 import { LiveSocket } from './ws.js';
@@ -25,6 +26,8 @@ const ROUTES = [
   ['collaborators', /^#\/collaborators$/, true, mountCollaborators, 'Collaborators'],
   ['instructors', /^#\/instructors$/, false, mountInstructorList, 'Instructors'],
   ['instructor', /^#\/instructor\/(?<id>\d+)(?:\?(?<query>.*))?$/, false, mountSlots, 'Book a lesson'],
+  ['cards', /^#\/cards(?:\?(?<query>.*))?$/, true, mountCards, 'Payment'],
+  ['earnings', /^#\/earnings$/, true, mountEarnings, 'Earnings'],
   ['bookings', /^#\/bookings(?:\/(?<when>upcoming|past|cancelled))?(?:\/(?<lesson>\d+))?$/, true, mountBookings, 'My lessons'],
 ];
 
@@ -124,7 +127,9 @@ function renderHeader() {
   const nav = h('nav', { class: 'topnav', 'aria-label': 'Main' },
     me?.role === 'instructor' || me?.manages?.length ? link('calendar', '#/calendar', me.role === 'instructor' ? 'Calendar' : 'Calendars') : null,
     link('instructors', '#/instructors', 'Instructors'),
-    me ? link('bookings', '#/bookings', me.role === 'instructor' ? 'Lessons' : 'My lessons') : null);
+    me ? link('bookings', '#/bookings', me.role === 'instructor' ? 'Lessons' : 'My lessons') : null,
+    me?.role === 'student' ? link('cards', '#/cards', 'Payment') : null,
+    me?.role === 'instructor' ? link('earnings', '#/earnings', 'Earnings') : null);
   const bellSlot = h('div', {});
   const right = h('div', { class: 'topbar-right' }, wsStatus,
     me ? [

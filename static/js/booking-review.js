@@ -49,12 +49,14 @@ function whenRows(start, viewerTz, instructorTz, instructorName) {
   ];
 }
 
-// `booking`: { instructor, service, duration, slot, viewerTz }. Returns { card, confirm, message }.
+// `booking`: { instructor, service, duration, slot, viewerTz }. Returns { card, confirm, message,
+// heading, payer (filled in by the caller: the card or credits that will pay), price }.
 export function reviewCard(booking, { me, onConfirm, onBack }) {
   const { instructor, service, duration, slot, viewerTz } = booking;
   const start = new Date(slot.start);
   const price = Math.round(service.hourly_rate_cents * duration / 60);
   const canBook = !me || me.role === 'student';
+  const payer = h('span', { 'data-testid': 'review-payer' }, 'Checking your card and credits…');
   const message = h('p', { class: 'review-message', 'data-testid': 'booking-message', role: 'alert', hidden: true });
   const confirm = h('button', {
     class: 'btn btn-primary btn-large', 'data-testid': 'booking-confirm', disabled: !canBook,
@@ -67,7 +69,8 @@ export function reviewCard(booking, { me, onConfirm, onBack }) {
       summaryRow('Lesson', `${service.name} with ${instructor.full_name}`),
       summaryRow('Length', lengthLabel(duration)),
       ...whenRows(start, viewerTz, instructor.timezone, instructor.full_name),
-      summaryRow('Price', money(price), h('span', { class: 'muted small' }, ` · ${money(service.hourly_rate_cents)} an hour`))),
+      summaryRow('Price', h('span', { 'data-testid': 'review-price' }, money(price)), h('span', { class: 'muted small' }, ` · ${money(service.hourly_rate_cents)} an hour`)),
+      me?.role === 'student' ? summaryRow('Paid with', payer) : null),
     h('div', { class: 'review-policy' },
       h('h3', {}, 'Cancellation policy'),
       h('ul', {}, policyLines(start, viewerTz).map((line) => h('li', {}, line)))),
@@ -76,7 +79,7 @@ export function reviewCard(booking, { me, onConfirm, onBack }) {
     h('div', { class: 'review-actions' },
       h('button', { class: 'btn', 'data-testid': 'booking-back', onclick: singleClick(onBack) }, 'Pick another time'),
       confirm));
-  return { card, confirm, message, heading };
+  return { card, confirm, message, heading, payer, price };
 }
 
 export function confirmationCard(booking, data, { onAnother }) {

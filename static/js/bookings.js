@@ -4,6 +4,7 @@
 import { api, describeError } from './api.js';
 import { lengthLabel } from './booking-review.js';
 import { h, placeholder, replace } from './dom.js';
+import { paymentInWords, quoteInWords } from './payments.js';
 import { formatMoment, formatTimeIn, zoneCity } from './time.js';
 
 const HOUR_MS = 3600 * 1000;
@@ -82,7 +83,8 @@ export function mountBookings(root, ctx, { when = 'upcoming', lesson = null } = 
     h('div', { class: 'booking-what' },
       h('span', { class: 'booking-lesson' }, b.service_name ?? 'Lesson'),
       h('span', { class: 'muted small booking-with', 'data-testid': 'booking-with' },
-        role === 'instructor' ? `Student: ${other(b)}` : `with ${other(b)}`)),
+        role === 'instructor' ? `Student: ${other(b)}` : `with ${other(b)}`),
+      b.price_cents != null ? h('span', { class: 'small booking-payment', 'data-testid': 'booking-payment' }, paymentInWords(b)) : null),
     h('span', { class: `pill status-${b.status}` }, STATUS_LABEL[b.status] ?? b.status),
     actions);
     if (CANCELLABLE.has(b.status) && when === 'upcoming') showCancel(b, actions);
@@ -96,17 +98,21 @@ export function mountBookings(root, ctx, { when = 'upcoming', lesson = null } = 
     }, 'Cancel'));
   }
 
-  // Asks in place: what it will do, then "Yes, cancel" or "Keep it".
+  // Asks in place: what it will do (the server's quote when it answers), then "Yes, cancel" or "Keep it".
   function askCancel(b, actions) {
+    const preview = h('span', { 'data-testid': 'cancel-quote' }, cancelPreview(b, role));
     const yes = h('button', {
       class: 'btn btn-small btn-danger-solid', 'data-testid': 'booking-cancel-confirm',
       onclick: (e) => { if (e.detail <= 1) cancelBooking(b, yes, actions); },
     }, 'Yes, cancel lesson');
     const keep = h('button', { class: 'btn btn-small', 'data-testid': 'booking-cancel-keep', onclick: () => showCancel(b, actions) }, 'Keep it');
     replace(actions, h('div', { class: 'cancel-ask', role: 'group', 'aria-label': 'Cancel this lesson?' },
-      h('p', { class: 'small' }, h('strong', {}, 'Cancel this lesson? '), cancelPreview(b, role)),
+      h('p', { class: 'small' }, h('strong', {}, 'Cancel this lesson? '), preview),
       h('div', { class: 'cancel-ask-buttons' }, keep, yes)));
     keep.focus();
+    api.get(`/api/bookings/${b.id}/cancellation`).then((policy) => {
+      if (alive && preview.isConnected && policy) preview.textContent = `${cancelPreview(b, role)} ${quoteInWords(policy)}`;
+    }).catch(() => {});
   }
 
   async function cancelBooking(b, button, actions) {

@@ -3,6 +3,14 @@
 // lives in the hash (?service=&duration=&start=), so "log in to book" comes back to the same slot.
 import { ApiError, describeError, request } from './api.js';
 import { confirmationCard, reviewCard } from './booking-review.js';
+import { cardsLink, payerInWords } from './payments.js';
+
+// A 402 at booking (API.md "Payments"): nothing was booked; the student needs another card.
+const CARD_PROBLEM = {
+  payment_method_required: 'Nothing was booked: add a card, as your credits do not cover the price.',
+  card_declined: 'Nothing was booked: your card was declined.',
+  authentication_required: 'Nothing was booked: your bank wants to confirm this payment, which cannot be done here. Use another card.',
+};
 import { h, initials, money, placeholder, randomId, replace } from './dom.js';
 import { durationsLabel, findInstructor } from './instructors.js';
 import {
@@ -197,6 +205,18 @@ export function mountSlots(root, ctx, { id, query }) {
     remember(slot.start);
     showNote('');
     present(review.view.card, review.view.heading);
+    if (ctx.me?.role === 'student') showPayer(review);
+  };
+
+  // The card or credits that will pay, under the price; a link to add a card when there is none.
+  const showPayer = async (current) => {
+    try {
+      const { text, ok } = await payerInWords(current.view.price);
+      if (!alive || current !== review) return;
+      replace(current.view.payer, text, ok ? null : ' ', ok ? null : h('a', { href: cardsLink(location.hash), 'data-testid': 'review-add-card' }, 'Add a card'));
+    } catch {
+      if (alive && current === review) replace(current.view.payer, 'Your saved card');
+    }
   };
 
   const reviewStillOpen = () => {
@@ -247,6 +267,14 @@ export function mountSlots(root, ctx, { id, query }) {
       }
       // Same key on a retry: if the first attempt did book, the server answers with that booking.
       button.disabled = false;
+      if (err instanceof ApiError && err.status === 402) {
+        const { message } = current.view;
+        replace(message, CARD_PROBLEM[err.code] ?? `Couldn't book: ${describeError(err)}`, ' ',
+          h('a', { href: cardsLink(location.hash), 'data-testid': 'booking-add-card' }, 'Go to Payment to add a card'),
+          ', then come back to this time.');
+        message.hidden = false;
+        return;
+      }
       reviewProblem(current, `Couldn't book: ${describeError(err)}`, false);
     }
   };

@@ -74,6 +74,7 @@ async def test_every_page_has_no_serious_or_critical_axe_violation(http, pages, 
     await expect(slots.get_by_test_id("booking-review")).to_be_visible()
     await check("review-step", slots)
     await visit("lessons-student", "#/bookings", sam, '[data-testid="booking-row"]')
+    await visit("payment-cards", "#/cards", sam, '[data-testid="saved-card"]')
 
     # The instructor: the week editor (both views), weekly hours, settings, collaborators, lessons,
     # and the notification panel open (Sam's booking is in it).
@@ -92,9 +93,10 @@ async def test_every_page_has_no_serious_or_critical_axe_violation(http, pages, 
     await lessons.get_by_test_id("notif-bell").click()
     await expect(lessons.get_by_test_id("notif-item").first).to_be_visible()
     await check("notifications-open", lessons)
+    await visit("earnings", "#/earnings", ada, '[data-testid="earnings-available"]')
 
     # The studio manager: home is the calendars they manage.
     await visit("calendars-managed", "#/", max_, '[data-testid="managed-calendar"]')
 
-    assert len(seen) == 14
+    assert len(seen) == 16
     assert {name: v for name, v in found.items() if v} == {}
