@@ -36,6 +36,13 @@ async def complete_booking(
             raise ApiError(409, "Only a confirmed lesson can be completed", code="not_completable")
         if current["end_at"] > now:
             raise ApiError(409, "The lesson has not ended yet", code="lesson_not_ended")
+        if await payments.authorization_failed(booking_id):
+            raise ApiError(
+                409,
+                "The student's card was not authorized for this lesson, so it cannot be completed; "
+                "it is cancelled as unpaid unless the student adds a card that works",
+                code="payment_failed",
+            )
         completed = (
             await Booking.update({Booking.status: BookingStatus.completed, Booking.updated_at: now})
             .where(Booking.id == booking_id)
@@ -47,10 +54,14 @@ async def complete_booking(
 
 
 async def lessons_to_auto_complete(now: datetime, hours: int, limit: int = 200) -> list[int]:
-    rows = (
-        await Booking.select(Booking.id)
-        .where((Booking.status == BookingStatus.confirmed) & (Booking.end_at <= now - timedelta(hours=hours)))
-        .order_by(Booking.end_at)
-        .limit(limit)
+    """Confirmed lessons ended `hours` ago, except those whose card authorization failed: those are
+    the failure deadline's to cancel as `payment_failed` (a worker back from an outage must not
+    complete an unpaid lesson)."""
+    rows = await Booking.raw(
+        "SELECT b.id FROM bookings b LEFT JOIN payments p ON p.booking = b.id "
+        "WHERE b.status = 'confirmed' AND b.end_at <= {} AND p.status IS DISTINCT FROM 'failed' "
+        "ORDER BY b.end_at LIMIT {}",
+        now - timedelta(hours=hours),
+        limit,
     )
     return [row["id"] for row in rows]

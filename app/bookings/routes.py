@@ -123,7 +123,8 @@ async def reschedule_booking(request: Request, services: Services, booking_id: I
     summary="Mark a lesson completed (its instructor, after its end)",
     description="The worker then captures the card's share and transfers price - fee. Completing twice "
     "returns the same booking. 403 `not_the_instructor`: its student; 409 `lesson_not_ended`: before its "
-    "end; 409 `not_completable`: a cancelled or held booking.",
+    "end; 409 `not_completable`: a cancelled or held booking; 409 `payment_failed`: the card's authorization "
+    "failed (the failure deadline cancels the lesson as unpaid).",
 )
 async def complete_booking(request: Request, services: Services, booking_id: Id) -> BookingOut:
     booking, instructor = await complete.complete_booking(services, request.user.id, booking_id)

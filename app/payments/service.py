@@ -319,6 +319,10 @@ async def captures_due(now: datetime, limit: int = 200) -> list[int]:
     return [row["booking"] for row in rows]
 
 
+async def authorization_failed(booking_id: int) -> bool:
+    return await Payment.exists().where((Payment.booking == booking_id) & (Payment.status == PaymentStatus.failed))
+
+
 async def unpaid_bookings_due(now: datetime) -> list[int]:
     """Bookings whose authorization is still `failed` 12 h before their start: the worker cancels them."""
     rows = await Payment.raw(

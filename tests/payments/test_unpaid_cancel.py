@@ -81,3 +81,39 @@ async def test_a_booking_whose_card_was_authorized_is_left_alone(
     after = (await client.get(f"/api/bookings/{booking['id']}", headers=student.headers)).json()
     assert (after["status"], after["payment"]["status"]) == ("confirmed", "authorized")
     assert {**after, "payment": booking["payment"]} == booking
+
+
+async def test_a_lesson_whose_card_failed_cannot_be_completed_and_is_cancelled_as_unpaid(
+    client, accounts, open_week, clock, settings, run_worker_burst
+):
+    instructor, service_id, monday = open_week
+    student = await accounts.student(card="pm_card_chargeDeclined")
+    booking = await book(client, student, instructor, service_id, monday)
+    clock(start_of(booking) - hours(24))
+    await run_the_sweep(settings, run_worker_burst)  # declined at T-24 h
+
+    clock(start_of(booking) + hours(1) + SECOND)  # the lesson's end has passed, no cron has run since
+    refused = await client.post(f"/api/bookings/{booking['id']}/complete", headers=instructor.headers)
+    assert (refused.status_code, refused.json()["code"]) == (409, "payment_failed")
+
+    await run_the_sweep(settings, run_worker_burst)
+    after = (await client.get(f"/api/bookings/{booking['id']}", headers=student.headers)).json()
+    assert (after["status"], after["payment"]["status"]) == ("cancelled", "failed")
+
+
+async def test_a_worker_back_after_the_lesson_never_completes_an_unpaid_one(
+    client, accounts, open_week, clock, settings, run_worker_burst
+):
+    """Found by the money simulation: the worker down from before T-24 h until after auto-completion
+    time; its first sweep declines the authorization and must not then complete the lesson."""
+    instructor, service_id, monday = open_week
+    student = await accounts.student(card="pm_card_chargeDeclined")
+    booking = await book(client, student, instructor, service_id, monday)
+    clock(start_of(booking) + hours(1) + hours(settings.auto_complete_hours) + SECOND)
+
+    await run_the_sweep(settings, run_worker_burst)
+
+    after = (await client.get(f"/api/bookings/{booking['id']}", headers=student.headers)).json()
+    assert (after["status"], after["payment"]["status"]) == ("cancelled", "failed")
+    policy = (await client.get(f"/api/bookings/{booking['id']}/cancellation", headers=student.headers)).json()
+    assert policy["outcome"] == "payment_failed"
