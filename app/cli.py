@@ -147,8 +147,14 @@ def run_worker(settings: Settings) -> None:
 
 def dev(settings: Settings, port: int) -> None:
     """Everything a newcomer needs: services, schema, demo data, the Stripe stand-in (without
-    STRIPE_SECRET_KEY), one web and one worker process."""
+    STRIPE_SECRET_KEY), the S3 stand-in (without S3_ENDPOINT_URL), one web and one worker process."""
     with ExitStack() as stack:
+        if not settings.s3_endpoint_url:
+            from standins.s3.launch import start_s3_standin
+
+            s3 = stack.enter_context(start_s3_standin(secret_key=settings.s3_secret_key))
+            settings = replace(settings, s3_endpoint_url=s3.endpoint_url)
+            print(f"S3 stand-in at {s3.endpoint_url} (bucket {settings.s3_bucket}, in memory)", flush=True)
         if settings.stripe_standin and not settings.stripe_api_base:
             standin = stack.enter_context(start_standin(settings, port))
             settings = replace(settings, stripe_api_base=standin.base_url)
@@ -158,6 +164,7 @@ def dev(settings: Settings, port: int) -> None:
         env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url}
         if settings.stripe_api_base:
             env["STRIPE_API_BASE"] = settings.stripe_api_base
+        env["S3_ENDPOINT_URL"] = settings.s3_endpoint_url
         run_children(env, port)
 
 

@@ -50,6 +50,7 @@ from app.core.params import DECODERS as WHOLE_NUMBER_DECODERS
 from app.core.requests import StrictJsonRequest
 from app.core.security_headers import SecurityHeaders
 from app.instructors.routes import router as instructors_router
+from app.media.storage import storage_origin
 from app.notifications.routes import router as notifications_router
 from app.payments.card_routes import router as cards_router
 from app.payments.config_routes import router as config_router
@@ -172,7 +173,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         lifespan=[lifespan],
         dependencies={"services": Provide(services_of, sync_to_thread=False)},
         middleware=[rate_limit.middleware, prometheus.middleware],
-        before_send=[SecurityHeaders(docs_path="/schema")],
+        before_send=[SecurityHeaders(docs_path="/schema", storage_origin=storage_origin(settings))],
         stores={"rate_limit": RedisStore(redis, namespace=f"{settings.redis_prefix}ratelimit")},
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),

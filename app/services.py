@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
@@ -21,6 +20,7 @@ from app.clock.service import refresh, start_following, stop_following
 from app.core.auth import Tokens
 from app.core.db import bind_tables, make_engine, open_pool
 from app.core.outbox import Relay
+from app.media.storage import Storage
 from app.payments.stripe_api import StripeApi
 from app.settings import Settings
 from realtime.publisher import Publisher
@@ -50,8 +50,8 @@ class Services:
     account_lookups: AccountLookupLimiter | None = None
     # TEST_CLOCK=1: keeps app.core.time.now() on the shared clock.
     clock_follower: asyncio.Task[None] | None = None
-    # Filled by the media feature.
-    s3: Any = None
+    # The process's one object-storage client (the S3 stand-in without S3_ENDPOINT_URL in dev and tests).
+    storage: Storage | None = None
 
     def job_id(self, *business_ids: object) -> str:
         """arq's job ids are not prefixed: ours carry the deployment prefix so deployments never collide."""
@@ -69,6 +69,8 @@ class Services:
             await stop_following(self.clock_follower)
             self.clock_follower = None
         await self.stripe.aclose()
+        if self.storage is not None:
+            await self.storage.aclose()
 
 
 async def open_services(
@@ -95,4 +97,7 @@ async def open_services(
     if settings.test_clock:
         await refresh(publisher.redis, settings.redis_prefix)
         follower = start_following(publisher.redis, settings.redis_prefix)
-    return Services(settings, engine, publisher, queue, relay, StripeApi(settings), clock_follower=follower)
+    storage = await Storage.open(settings, allowed_origins=settings.cors_origins)
+    return Services(
+        settings, engine, publisher, queue, relay, StripeApi(settings), clock_follower=follower, storage=storage
+    )

@@ -64,8 +64,9 @@ class Settings:
     presence_expire_seconds: int = 30
     log_level: str = "INFO"
     port: int = 8000
+    # Unset: `python -m app dev` and the tests start the local S3 stand-in (standins/s3) and set it.
     s3_endpoint_url: str | None = None
-    s3_bucket: str = "instainstru-media"
+    s3_bucket: str = "instainstru"
     s3_access_key: str = "test"
     s3_secret_key: str = "test"
     s3_region: str = "us-east-1"

@@ -1,6 +1,6 @@
 """Fixtures the whole suite builds on: real PostgreSQL and Redis, throwaway databases, the app in
 process, live servers in subprocesses (socketify and uvicorn), websocket clients, burst workers,
-and one Stripe stand-in per session that every app the tests build talks to.
+and one Stripe stand-in and one S3 stand-in per session that every app the tests build talks to.
 
 Given DATABASE_URL / REDIS_URL the suite uses those servers (never writing into the database
 named); without them it starts the embedded ones in the data folder.
@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 from app.core.embedded import embedded_running, resolve_urls, stop_embedded
 from app.settings import PROJECT_ROOT, Settings
 from tests.support.accounts import Accounts
+from tests.support.s3_standin import S3_SECRET_KEY, s3_standin_process  # noqa: F401
 from tests.support.stripe_standin import (  # noqa: F401
     STANDIN_WEBHOOK_SECRET,
     stripe_client,
@@ -105,8 +106,30 @@ def stripe_env(stripe_standin_process) -> Iterator[dict[str, str]]:
             os.environ[name] = value
 
 
+@pytest.fixture(scope="session")
+def s3_env(s3_standin_process) -> Iterator[dict[str, str]]:  # noqa: F811
+    """The session's S3 stand-in, as stripe_env does for Stripe: `settings` and the environment."""
+    env = {
+        "S3_ENDPOINT_URL": s3_standin_process.endpoint_url,
+        "S3_BUCKET": "instainstru",
+        "S3_ACCESS_KEY": "test",
+        "S3_SECRET_KEY": S3_SECRET_KEY,
+        "S3_REGION": "us-east-1",
+    }
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    yield env
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture
-def settings(service_urls: tuple[str, str], database_url: str, stripe_env: dict[str, str]) -> Settings:
+def settings(
+    service_urls: tuple[str, str], database_url: str, stripe_env: dict[str, str], s3_env: dict[str, str]
+) -> Settings:
     """Each test gets its own Redis prefix, so tests never see each other's keys or channels."""
     return Settings(
         database_url=database_url,
@@ -117,6 +140,11 @@ def settings(service_urls: tuple[str, str], database_url: str, stripe_env: dict[
         password_memory_kib=8192,
         stripe_api_base=stripe_env["STRIPE_API_BASE"],
         stripe_webhook_secret=stripe_env["STRIPE_WEBHOOK_SECRET"],
+        s3_endpoint_url=s3_env["S3_ENDPOINT_URL"],
+        s3_bucket=s3_env["S3_BUCKET"],
+        s3_access_key=s3_env["S3_ACCESS_KEY"],
+        s3_secret_key=s3_env["S3_SECRET_KEY"],
+        s3_region=s3_env["S3_REGION"],
     )
 
 

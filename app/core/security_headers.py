@@ -10,11 +10,12 @@ from litestar.types import Message, Scope
 
 # The browser client: ES modules and one stylesheet from /static, no inline scripts or styles
 # (dom.js sets style through CSSOM, which CSP allows), a data: favicon, REST and /ws on its own
-# origin ('self' matches ws:/wss: of the same host in CSP Level 3 browsers). Media storage and
-# Stripe.js add their origins here when the client starts using them.
+# origin ('self' matches ws:/wss: of the same host in CSP Level 3 browsers). Object storage's origin
+# is added to connect-src (the browser PUTs uploads there) and img-src (pictures are GET from it).
+# Stripe.js adds its origins here when the client starts using it.
 APP_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{storage}; "
+    "connect-src 'self'{storage}; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
 # Litestar's schema viewers (Redoc by default; Swagger, Stoplight, RapiDoc) are inline bootstraps
@@ -35,11 +36,13 @@ COMMON = (
 
 
 class SecurityHeaders:
-    """`before_send` hook; `docs_path` is the OpenAPI path, whose HTML viewers get DOCS_POLICY."""
+    """`before_send` hook; `docs_path` is the OpenAPI path, whose HTML viewers get DOCS_POLICY;
+    `storage_origin` is object storage's (app.media.storage.storage_origin)."""
 
-    def __init__(self, docs_path: str) -> None:
+    def __init__(self, docs_path: str, storage_origin: str | None = None) -> None:
         self.docs_path = docs_path.rstrip("/")
-        self.app_headers = [(b"content-security-policy", APP_POLICY.encode()), *COMMON]
+        policy = APP_POLICY.format(storage=f" {storage_origin}" if storage_origin else "")
+        self.app_headers = [(b"content-security-policy", policy.encode()), *COMMON]
         self.docs_headers = [(b"content-security-policy", DOCS_POLICY.encode()), *COMMON]
         self.names = {name for name, _ in self.app_headers}
 

@@ -39,6 +39,11 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
         "PASSWORD_TIME_COST": str(settings.password_time_cost),
         "PASSWORD_MEMORY_KIB": str(settings.password_memory_kib),
         "LOG_LEVEL": "WARNING",
+        "S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
+        "S3_BUCKET": settings.s3_bucket,
+        "S3_ACCESS_KEY": settings.s3_access_key,
+        "S3_SECRET_KEY": settings.s3_secret_key,
+        "S3_REGION": settings.s3_region,
         **extra,
     }
 
