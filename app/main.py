@@ -49,6 +49,7 @@ from app.core.openapi import ContractSchemas
 from app.core.params import DECODERS as WHOLE_NUMBER_DECODERS
 from app.core.requests import StrictJsonRequest
 from app.core.security_headers import SecurityHeaders
+from app.instructors.onboarding_routes import router as onboarding_router
 from app.instructors.routes import router as instructors_router
 from app.media.storage import storage_origin
 from app.notifications.routes import router as notifications_router
@@ -155,7 +156,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         route_handlers=[
             accounts_router, catalog_router, instructors_router, availability_router, bookings_router,
             notifications_router, payments_router, cards_router, webhook_router, config_router,
-            earnings_router,
+            earnings_router, onboarding_router,
             *([test_clock_router] if settings.test_clock else []),
         ],
         middleware=[TokenAuthMiddleware],

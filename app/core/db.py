@@ -13,6 +13,7 @@ def all_tables() -> list[type[Table]]:
     from app.bookings.tables import Booking
     from app.catalog.tables import Category, InstructorService, Service
     from app.core.outbox import OutboxEntry
+    from app.instructors.onboarding_tables import BackgroundCheck, IdentitySession, OnboardingState
     from app.instructors.tables import AvailabilitySettings
     from app.notifications.tables import Notification
     from app.payments.earning_tables import AdminRefund, Earning
@@ -24,6 +25,7 @@ def all_tables() -> list[type[Table]]:
         Collaborator, WeeklyTemplate, Booking, Notification, OutboxEntry, Payment, CreditEntry, CreditBalance,
         StripeCustomer, PaymentMethod, StripeEvent, ConnectedAccount, Payout,
         Earning, AdminRefund,
+        OnboardingState, IdentitySession, BackgroundCheck,
     ]  # fmt: skip
 
 

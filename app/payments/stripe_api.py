@@ -175,6 +175,21 @@ class StripeApi:
         )
         return account.id
 
+    async def create_identity_session(self, instructor_id: int, number: int, return_url: str) -> tuple[str, str]:
+        """The instructor's `number`-th Stripe Identity verification session (a document check):
+        (session id, hosted page url). Its metadata names the instructor, which the
+        identity.verification_session.* handlers read."""
+        session = await self.client.v1.identity.verification_sessions.create_async(
+            {
+                "type": "document",
+                "return_url": return_url,
+                "metadata": {"instructor_id": str(instructor_id)},
+                "client_reference_id": f"instructor:{instructor_id}",
+            },
+            {"idempotency_key": self.idempotency_key("instructor", instructor_id, "identity", number)},
+        )
+        return session.id, session.url or ""
+
     def verify_event(self, payload: bytes, signature: str) -> stripe.Event:
         """Raises stripe.SignatureVerificationError (or ValueError for a body that is not an event)."""
         return stripe.Webhook.construct_event(

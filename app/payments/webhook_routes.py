@@ -7,11 +7,12 @@ from litestar import Request, Router, post
 from litestar.params import HeaderParameter
 
 from app.core.openapi import errors
+from app.instructors import onboarding_identity
 from app.payments import connect_events, earnings, payment_events, payouts, webhooks
 from app.services import Services
 
 # The features whose handlers webhooks.HANDLERS dispatches to (imported for their registrations).
-HANDLER_MODULES = (connect_events, earnings, payment_events, payouts)
+HANDLER_MODULES = (connect_events, earnings, payment_events, payouts, onboarding_identity)
 
 
 class StripeEventBody(msgspec.Struct):

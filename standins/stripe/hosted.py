@@ -13,7 +13,7 @@ from standins.stripe.identity import finish_verification
 from standins.stripe.payment_intents import authorize
 
 
-def onboarding(call: Call, token: str) -> tuple[int, str, str | None]:
+def onboarding(call: Call, token: str, result: str = "complete") -> tuple[int, str, str | None]:
     link = call.store.get(token)
     if link is None or link["object"] != "standin.account_link":
         return 404, "This onboarding link does not exist.", None
@@ -23,7 +23,15 @@ def onboarding(call: Call, token: str) -> tuple[int, str, str | None]:
     link["used"] = True
     call.store.put(link)
     account = call.store.get(link["account"])
-    if not account["details_submitted"]:
+    if result == "failed":
+        # Details sent, but Stripe still asks for what REQUIREMENTS_DUE lists: the account is restricted.
+        if not account["charges_enabled"] and not account["details_submitted"]:
+            previous = {"details_submitted": False}
+            account["details_submitted"] = True
+            call.store.put(account)
+            call.emit("account.updated", account, previous, account=account["id"])
+        return 303, f"Account {account['id']} still needs information.", link["return_url"]
+    if not account["details_submitted"] or not account["charges_enabled"]:
         set_onboarded(call, account, True)
     return 303, f"Account {account['id']} is onboarded.", link["return_url"]
 
@@ -73,10 +81,12 @@ def route(call: Call, path: str, query: dict[str, Any]) -> tuple[int, str, str |
     if len(parts) != 2:
         return None
     kind, object_id = parts
+    # `result` (a page's form: verified / complete / failed) or the older `outcome` query parameter.
+    failed = query.get("result") == "failed"
     if kind == "onboarding":
-        return onboarding(call, object_id)
+        return onboarding(call, object_id, "failed" if failed else "complete")
     if kind == "identity":
-        return identity(call, object_id, query.get("outcome", "verified"))
+        return identity(call, object_id, "requires_input" if failed else query.get("outcome", "verified"))
     if kind == "authenticate":
         return authenticate(call, object_id, query.get("outcome", "succeed"), query.get("return_url"))
     return None

@@ -93,7 +93,11 @@ class StripeStandinApp:
         elif path.startswith("/_standin/hosted/"):
             call = Call(self.standin, Params({}), base_url=base_url)
             with self.standin.store.transaction():
-                result = hosted.route(call, path, dict(parse_qsl(query)))
+                # A page's buttons POST a form (`result`); the query string works the same for a visit.
+                fields = dict(parse_qsl(query))
+                if method == "POST":
+                    fields.update(parse_qsl(body.decode(errors="replace")))
+                result = hosted.route(call, path, fields)
             status, page_headers, page = hosted.page(*(result or (404, "Not found.", None)))
             await _respond(send, status, page_headers, page)
         elif path.startswith("/_standin/"):
