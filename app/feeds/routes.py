@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Request, Response, Router, delete, get, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from app.core.openapi import BEARER, errors
+from app.feeds import service
+from app.feeds.schemas import CalendarFeedOut
+
+
+@post(
+    "/me/calendar-feed",
+    status_code=201,
+    security=BEARER,
+    responses=errors(401),
+    summary="A new secret calendar-feed URL of the caller's lessons (the previous one stops working)",
+)
+async def create_feed(request: Request) -> CalendarFeedOut:
+    token = await service.new_feed(request.user.id)
+    return CalendarFeedOut(url=service.feed_url(str(request.base_url), token))
+
+
+@delete(
+    "/me/calendar-feed",
+    status_code=HTTP_204_NO_CONTENT,
+    security=BEARER,
+    responses=errors(401),
+    summary="Revoke the caller's calendar-feed URL",
+)
+async def revoke_feed(request: Request) -> None:
+    await service.revoke_feed(request.user.id)
+
+
+@get(
+    "/calendar-feeds/{file_name:str}",
+    exclude_from_auth=True,
+    responses=errors(404),
+    media_type="text/calendar",
+    summary="A calendar feed (RFC 5545) of live and completed lessons; the secret URL is the credential",
+)
+async def calendar_feed(
+    file_name: Annotated[str, Parameter(max_length=64, description="<token>.ics")],
+) -> Response[bytes]:
+    body = await service.calendar_of(file_name)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "private, max-age=300", "Content-Disposition": 'inline; filename="lessons.ics"'},
+    )
+
+
+router = Router("/api", route_handlers=[create_feed, revoke_feed, calendar_feed], tags=["calendar feeds"])

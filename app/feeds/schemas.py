@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+import msgspec
+
+
+class CalendarFeedOut(msgspec.Struct):
+    url: str
