@@ -52,6 +52,7 @@ from app.core.security_headers import SecurityHeaders
 from app.instructors.onboarding_routes import router as onboarding_router
 from app.instructors.routes import router as instructors_router
 from app.media.storage import storage_origin
+from app.media.routes import router as media_router
 from app.notifications.routes import router as notifications_router
 from app.payments.card_routes import router as cards_router
 from app.payments.config_routes import router as config_router
@@ -157,6 +158,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
             accounts_router, catalog_router, instructors_router, availability_router, bookings_router,
             notifications_router, payments_router, cards_router, webhook_router, config_router,
             earnings_router, onboarding_router,
+            media_router,
             *([test_clock_router] if settings.test_clock else []),
         ],
         middleware=[TokenAuthMiddleware],

@@ -12,6 +12,7 @@ from realtime.publisher import Publisher
 from tasks.bookings import release_expired_hold
 from tasks.cards import retry_failed_authorizations
 from tasks.earnings import finish_admin_refund, transfer_due_earnings, transfer_earning
+from tasks.media import process_picture
 from tasks.outbox import sweep_outbox
 from tasks.payments import (
     authorize_booking_payment,
@@ -48,6 +49,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             transfer_earning,
             finish_admin_refund,
             authorize_booking_payment,
+            process_picture,
         ],
         "cron_jobs": [
             cron(sweep_outbox, second=EVERY_SECOND, run_at_startup=True, unique=True, timeout=30),

@@ -2,14 +2,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import msgspec
 from litestar import Request, Router, get, post
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.accounts import service
-from app.accounts.schemas import LoginResult, UserLogin, UserOut, UserRegister
+from app.accounts.schemas import LoginResult, Me, UserLogin, UserOut, UserRegister
 from app.core.auth import CurrentUser
 from app.core.errors import ApiError
 from app.core.openapi import BEARER, errors
+from app.media.schemas import Picture
+from app.media.service import picture_of
 from app.services import Services
 
 
@@ -49,10 +52,12 @@ async def logout(request: Request[CurrentUser, str, object], services: Services)
 
 
 @get("/me", security=BEARER, responses=errors(401))
-async def me(request: Request[CurrentUser, str, object]) -> UserOut:
+async def me(request: Request[CurrentUser, str, object], services: Services) -> Me:
     u = request.user
     user = UserOut(id=u.id, email=u.email, full_name=u.full_name, role=u.role, timezone=u.timezone)
-    return await service.with_managed_calendars(user)
+    user = await service.with_managed_calendars(user)
+    picture = await picture_of(services, u.id)
+    return Me(**msgspec.structs.asdict(user), picture=msgspec.convert(picture, Picture) if picture else None)
 
 
 router = Router("/api", route_handlers=[register, login, logout, me], tags=["accounts"])

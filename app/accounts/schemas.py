@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from app.accounts.passwords import MAX_LENGTH
+from app.media.schemas import Picture
 
 # Upper bounds only (the column sizes of `users`): registration_problems names every other
 # problem at once, which a schema validator stopping at the first one would not.
@@ -40,6 +41,12 @@ class UserOut(msgspec.Struct):
     timezone: str
     # The calendars this user edits as a collaborator (e.g. a studio manager), by instructor name.
     manages: list[ManagedCalendar] = msgspec.field(default_factory=list)
+
+
+class Me(UserOut):
+    """GET /api/me: the user with its profile picture (app.media.service.picture_of)."""
+
+    picture: Picture | None = None
 
 
 class LoginResult(msgspec.Struct):

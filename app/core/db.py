@@ -15,6 +15,7 @@ def all_tables() -> list[type[Table]]:
     from app.core.outbox import OutboxEntry
     from app.instructors.onboarding_tables import BackgroundCheck, IdentitySession, OnboardingState
     from app.instructors.tables import AvailabilitySettings
+    from app.media.tables import PictureUpload, ProfilePicture
     from app.notifications.tables import Notification
     from app.payments.earning_tables import AdminRefund, Earning
     from app.payments.stripe_tables import ConnectedAccount, PaymentMethod, Payout, StripeCustomer, StripeEvent
@@ -26,6 +27,7 @@ def all_tables() -> list[type[Table]]:
         StripeCustomer, PaymentMethod, StripeEvent, ConnectedAccount, Payout,
         Earning, AdminRefund,
         OnboardingState, IdentitySession, BackgroundCheck,
+        PictureUpload, ProfilePicture,
     ]  # fmt: skip
 
 
