@@ -52,6 +52,8 @@ async def start_upload(
         document_id = rows[0]["id"]
         key = storage_key(instructor_id, document_id)
         await BackgroundCheck.update({BackgroundCheck.storage_key: key}).where(BackgroundCheck.id == document_id)
+    # Nothing left under this key (a database restored or recreated over the same bucket reuses ids).
+    await services.storage.delete(key)
     url, headers = await services.storage.presign_put(key, content_type, size_bytes, UPLOAD_SECONDS)
     return {"document_id": document_id, "upload_url": url, "headers": headers}
 
