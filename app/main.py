@@ -32,6 +32,7 @@ from app.accounts.passwords import Passwords
 from app.accounts.routes import router as accounts_router
 from app.availability.routes import router as availability_router
 from app.bookings.routes import router as bookings_router
+from app.catalog.admin_routes import router as catalog_admin_router
 from app.catalog.routes import router as catalog_router
 from app.clock.routes import router as test_clock_router
 from app.core.auth import TokenAuthMiddleware, Tokens, bearer_token
@@ -50,6 +51,7 @@ from app.core.params import DECODERS as WHOLE_NUMBER_DECODERS
 from app.core.requests import StrictJsonRequest
 from app.core.security_headers import SecurityHeaders
 from app.instructors.onboarding_routes import router as onboarding_router
+from app.instructors.profile_routes import router as profile_router
 from app.instructors.routes import router as instructors_router
 from app.media.storage import storage_origin
 from app.media.routes import router as media_router
@@ -157,7 +159,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         route_handlers=[
             accounts_router, catalog_router, instructors_router, availability_router, bookings_router,
             notifications_router, payments_router, cards_router, webhook_router, config_router,
-            earnings_router, onboarding_router,
+            earnings_router, onboarding_router, profile_router, catalog_admin_router,
             media_router,
             *([test_clock_router] if settings.test_clock else []),
         ],

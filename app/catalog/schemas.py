@@ -47,3 +47,40 @@ class InstructorOut(msgspec.Struct):
     full_name: str
     timezone: str
     services: list[InstructorServiceOut]
+
+
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+Icon = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+DisplayOrder = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+
+
+class CategoryWrite(msgspec.Struct, forbid_unknown_fields=True):
+    """A category as an admin creates (POST) or replaces (PUT) it."""
+
+    slug: Slug
+    name: Name
+    icon: Icon
+    subtitle: Annotated[str, msgspec.Meta(max_length=200)]
+    display_order: DisplayOrder
+
+
+class ServiceWrite(msgspec.Struct, forbid_unknown_fields=True):
+    """A service as an admin creates (POST) or replaces (PUT) it, under an existing category."""
+
+    slug: Slug
+    name: Name
+    category_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+
+
+class CategorySummary(msgspec.Struct):
+    id: int
+    slug: str
+    name: str
+
+
+class ServiceOut(msgspec.Struct):
+    id: int
+    slug: str
+    name: str
+    category: CategorySummary

@@ -14,6 +14,7 @@ def all_tables() -> list[type[Table]]:
     from app.catalog.tables import Category, InstructorService, Service
     from app.core.outbox import OutboxEntry
     from app.instructors.onboarding_tables import BackgroundCheck, IdentitySession, OnboardingState
+    from app.instructors.profile_tables import InstructorProfile
     from app.instructors.tables import AvailabilitySettings
     from app.media.tables import PictureUpload, ProfilePicture
     from app.notifications.tables import Notification
@@ -25,7 +26,7 @@ def all_tables() -> list[type[Table]]:
         User, RevokedToken, Category, Service, InstructorService, AvailabilityWeek, AvailabilitySettings,
         Collaborator, WeeklyTemplate, Booking, Notification, OutboxEntry, Payment, CreditEntry, CreditBalance,
         StripeCustomer, PaymentMethod, StripeEvent, ConnectedAccount, Payout,
-        Earning, AdminRefund,
+        Earning, AdminRefund, InstructorProfile,
         OnboardingState, IdentitySession, BackgroundCheck,
         PictureUpload, ProfilePicture,
     ]  # fmt: skip

@@ -14,6 +14,7 @@ import zipcodes
 
 DATA_FILE = Path(__file__).parent / "data" / "nyc_neighborhoods.json"
 EARTH_RADIUS_MILES = 3958.8
+RIGHT_QUOTE = "\u2019"  # how phones type an apostrophe
 BOROUGHS = ("Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island")
 
 
@@ -62,7 +63,7 @@ def haversine_miles(lat1: float, lng1: float, lat2: float, lng2: float) -> float
 
 def name_key(name: str) -> str:
     """How names compare: case, apostrophes, periods, hyphens and spacing do not matter."""
-    text = name.lower().replace("’", "'")
+    text = name.lower().replace(RIGHT_QUOTE, "'")
     text = re.sub(r"['.]", "", text)
     return " ".join(re.sub(r"[-_/,]", " ", text).split())
 

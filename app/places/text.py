@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from app.places.gazetteer import Place, gazetteer
+from app.places.gazetteer import RIGHT_QUOTE, Place, gazetteer
 from app.places.resolve import place_by_borough, place_by_neighborhood, place_by_zip
 
 
@@ -27,8 +27,8 @@ def _is_abbreviation(alias: str) -> bool:
 
 def _pattern(alias: str) -> str:
     # Spaces, hyphens and apostrophes are interchangeable or optional, as name_key treats them.
-    parts = [re.escape(word) for word in re.split(r"[\s\-]+", alias.replace("’", "'"))]
-    body = r"[\s\-]+".join(parts).replace("'", "['’]?").replace(r"\.", r"\.?")
+    parts = [re.escape(word) for word in re.split(r"[\s\-]+", alias.replace(RIGHT_QUOTE, "'"))]
+    body = r"[\s\-]+".join(parts).replace("'", f"['{RIGHT_QUOTE}]?").replace(r"\.", r"\.?")
     return rf"(?<![\w']){body}(?![\w'])"
 
 
@@ -60,7 +60,8 @@ def find_in_text(text: str) -> list[PlaceMention]:
                 resolve = place_by_neighborhood if kind == "neighborhood" else place_by_borough
                 taken.append(match.span())
                 found.append(PlaceMention(kind, match.group(), match.start(), match.end(), resolve(canonical)))
-    for match in re.finditer(r"(?<![\w-])[0-9]{5}(?![\w-])", text):
+    # Five digits alone: not part of a longer number, a price ($11215) or a decimal (11215.5).
+    for match in re.finditer(r"(?<![\w$.,-])[0-9]{5}(?![\w-]|[.,][0-9])", text):
         if match.group() in gazetteer().zips and free(match.start(), match.end()):
             found.append(PlaceMention("zip", match.group(), match.start(), match.end(), place_by_zip(match.group())))
     return sorted(found, key=lambda m: m.start)
