@@ -49,3 +49,22 @@ async def test_bad_offers_are_400_naming_the_field(client, accounts):
     missing = await client.put("/api/instructors/me/services/999999", json=PIANO_OFFER, headers=instructor.headers)
     assert missing.status_code == 404
     assert (await client.put(path, json=PIANO_OFFER)).status_code == 401
+
+
+async def test_every_rule_of_an_offer_is_checked(client, accounts):
+    instructor = await accounts.create("instructor")
+    path = f"/api/instructors/me/services/{await piano_id(client)}"
+    refused = [
+        {**PIANO_OFFER, "durations_minutes": [0]},
+        {**PIANO_OFFER, "durations_minutes": [10]},
+        {**PIANO_OFFER, "durations_minutes": [255]},
+        {**PIANO_OFFER, "durations_minutes": []},
+        {**PIANO_OFFER, "age_groups": []},
+        {**PIANO_OFFER, "locations": ["the moon"]},
+        {**PIANO_OFFER, "locations": []},
+    ]
+    for body in refused:
+        assert (await client.put(path, json=body, headers=instructor.headers)).status_code == 400, body
+    every = {**PIANO_OFFER, "durations_minutes": [15, 240], "age_groups": ["kids", "teens", "adults"],
+             "locations": ["student_home", "instructor_studio", "online"]}  # fmt: skip
+    assert (await client.put(path, json=every, headers=instructor.headers)).status_code == 200
