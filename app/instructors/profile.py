@@ -56,8 +56,7 @@ async def update_profile(services: Services, instructor_id: int, data: ProfileUp
     if problems:
         raise bad_input(problems)
     place = values["place"]
-    async with change(services.relay):
-        # Onboarding's profile step reads profile_step_done(); its progress note belongs here.
+    async with change(services.relay) as effects:
         await upsert(
             InstructorProfile,
             {InstructorProfile.instructor: instructor_id},
@@ -73,6 +72,10 @@ async def update_profile(services: Services, instructor_id: int, data: ProfileUp
                 InstructorProfile.updated_at: datetime.now(UTC),
             },
         )
+        # Imported here: onboarding reads profile_step_done from this module.
+        from app.instructors.onboarding import note_progress
+
+        await note_progress(effects, instructor_id)  # onboarding.step_done once the profile step is done
     return await profile_of(instructor_id)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import msgspec
+
 from app.availability.open_slots import compute_open_slots
 from app.catalog.schemas import ServiceSummary
 from app.core.auth import CurrentUser
@@ -15,20 +17,19 @@ from app.instructors.live import is_live
 from app.instructors.profile import bio_of, offers_for_bio, stored_profile
 from app.instructors.profile_schemas import OfferedService, PublicLocation, PublicProfile, Rating
 from app.instructors.service import Instructor, find_instructor
+from app.media.service import picture_of
+from app.reviews.service import rating_of, recent_reviews
 from app.services import Services
 
 NEXT_SLOTS = 5
 NEXT_SLOT_DAYS = 14
 
 
-async def picture_of_instructor(services: Services, instructor_id: int) -> dict[str, Any] | None:
-    # MEDIA: the one call site for app.media.service.picture_of once it is in main; null until then.
-    return None
-
-
 async def rating_and_reviews(instructor_id: int) -> tuple[Rating, list[dict[str, Any]]]:
     # REVIEWS: the one call site for the rating summary and the 10 newest visible reviews.
-    return Rating(average=None, count=0), []
+    summary = await rating_of(instructor_id)
+    recent = await recent_reviews(instructor_id, limit=10)
+    return Rating(average=summary.average, count=summary.count), [msgspec.to_builtins(r) for r in recent]
 
 
 async def next_open_starts(instructor: Instructor, offers: list[dict[str, Any]]) -> list[str]:
@@ -58,7 +59,7 @@ async def public_profile(services: Services, instructor_id: int, viewer: Current
         headline=profile["headline"] if profile else None,
         bio=bio,
         bio_generated=generated,
-        picture=await picture_of_instructor(services, instructor_id),
+        picture=await picture_of(services, instructor_id),
         location=PublicLocation(
             neighborhood=profile["neighborhood"] if profile else None,
             borough=profile["borough"] if profile else None,

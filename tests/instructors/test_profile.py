@@ -96,3 +96,18 @@ async def test_only_instructors_have_profiles(client, accounts):
     assert (await client.get(PATH, headers=student.headers)).status_code == 403
     assert (await client.put(PATH, json=PROFILE)).status_code == 401
     assert (await client.get(PATH)).status_code == 401
+
+
+async def test_completing_the_profile_tells_the_instructor_once(client, accounts):
+    ada = await new_instructor(accounts)
+    incomplete = {"location": {"zip": "10025"}, "service_radius_miles": 2}
+    assert (await client.put(PATH, json=incomplete, headers=ada.headers)).json()["complete"] is False
+
+    async def profile_notes() -> list[dict]:
+        feed = (await client.get("/api/notifications", headers=ada.headers)).json()["items"]
+        return [n for n in feed if n["type"] == "onboarding.step_done" and n["data"]["step"] == "profile"]
+
+    assert await profile_notes() == []
+    for _ in range(2):
+        assert (await client.put(PATH, json=PROFILE, headers=ada.headers)).json()["complete"] is True
+    assert len(await profile_notes()) == 1
