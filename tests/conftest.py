@@ -130,18 +130,19 @@ def s3_env(s3_standin_process) -> Iterator[dict[str, str]]:  # noqa: F811
 def settings(
     service_urls: tuple[str, str], database_url: str, stripe_env: dict[str, str], s3_env: dict[str, str]
 ) -> Settings:
-    """Each test gets its own Redis prefix, so tests never see each other's keys or channels."""
+    """Each test gets its own Redis prefix and bucket, so tests never see each other's keys, channels or objects."""
+    n = next(_counter)
     return Settings(
         database_url=database_url,
         redis_url=service_urls[1],
-        redis_prefix=f"t{RUN_ID}-{next(_counter)}:",
+        redis_prefix=f"t{RUN_ID}-{n}:",
         secret_key="test-secret-key-" + "x" * 32,
         password_time_cost=1,
         password_memory_kib=8192,
         stripe_api_base=stripe_env["STRIPE_API_BASE"],
         stripe_webhook_secret=stripe_env["STRIPE_WEBHOOK_SECRET"],
         s3_endpoint_url=s3_env["S3_ENDPOINT_URL"],
-        s3_bucket=s3_env["S3_BUCKET"],
+        s3_bucket=f"{s3_env['S3_BUCKET']}-t{RUN_ID}-{n}",
         s3_access_key=s3_env["S3_ACCESS_KEY"],
         s3_secret_key=s3_env["S3_SECRET_KEY"],
         s3_region=s3_env["S3_REGION"],
