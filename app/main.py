@@ -50,6 +50,7 @@ from app.core.openapi import ContractSchemas
 from app.core.params import DECODERS as WHOLE_NUMBER_DECODERS
 from app.core.requests import StrictJsonRequest
 from app.core.security_headers import SecurityHeaders
+from app.feeds.routes import router as feeds_router
 from app.instructors.onboarding_routes import router as onboarding_router
 from app.instructors.profile_routes import router as profile_router
 from app.instructors.routes import router as instructors_router
@@ -62,8 +63,11 @@ from app.payments.earnings_routes import router as earnings_router
 from app.payments.routes import router as payments_router
 from app.payments.webhook_routes import router as webhook_router
 from app.realtime_channels import channel_rules
+from app.referrals.routes import router as referrals_router
+from app.reviews.routes import router as reviews_router
 from app.services import Services, open_services
 from app.settings import PROJECT_ROOT, Settings
+from app.waitlist.routes import router as waitlist_router
 from realtime.asgi_transport import AsgiTransport, websocket_route
 from realtime.hub import Hub
 from realtime.transport import Transport
@@ -161,6 +165,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
             notifications_router, payments_router, cards_router, webhook_router, config_router,
             earnings_router, onboarding_router, profile_router, catalog_admin_router,
             media_router,
+            reviews_router, referrals_router, feeds_router, waitlist_router,
             *([test_clock_router] if settings.test_clock else []),
         ],
         middleware=[TokenAuthMiddleware],

@@ -86,6 +86,8 @@ class Settings:
     test_clock: bool = False
     # The platform's share of each delivered lesson's price, rounded half up (app.payments.money).
     platform_fee_percent: int = 15
+    # A referred student's credit at its first booking, and its referrer's once that lesson is delivered.
+    referral_credit_cents: int = 2000
     # Tests only: `kill_before_relay` makes a web process SIGKILL itself between a change's commit
     # and its relay, the crash the outbox exists for (tests/core/test_outbox.py);
     # `kill_after_authorize` / `kill_after_capture` make a worker SIGKILL itself right after Stripe
@@ -149,6 +151,7 @@ class Settings:
             instant_payout_fee_percent=_percent(env, "INSTANT_PAYOUT_FEE_PERCENT", defaults.instant_payout_fee_percent),
             test_clock=_flag(env, "TEST_CLOCK"),
             platform_fee_percent=_percent(env, "PLATFORM_FEE_PERCENT", defaults.platform_fee_percent),
+            referral_credit_cents=_int(env, "REFERRAL_CREDIT_CENTS", defaults.referral_credit_cents),
             fault_injection=env.get("FAULT_INJECTION") or None,
         )
 

@@ -22,6 +22,7 @@ from tasks.payments import (
     release_card_authorization,
     sweep_payments_due,
 )
+from tasks.waitlist import check_waitlist
 
 EVERY_SECOND = set(range(60))
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
@@ -50,6 +51,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             finish_admin_refund,
             authorize_booking_payment,
             process_picture,
+            check_waitlist,
         ],
         "cron_jobs": [
             cron(sweep_outbox, second=EVERY_SECOND, run_at_startup=True, unique=True, timeout=30),

@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 
 from app.core.embedded import embedded_running, resolve_urls, stop_embedded
 from app.settings import PROJECT_ROOT, Settings
-from tests.support.accounts import Accounts
+from tests.support.accounts import Accounts, use_database
 from tests.support.s3_standin import S3_SECRET_KEY, s3_standin_process  # noqa: F401
 from tests.support.stripe_standin import (  # noqa: F401
     STANDIN_WEBHOOK_SECRET,
@@ -82,7 +82,9 @@ async def database_url(service_urls: tuple[str, str], template_database: str) ->
     admin = await _admin(server_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-        yield database_url_for(server_url, name)
+        url = database_url_for(server_url, name)
+        use_database(url)  # where Accounts makes the admin that approves its instructors' documents
+        yield url
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()

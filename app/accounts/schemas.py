@@ -21,6 +21,8 @@ class UserRegister(msgspec.Struct, forbid_unknown_fields=True):
     full_name: FullName
     role: Literal["student", "instructor"]
     timezone: Timezone
+    # A referrer's code (app.referrals); an unknown one is a 400.
+    referral_code: Annotated[str, msgspec.Meta(max_length=32)] | None = None
 
 
 class UserLogin(msgspec.Struct):

@@ -15,6 +15,7 @@ from app.core.auth import CurrentUser
 from app.core.errors import ApiError, bad_input
 from app.core.outbox import change
 from app.core.time import is_valid_timezone
+from app.referrals.service import record_referral, referrer_of
 from app.services import Services
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -41,6 +42,8 @@ async def registration_problems(data: UserRegister) -> list[dict[str, str]]:
         problems.append({"key": "full_name", "message": "Must not be empty"})
     if not is_valid_timezone(data.timezone):
         problems.append({"key": "timezone", "message": "Not a canonical IANA timezone name (e.g. America/New_York)"})
+    if data.referral_code is not None and await referrer_of(data.referral_code) is None:
+        problems.append({"key": "referral_code", "message": "No such referral code"})
     return problems
 
 
@@ -49,20 +52,30 @@ async def register(data: UserRegister, passwords: Passwords, *, role: str | None
     if problems:
         raise bad_input(problems)
     email = data.email.strip().lower()
+    password_hash = await passwords.hash(data.password)
     try:
-        rows = await User.insert(
-            User(
-                email=email,
-                password_hash=await passwords.hash(data.password),
-                full_name=data.full_name.strip(),
-                role=role or data.role,
-                timezone=data.timezone,
-                created_at=datetime.now(UTC),
-            )
-        ).returning(*User.all_columns())
+        async with User._meta.db.transaction():
+            rows = await _insert_user(data, email, password_hash, role)
     except asyncpg.UniqueViolationError:
         raise ApiError(409, f"An account with email {email} already exists", code="email_taken") from None
     return user_out(rows[0])
+
+
+async def _insert_user(data: UserRegister, email: str, password_hash: str, role: str | None) -> list[dict]:
+    """With the referral the code names, in one transaction."""
+    rows = await User.insert(
+        User(
+            email=email,
+            password_hash=password_hash,
+            full_name=data.full_name.strip(),
+            role=role or data.role,
+            timezone=data.timezone,
+            created_at=datetime.now(UTC),
+        )
+    ).returning(*User.all_columns())
+    if data.referral_code is not None:
+        await record_referral(rows[0], data.referral_code)
+    return rows
 
 
 async def check_password(email: str, password: str, passwords: Passwords) -> UserOut | None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from app.core.errors import ApiError
 from app.core.outbox import Effects
 from app.notifications.service import notify, unread_exists
+from app.waitlist.hooks import check_waitlist_after
 
 if TYPE_CHECKING:
     from app.availability.service import WeekView
@@ -59,6 +60,7 @@ async def slots_changed(effects: Effects, instructor_id: int, first: date, last:
     await effects.event(
         slots_channel(instructor_id), "slots.changed", {"start": first.isoformat(), "end": last.isoformat()}
     )
+    await check_waitlist_after(effects, instructor_id, first, last)
 
 
 async def template_changed(

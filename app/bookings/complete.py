@@ -14,6 +14,7 @@ from app.core.outbox import change
 from app.core.time import now as clock_now
 from app.instructors.service import Instructor, find_instructor
 from app.payments import service as payments
+from app.referrals.service import reward_referrer
 from app.services import Services
 
 
@@ -49,6 +50,7 @@ async def complete_booking(
             .returning(*Booking.all_columns())
         )[0]
         await payments.complete_payment(services, effects, completed, now)
+        await reward_referrer(services, effects, completed)
         await events.booking_changed(effects, instructor, completed, by=user_id)
     return completed, instructor
 

@@ -25,6 +25,7 @@ from app.core.time import to_iso
 from app.instructors.service import Instructor, find_instructor, lock_instructor, settings_of
 from app.payments import service as payments
 from app.payments.money import lesson_price
+from app.referrals.service import credit_first_booking
 from app.services import Services
 
 
@@ -219,6 +220,7 @@ async def create_booking(
                     updated_at=now,
                 )
             ).returning(*Booking.all_columns())
+            await credit_first_booking(services, effects, rows[0])
             await payments.open_payment(services, effects, rows[0], now)
             await _booked(services, effects, instructor, rows[0], by=student_id)
     except asyncpg.ExclusionViolationError as exc:
@@ -290,6 +292,7 @@ async def confirm_booking(services: Services, student_id: int, booking_id: int) 
         if not updated:
             raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
         await payments.require_payment_method(student_id, updated[0]["price_cents"])
+        await credit_first_booking(services, effects, updated[0])
         await payments.apply_credits(services, effects, updated[0], now)
         await events.booking_changed(effects, instructor, updated[0], by=student_id)
         await events.notify_booked(effects, instructor, await with_parties(updated[0]))

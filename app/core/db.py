@@ -13,6 +13,7 @@ def all_tables() -> list[type[Table]]:
     from app.bookings.tables import Booking
     from app.catalog.tables import Category, InstructorService, Service
     from app.core.outbox import OutboxEntry
+    from app.feeds.tables import CalendarFeed
     from app.instructors.onboarding_tables import BackgroundCheck, IdentitySession, OnboardingState
     from app.instructors.profile_tables import InstructorProfile
     from app.instructors.tables import AvailabilitySettings
@@ -21,6 +22,9 @@ def all_tables() -> list[type[Table]]:
     from app.payments.earning_tables import AdminRefund, Earning
     from app.payments.stripe_tables import ConnectedAccount, PaymentMethod, Payout, StripeCustomer, StripeEvent
     from app.payments.tables import CreditBalance, CreditEntry, Payment
+    from app.referrals.tables import Referral, ReferralCode
+    from app.reviews.tables import Review, ReviewSummary
+    from app.waitlist.tables import WaitlistEntry
 
     return [
         User, RevokedToken, Category, Service, InstructorService, AvailabilityWeek, AvailabilitySettings,
@@ -29,6 +33,7 @@ def all_tables() -> list[type[Table]]:
         Earning, AdminRefund, InstructorProfile,
         OnboardingState, IdentitySession, BackgroundCheck,
         PictureUpload, ProfilePicture,
+        Review, ReviewSummary, ReferralCode, Referral, CalendarFeed, WaitlistEntry,
     ]  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from app.instructors.onboarding_tables import (
     IdentityStatus,
     OnboardingState,
 )
+from app.instructors.profile import profile_step_done
 from app.notifications.service import notify
 from app.payments.stripe_tables import ConnectedAccount
 from app.services import Services
@@ -44,10 +45,6 @@ class Step:
 
 
 async def _profile_step(instructor_id: int) -> Step:
-    try:
-        from app.instructors.profile import profile_step_done
-    except ImportError:  # TEMPORARY until the profile feature lands
-        return Step("profile", False, "incomplete", "Profiles are not available yet.")
     if await profile_step_done(instructor_id):
         return Step("profile", True, "complete", "Your profile has a headline or bio, a place and a service radius.")
     return Step("profile", False, "incomplete", "Add a headline or bio, your location and a service radius.")
@@ -207,9 +204,3 @@ async def go_offline(services: Services, instructor_id: int) -> dict[str, Any]:
             OnboardingState.instructor == instructor_id
         )
     return {"is_live": False}
-
-
-async def instructor_is_live(instructor_id: int) -> bool:
-    return await OnboardingState.exists().where(
-        (OnboardingState.instructor == instructor_id) & (OnboardingState.is_live.eq(True))
-    )
