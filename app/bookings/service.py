@@ -22,6 +22,7 @@ from app.core.outbox import Effects, change
 from app.core.parsing import WireFormatError, parse_instant
 from app.core.time import now as clock_now
 from app.core.time import to_iso
+from app.instructors.live import is_live
 from app.instructors.service import Instructor, find_instructor, lock_instructor, settings_of
 from app.payments import service as payments
 from app.payments.money import lesson_price
@@ -63,6 +64,12 @@ PARTIES = (
 async def with_parties(row: dict[str, Any]) -> dict[str, Any]:
     parties = await Booking.select(*PARTIES).where(Booking.id == row["id"]).first()
     return {**row, **(parties or {}), "payment": await payments.payment_of(row["id"])}
+
+
+async def require_live(instructor_id: int) -> None:
+    """After 400 and 404, before slot_taken (API.md's order): only live instructors are bookable."""
+    if not await is_live(instructor_id):
+        raise ApiError(409, "This instructor is not taking bookings right now", code="instructor_not_live")
 
 
 def slot_taken(detail: str) -> ApiError:
@@ -177,6 +184,7 @@ async def create_booking(
     instructor = await find_instructor(data.instructor_id)
     offer = await _offer(instructor.id, data.service_id)
     start = _parse_request(data, offer["durations_minutes"] if offer else None, instructor)
+    await require_live(instructor.id)
     fingerprint = booking_fingerprint(data, start)
     end = start + timedelta(minutes=data.duration_minutes)
     now = clock_now()
@@ -281,6 +289,7 @@ async def confirm_booking(services: Services, student_id: int, booking_id: int) 
     now = clock_now()
     if row["status"] != BookingStatus.held or row["expires_at"] <= now:
         raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
+    await require_live(instructor.id)
     async with change(services.relay) as effects:
         updated = (
             await Booking.update(
