@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import msgspec
-
 from app.availability.open_slots import compute_open_slots
 from app.catalog.schemas import ServiceSummary
 from app.core.auth import CurrentUser
@@ -18,6 +16,7 @@ from app.instructors.profile import bio_of, offers_for_bio, stored_profile
 from app.instructors.profile_schemas import OfferedService, PublicLocation, PublicProfile, Rating
 from app.instructors.service import Instructor, find_instructor
 from app.media.service import picture_of
+from app.reviews.schemas import ReviewOut
 from app.reviews.service import rating_of, recent_reviews
 from app.services import Services
 
@@ -25,11 +24,11 @@ NEXT_SLOTS = 5
 NEXT_SLOT_DAYS = 14
 
 
-async def rating_and_reviews(instructor_id: int) -> tuple[Rating, list[dict[str, Any]]]:
-    # REVIEWS: the one call site for the rating summary and the 10 newest visible reviews.
+async def rating_and_reviews(instructor_id: int) -> tuple[Rating, list[ReviewOut]]:
+    # The one call site for the rating summary and the 10 newest visible reviews.
     summary = await rating_of(instructor_id)
     recent = await recent_reviews(instructor_id, limit=10)
-    return Rating(average=summary.average, count=summary.count), [msgspec.to_builtins(r) for r in recent]
+    return Rating(average=summary.average, count=summary.count), recent
 
 
 async def next_open_starts(instructor: Instructor, offers: list[dict[str, Any]]) -> list[str]:

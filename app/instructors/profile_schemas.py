@@ -5,6 +5,7 @@ from typing import Annotated
 import msgspec
 
 from app.catalog.schemas import ServiceSummary
+from app.reviews.schemas import ReviewOut
 
 # Bounds of app.instructors.profile (HEADLINE_MAX, BIO_MAX, RADIUS_MIN/MAX); the service names each problem.
 Headline = Annotated[str, msgspec.Meta(max_length=120)]
@@ -82,5 +83,6 @@ class PublicProfile(msgspec.Struct):
     location: PublicLocation
     services: list[OfferedService]
     rating: Rating
-    reviews: list[dict]
+    # Up to 10 visible reviews, newest first.
+    reviews: list[ReviewOut]
     next_slots: list[str]

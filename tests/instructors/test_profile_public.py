@@ -71,3 +71,16 @@ async def test_bad_ids_and_bad_tokens_are_refused(client, accounts):
     assert (await client.get("/api/instructors/abc")).status_code == 400
     stale = await client.get(f"/api/instructors/{ada.id}", headers={"Authorization": "Bearer not-a-token"})
     assert stale.status_code == 401
+
+
+async def test_a_live_instructor_is_public_until_going_offline(client, accounts):
+    live = await accounts.instructor(name="Lee Live")  # walked through onboarding to live
+    shown = await client.get(f"/api/instructors/{live.id}")
+    assert shown.status_code == 200, shown.text
+    body = shown.json()
+    assert (body["full_name"], body["location"]["borough"]) == ("Lee Live", "Manhattan")
+    assert [s["service"]["slug"] for s in body["services"]] == ["piano"]
+    assert (body["rating"], body["reviews"]) == ({"average": None, "count": 0}, [])
+    assert (await client.delete("/api/instructors/me/live", headers=live.headers)).json() == {"is_live": False}
+    assert (await client.get(f"/api/instructors/{live.id}")).status_code == 404
+    assert (await client.get(f"/api/instructors/{live.id}", headers=live.headers)).status_code == 200
