@@ -19,6 +19,11 @@ class PresignedChecks:
         self.app, self.secret_key = app, secret_key
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
+        if environ.get("REQUEST_METHOD") == "OPTIONS":
+            # A browser's CORS preflight carries the presigned query but no signature of its own; S3
+            # answers it from the bucket's CORS rules alone (moto would check the query's signature).
+            environ = {**environ, "QUERY_STRING": "", "RAW_URI": environ.get("RAW_URI", "").split("?", 1)[0]}
+            return self.app(environ, start_response)
         refused = refusal(environ, self.secret_key)
         if refused is None:
             return self.app(environ, start_response)

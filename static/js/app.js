@@ -9,9 +9,14 @@ import { mountInstructorList } from './instructors.js';
 import { mountCollaborators, mountSettings } from './manage.js';
 import { mountNotifications } from './notifications.js';
 import { mountCards, mountEarnings } from './payments.js';
+import { mountCredits } from './credits.js';
 import { mountSlots } from './slots.js';
 import { discardUnsavedWeeklyEdits, hasUnsavedWeeklyEdits, mountWeekly } from './weekly.js';
 import { LiveSocket } from './ws.js';
+import { mountAdminChecks } from './admin-checks.js';
+import { mountOnboarding } from './onboarding.js';
+import { avatar, mountAccount } from './picture.js';
+import { mountProfile } from './profile.js';
 
 const socket = new LiveSocket();
 const header = document.getElementById('topbar');
@@ -28,6 +33,11 @@ const ROUTES = [
   ['instructor', /^#\/instructor\/(?<id>\d+)(?:\?(?<query>.*))?$/, false, mountSlots, 'Book a lesson'],
   ['cards', /^#\/cards(?:\?(?<query>.*))?$/, true, mountCards, 'Payment'],
   ['earnings', /^#\/earnings$/, true, mountEarnings, 'Earnings'],
+  ['credits', /^#\/credits$/, true, mountCredits, 'Credits'],
+  ['onboarding', /^#\/onboarding$/, true, mountOnboarding, 'Onboarding'],
+  ['profile', /^#\/profile$/, true, mountProfile, 'Your profile'],
+  ['account', /^#\/account$/, true, mountAccount, 'Your account'],
+  ['admin-checks', /^#\/admin\/background-checks$/, true, mountAdminChecks, 'Background checks'],
   ['bookings', /^#\/bookings(?:\/(?<when>upcoming|past|cancelled))?(?:\/(?<lesson>\d+))?$/, true, mountBookings, 'My lessons'],
 ];
 
@@ -124,17 +134,28 @@ function renderHeader() {
   teardownBell = () => {};
   const me = session.me;
   const link = (nav, href, label) => h('a', { href, 'data-nav': nav }, label);
+  const onboardingLink = me?.role === 'instructor' ? h('a', { href: '#/onboarding', 'data-nav': 'onboarding', 'data-testid': 'nav-onboarding', hidden: true }, 'Get started') : null;
   const nav = h('nav', { class: 'topnav', 'aria-label': 'Main' },
     me?.role === 'instructor' || me?.manages?.length ? link('calendar', '#/calendar', me.role === 'instructor' ? 'Calendar' : 'Calendars') : null,
     link('instructors', '#/instructors', 'Instructors'),
     me ? link('bookings', '#/bookings', me.role === 'instructor' ? 'Lessons' : 'My lessons') : null,
     me?.role === 'student' ? link('cards', '#/cards', 'Payment') : null,
-    me?.role === 'instructor' ? link('earnings', '#/earnings', 'Earnings') : null);
+    me?.role === 'student' ? link('credits', '#/credits', 'Credits') : null,
+    me?.role === 'instructor' ? link('earnings', '#/earnings', 'Earnings') : null,
+    onboardingLink,
+    me?.role === 'admin' ? link('admin-checks', '#/admin/background-checks', 'Checks') : null);
+  // An instructor who is not live yet has the checklist in the menu.
+  if (me?.role === 'instructor') {
+    api.get('/api/instructors/me/onboarding').then((o) => { onboardingLink.hidden = Boolean(o?.is_live); }).catch(() => {});
+  }
   const bellSlot = h('div', {});
   const right = h('div', { class: 'topbar-right' }, wsStatus,
     me ? [
       bellSlot,
-      h('span', { class: 'user-name', 'data-testid': 'user-name', title: me.email }, me.full_name),
+      h('a', {
+        class: 'user-link', href: me.role === 'instructor' ? '#/profile' : '#/account', 'data-testid': 'user-link',
+        'data-nav': me.role === 'instructor' ? 'profile' : 'account', 'aria-label': `${me.full_name}: your ${me.role === 'instructor' ? 'profile' : 'account'}`,
+      }, avatar(me, 'sm'), h('span', { class: 'user-name', 'data-testid': 'user-name', title: me.email }, me.full_name)),
       h('button', { class: 'btn btn-small', 'data-testid': 'logout', onclick: onLogout }, 'Log out'),
     ] : h('a', { href: '#/login', class: 'btn btn-small btn-primary' }, 'Log in'));
   replace(header, h('a', { href: '#/', class: 'brand' }, h('span', { class: 'brand-mark' }, 'I'), 'InstaInstru'), nav, right);
