@@ -65,6 +65,7 @@ from app.payments.webhook_routes import router as webhook_router
 from app.realtime_channels import channel_rules
 from app.referrals.routes import router as referrals_router
 from app.reviews.routes import router as reviews_router
+from app.search.routes import router as search_router
 from app.services import Services, open_services
 from app.settings import PROJECT_ROOT, Settings
 from app.waitlist.routes import router as waitlist_router
@@ -166,6 +167,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
             earnings_router, onboarding_router, profile_router, catalog_admin_router,
             media_router,
             reviews_router, referrals_router, feeds_router, waitlist_router,
+            search_router,
             *([test_clock_router] if settings.test_clock else []),
         ],
         middleware=[TokenAuthMiddleware],

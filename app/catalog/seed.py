@@ -24,7 +24,7 @@ CATALOG = [
         "Fitness",
         "dumbbell",
         "Personal training and movement",
-        ["yoga", "personal-training", "pilates"],
+        ["yoga", "personal-training", "pilates", "swimming"],
     ),
     ("art", "Art", "palette", "Drawing, painting and design", ["drawing", "painting", "photography"]),
     (
@@ -32,9 +32,10 @@ CATALOG = [
         "Tutoring",
         "book",
         "Test prep and school subjects",
-        ["math", "sat-prep", "chemistry", "writing"],
+        ["math", "sat-prep", "chemistry", "writing", "chess", "coding-for-kids"],
     ),
-    ("kids", "Kids", "sparkles", "Lessons made for children", ["chess", "coding-for-kids", "swimming"]),
+    # Computed (app.catalog.discovery): every service a live instructor offers to kids.
+    ("kids", "Kids", "sparkles", "Lessons made for children", []),
 ]
 
 SERVICE_NAMES = {

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.accounts.tables import User
+from app.catalog import discovery
 from app.catalog.schemas import (
     CategoryOut,
     InstructorOut,
@@ -11,6 +14,9 @@ from app.catalog.schemas import (
 from app.catalog.tables import Category, InstructorService, Service
 from app.core.db import upsert
 from app.core.errors import ApiError, bad_input
+
+if TYPE_CHECKING:
+    from app.services import Services
 
 MAX_RATE_CENTS = 100_000
 
@@ -46,7 +52,9 @@ def offer_problems(data: InstructorServiceUpdate) -> list[dict[str, str]]:
     return problems
 
 
-async def offer_service(instructor_id: int, service_id: int, data: InstructorServiceUpdate) -> InstructorServiceOut:
+async def offer_service(
+    instructor_id: int, service_id: int, data: InstructorServiceUpdate, services: Services | None = None
+) -> InstructorServiceOut:
     problems = offer_problems(data)
     if problems:
         raise bad_input(problems)
@@ -60,7 +68,9 @@ async def offer_service(instructor_id: int, service_id: int, data: InstructorSer
         InstructorService.locations: sorted(set(data.locations)),
     }
     key = {InstructorService.instructor: instructor_id, InstructorService.service: service_id}
-    await upsert(InstructorService, key, values)
+    async with discovery.changing(services) as effects:
+        await upsert(InstructorService, key, values)
+        await discovery.record_change(effects, instructor_id)
     return InstructorServiceOut(
         service_id=service_id, name=service["name"], hourly_rate_cents=data.hourly_rate_cents,
         durations_minutes=values[InstructorService.durations_minutes],
@@ -68,14 +78,16 @@ async def offer_service(instructor_id: int, service_id: int, data: InstructorSer
     )  # fmt: skip
 
 
-async def withdraw_service(instructor_id: int, service_id: int) -> None:
-    deleted = (
-        await InstructorService.delete()
-        .where((InstructorService.instructor == instructor_id) & (InstructorService.service == service_id))
-        .returning(InstructorService.id)
-    )
-    if not deleted:
-        raise ApiError(404, f"You do not offer service {service_id}", code="not_found")
+async def withdraw_service(instructor_id: int, service_id: int, services: Services | None = None) -> None:
+    async with discovery.changing(services) as effects:
+        deleted = (
+            await InstructorService.delete()
+            .where((InstructorService.instructor == instructor_id) & (InstructorService.service == service_id))
+            .returning(InstructorService.id)
+        )
+        if not deleted:
+            raise ApiError(404, f"You do not offer service {service_id}", code="not_found")
+        await discovery.record_change(effects, instructor_id)
 
 
 async def offers_of(instructor_ids: list[int] | None = None) -> dict[int, list[InstructorServiceOut]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from app.catalog import discovery
 from app.catalog.tables import InstructorService
 from app.core.errors import ApiError
 from app.core.outbox import Effects, change
@@ -189,6 +190,7 @@ async def go_live(services: Services, instructor_id: int) -> dict[str, Any]:
             await OnboardingState.update(
                 {OnboardingState.is_live: True, OnboardingState.live_at: at, OnboardingState.updated_at: at}
             ).where(OnboardingState.instructor == instructor_id)
+            await discovery.record_change(effects, instructor_id)
             await notify(
                 effects, instructor_id, "onboarding.live", "You are live",
                 "Students can now find and book you.", {"is_live": True},
@@ -198,9 +200,10 @@ async def go_live(services: Services, instructor_id: int) -> dict[str, Any]:
 
 async def go_offline(services: Services, instructor_id: int) -> dict[str, Any]:
     """Always possible: booked lessons stay booked; nobody can book new ones until live again."""
-    async with change(services.relay):
+    async with change(services.relay) as effects:
         await _state_locked(instructor_id)
         await OnboardingState.update({OnboardingState.is_live: False, OnboardingState.updated_at: now()}).where(
             OnboardingState.instructor == instructor_id
         )
+        await discovery.record_change(effects, instructor_id)
     return {"is_live": False}

@@ -1,0 +1,159 @@
+"""The search in SQL (core PostgreSQL only): each live instructor's best-matching offer, the place
+test (a GiST-indexed box around the place, refined by the haversine distance against the instructor's
+service radius), the sort keys and keyset paging. Every sort is ascending on (k1, k2, id)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from app.catalog.tables import InstructorService
+from app.search.cursor import Position
+from app.search.filters import MAX_RADIUS_MILES, Filters
+
+EARTH_RADIUS_MILES = 3958.8
+# A degree of latitude is at least 68.7 miles: dividing by less makes the box a little too big, never too small.
+MILES_PER_DEGREE = 68.0
+# Relevance: ratings shrunk towards 4.0 as if each instructor had 3 such reviews, less a tenth of a
+# point a mile up to 10 (an online teacher's distance matters little), plus half a point when the
+# profile mentions a word of the query left over.
+PRIOR_RATING, PRIOR_WEIGHT, POINTS_PER_MILE, DISTANCE_CAP_MILES, WORD_POINTS = 4.0, 3, 0.1, 10, 0.5
+FAR = 1e6  # the distance of an instructor without a place (none is live without one)
+
+_HAVERSINE = (
+    f"(2 * {EARTH_RADIUS_MILES} * asin(sqrt(least(1.0::float8, "
+    "power(sin(radians(p.lat - {lat}) / 2), 2) "
+    "+ cos(radians({lat})) * cos(radians(p.lat)) * power(sin(radians(p.lng - {lng}) / 2), 2)))))"
+)
+_SHRUNK_RATING = (
+    f"((coalesce(r.rating_sum, 0) + {PRIOR_RATING * PRIOR_WEIGHT})::float8"
+    f" / (coalesce(r.review_count, 0) + {PRIOR_WEIGHT}))"
+)
+_AVERAGE = "(r.rating_sum::float8 / nullif(r.review_count, 0))"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    instructor_id: int
+    full_name: str
+    timezone: str
+    created_at: Any
+    headline: str | None
+    service_id: int
+    service_slug: str
+    service_name: str
+    hourly_rate_cents: int
+    durations_minutes: list[int]
+    distance_miles: float | None
+    review_count: int
+    rating_sum: int
+    position: Position
+
+
+class _Sql:
+    """Fragments with {} placeholders and their arguments, in order."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.args: list[Any] = []
+
+    def add(self, fragment: str, *args: Any) -> _Sql:
+        self.parts.append(fragment)
+        self.args.extend(args)
+        return self
+
+    def text(self) -> str:
+        return " ".join(self.parts)
+
+
+def _like_patterns(words: tuple[str, ...]) -> list[str]:
+    escaped = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words if len(w) >= 3]
+    return [f"%{w}%" for w in escaped]
+
+
+def _distance(sql: _Sql, filters: Filters) -> None:
+    place = filters.place
+    if place is None:
+        sql.add("NULL::float8")
+    else:
+        sql.add(_HAVERSINE.format(lat="{}", lng="{}"), place.lat, place.lat, place.lng)
+
+
+def _offers(filters: Filters) -> _Sql:
+    """Each live instructor's best offer among those passing the filters, with its distance."""
+    sql = _Sql().add("SELECT DISTINCT ON (o.instructor) o.instructor, o.service, o.hourly_rate_cents,")
+    sql.add("o.durations_minutes, p.headline, p.bio,")
+    _distance(sql, filters)
+    sql.add("AS distance FROM instructor_services o")
+    sql.add("JOIN onboarding_states l ON l.instructor = o.instructor AND l.is_live")
+    sql.add("LEFT JOIN instructor_profiles p ON p.instructor = o.instructor WHERE true")
+    if filters.service_id is not None:
+        sql.add("AND o.service = {}", filters.service_id)
+    if filters.age_group is not None:
+        sql.add("AND {} = ANY(o.age_groups)", filters.age_group)
+    if filters.max_price_cents is not None:
+        sql.add("AND o.hourly_rate_cents <= {}", filters.max_price_cents)
+    place, online = filters.place, "'online' = ANY(o.locations)"
+    if place is not None:
+        reach = min(filters.radius_miles or MAX_RADIUS_MILES, MAX_RADIUS_MILES)
+        dlat = reach / MILES_PER_DEGREE
+        dlng = reach / (MILES_PER_DEGREE * max(math.cos(math.radians(abs(place.lat) + dlat)), 0.01))
+        sql.add("AND (( p.location <@ box(point({}, {}), point({}, {}))",
+                place.lng - dlng, place.lat - dlat, place.lng + dlng, place.lat + dlat)  # fmt: skip
+        sql.add("AND").add(_HAVERSINE.format(lat="{}", lng="{}"), place.lat, place.lat, place.lng)
+        sql.add("<= p.service_radius_miles")
+        if filters.radius_miles is not None:
+            sql.add("AND").add(_HAVERSINE.format(lat="{}", lng="{}"), place.lat, place.lat, place.lng)
+            sql.add("<= {}", filters.radius_miles)
+        sql.add(f") OR {online})" if filters.online else "))")
+    elif filters.online:
+        sql.add(f"AND {online}")
+    return sql.add("ORDER BY o.instructor, o.hourly_rate_cents, o.service")
+
+
+def _sort_keys(filters: Filters, patterns: list[str]) -> tuple[str, str, list[Any]]:
+    if filters.sort == "distance":
+        return f"coalesce(b.distance, {FAR}::float8)", "b.hourly_rate_cents::float8", []
+    if filters.sort == "price":
+        return "b.hourly_rate_cents::float8", f"-{_SHRUNK_RATING}", []
+    if filters.sort == "rating":
+        return f"coalesce(-{_AVERAGE}, 1.0::float8)", "-coalesce(r.review_count, 0)::float8", []
+    score = _SHRUNK_RATING
+    if filters.place is not None:
+        score += f" - {POINTS_PER_MILE}::float8 * least(coalesce(b.distance, {FAR}), {DISTANCE_CAP_MILES})"
+    args: list[Any] = []
+    if patterns:
+        mentioned = "concat_ws(' ', b.headline, b.bio) ILIKE ANY({}::text[])"
+        score += f" + CASE WHEN {mentioned} THEN {WORD_POINTS}::float8 ELSE 0 END"
+        args.append(patterns)
+    return f"-({score})", "0::float8", args
+
+
+async def candidates(filters: Filters, after: Position | None, count: int) -> list[Candidate]:
+    """Up to `count` results in sort order after `after`."""
+    k1, k2, key_args = _sort_keys(filters, _like_patterns(filters.words))
+    offers = _offers(filters)
+    sql = _Sql().add(
+        "SELECT * FROM (SELECT b.*, u.full_name, u.timezone, u.created_at, s.slug, s.name AS service_name,"
+    )
+    sql.add("coalesce(r.review_count, 0) AS review_count, coalesce(r.rating_sum, 0) AS rating_sum,")
+    sql.add(f"{k1} AS k1, {k2} AS k2", *key_args)
+    sql.add("FROM (").add(offers.text(), *offers.args).add(") b")
+    sql.add("JOIN users u ON u.id = b.instructor JOIN services s ON s.id = b.service")
+    sql.add("LEFT JOIN review_summaries r ON r.instructor = b.instructor) ranked")
+    if after is not None:
+        sql.add("WHERE (k1, k2, instructor) > ({}::float8, {}::float8, {})", *after.keys, after.instructor_id)
+    sql.add("ORDER BY k1, k2, instructor LIMIT {}", count)
+    rows = await InstructorService.raw(sql.text(), *sql.args)
+    return [
+        Candidate(
+            instructor_id=row["instructor"], full_name=row["full_name"], timezone=row["timezone"],
+            created_at=row["created_at"], headline=row["headline"], service_id=row["service"],
+            service_slug=row["slug"], service_name=row["service_name"], hourly_rate_cents=row["hourly_rate_cents"],
+            durations_minutes=row["durations_minutes"], distance_miles=row["distance"],
+            review_count=row["review_count"], rating_sum=row["rating_sum"],
+            position=Position((row["k1"], row["k2"]), row["instructor"]),
+        )
+        for row in rows
+    ]  # fmt: skip

@@ -1,0 +1,165 @@
+"""Search (API.md "Discovery"): filters from the text and the query string, ranked live instructors
+from SQL, and for a whole page at once their next open slots, ratings and pictures. With a time
+window only instructors with an open slot inside it are results: candidates are read in sort order a
+chunk at a time and kept when their batch of slots has one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from app.availability.open_slots_batch import SlotAsk, open_slots_of_many
+from app.availability.slots import Interval
+from app.catalog.schemas import ServiceSummary
+from app.core.time import now as clock_now
+from app.core.time import to_iso
+from app.instructors.service import Instructor
+from app.media.service import pictures_of
+from app.places import Place
+from app.search.cursor import Position, decode, encode, search_fingerprint
+from app.search.filters import Filters, SearchAsk, resolve
+from app.search.parse import Understood
+from app.search.parse_time import WEEKDAYS, TimeWindow
+from app.search.query import Candidate, candidates
+from app.search.schemas import (
+    PlaceOut,
+    Rating,
+    ResultInstructor,
+    SearchResult,
+    SearchResults,
+    TimesOut,
+    UnderstoodOut,
+)
+from app.services import Services
+
+NEXT_SLOTS = 3
+NEXT_SLOT_DAYS = 14
+# With a time window: candidates read per round, and at most this many per request (a page may then
+# come back short, with a cursor to read on).
+CHUNK = 60
+SCAN_BUDGET = 600
+
+Page = tuple[list[Candidate], Position | None, dict[int, list[Interval]]]
+
+
+async def search(services: Services, ask: SearchAsk, user_timezone: str | None) -> SearchResults:
+    filters, heard = await resolve(ask, user_timezone)
+    fingerprint = search_fingerprint({**ask.fingerprint_parts(), "tz": str(filters.tz)})
+    after = decode(ask.cursor, fingerprint) if ask.cursor is not None else None
+    page, next_position, slots = await find_page(filters, after, ask.limit)
+    return SearchResults(
+        understood=understood_out(heard),
+        results=await results_of(services, page, slots),
+        next_cursor=encode(next_position, fingerprint) if next_position else None,
+    )
+
+
+async def find_page(filters: Filters, after: Position | None, limit: int) -> Page:
+    if filters.window is None:
+        rows = await candidates(filters, after, limit + 1)
+        page = rows[:limit]
+        start = clock_now()
+        slots = await _slots_of(page, start, start + timedelta(days=NEXT_SLOT_DAYS), None)
+        return page, page[-1].position if len(rows) > limit else None, slots
+    window, keep = filters.window, recurring_test(filters.window, filters.tz)
+    found: list[Candidate] = []
+    slots: dict[int, list[Interval]] = {}
+    position, scanned = after, 0
+    while True:
+        rows = await candidates(filters, position, CHUNK)
+        chunk_slots = await _slots_of(rows, window.start, window.end, keep)
+        for row in rows:
+            scanned, position = scanned + 1, row.position
+            if chunk_slots[row.instructor_id]:
+                found.append(row)
+                slots[row.instructor_id] = chunk_slots[row.instructor_id]
+                if len(found) > limit:
+                    return found[:limit], found[limit - 1].position, slots
+        if len(rows) < CHUNK:
+            return found, None, slots
+        if scanned >= SCAN_BUDGET:
+            return found, position, slots
+
+
+async def _slots_of(rows: list[Candidate], start, end, keep) -> dict[int, list[Interval]]:
+    asks = [
+        SlotAsk(Instructor(row.instructor_id, row.full_name, row.timezone, row.created_at), min(row.durations_minutes))
+        for row in rows
+    ]
+    return await open_slots_of_many(asks, start, end, limit=NEXT_SLOTS, keep=keep)
+
+
+def recurring_test(window: TimeWindow, tz: ZoneInfo) -> Callable[[Interval], bool] | None:
+    """Days of the week and hours of the day a slot must keep to, read in the searcher's zone."""
+    if not window.is_recurring:
+        return None
+    day_from = window.day_from or 0
+    day_until = window.day_until if window.day_until is not None else 1440
+
+    def keeps(slot: Interval) -> bool:
+        start, end = slot[0].astimezone(tz), slot[1].astimezone(tz)
+        if window.weekdays is not None and start.weekday() not in window.weekdays:
+            return False
+        ends_at = (end.date() - start.date()).days * 1440 + end.hour * 60 + end.minute
+        return day_from <= start.hour * 60 + start.minute and ends_at <= day_until
+
+    return keeps
+
+
+async def results_of(services: Services, page: list[Candidate], slots: dict[int, list[Interval]]) -> list[SearchResult]:
+    pictures = await pictures_of(services, [row.instructor_id for row in page])
+    return [
+        SearchResult(
+            instructor=ResultInstructor(
+                id=row.instructor_id, full_name=row.full_name, headline=row.headline,
+                picture=pictures.get(row.instructor_id),
+            ),
+            service=ServiceSummary(row.service_id, row.service_slug, row.service_name),
+            hourly_rate_cents=row.hourly_rate_cents,
+            distance_miles=round(row.distance_miles, 2) if row.distance_miles is not None else None,
+            rating=Rating(
+                average=round(row.rating_sum / row.review_count, 2) if row.review_count else None,
+                count=row.review_count,
+            ),
+            next_slots=[to_iso(start, ZoneInfo(row.timezone)) for start, _ in slots.get(row.instructor_id, [])],
+        )
+        for row in page
+    ]  # fmt: skip
+
+
+def place_out(place: Place) -> PlaceOut:
+    kind, name = (
+        ("zip", place.zip) if place.zip
+        else ("neighborhood", place.neighborhood) if place.neighborhood
+        else ("borough", place.borough)
+    )  # fmt: skip
+    return PlaceOut(kind=kind, name=name or "", borough=place.borough, lat=place.lat, lng=place.lng)
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def understood_out(heard: Understood | None) -> UnderstoodOut:
+    if heard is None:
+        return UnderstoodOut()
+    window = heard.window
+    times = None
+    if window is not None and window.is_recurring:
+        times = TimesOut(
+            weekdays=[WEEKDAYS[d][:3] for d in sorted(window.weekdays)] if window.weekdays is not None else None,
+            start_time=_clock(window.day_from) if window.day_from is not None else None,
+            end_time=_clock(window.day_until) if window.day_until is not None else None,
+        )
+    return UnderstoodOut(
+        service=heard.service,
+        age_group=heard.age_group,
+        age=heard.age,
+        place=place_out(heard.place) if heard.place else None,
+        max_price_cents=heard.max_price_cents,
+        start=window.start.isoformat(timespec="seconds") if window else None,
+        end=window.end.isoformat(timespec="seconds") if window else None,
+        online=heard.online,
+        times=times,
+    )
