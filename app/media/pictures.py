@@ -76,11 +76,14 @@ def render_picture(data: bytes, crop: dict[str, int] | None, *, draft: bool = Tr
             raise PictureRefused("The picture is damaged or truncated") from None
         decoded = image.size
         factor = decoded[0] / width
-        picture = ImageOps.exif_transpose(image)
-    # the decoder rounds each side up: keep the scaled box inside what was decoded
-    scaled = (*(round(edge * factor) for edge in box[:2]), min(round(box[2] * factor), picture.width),
-              min(round(box[3] * factor), picture.height))  # fmt: skip
-    picture = _rgb(picture.crop(scaled))
+        # in place: the decoded pixels are replaced, not kept beside the turned copy
+        ImageOps.exif_transpose(image, in_place=True)
+        # the decoder rounds each side up: keep the scaled box inside what was decoded
+        scaled = (*(round(edge * factor) for edge in box[:2]), min(round(box[2] * factor), image.width),
+                  min(round(box[3] * factor), image.height))  # fmt: skip
+        picture = image.crop(scaled) if scaled != (0, 0, *image.size) else image
+        picture = _rgb(picture)
+    del image  # a crop's source pixels go now, not at return
     picture.thumbnail((ORIGINAL_MAX_SIDE, ORIGINAL_MAX_SIDE), Image.Resampling.LANCZOS)
     side = min(picture.size)
     left, top = (picture.width - side) // 2, (picture.height - side) // 2
@@ -119,7 +122,7 @@ def _rgb(picture: Image.Image) -> Image.Image:
         flat = Image.new("RGB", rgba.size, "white")
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
-    return picture.convert("RGB")
+    return picture if picture.mode == "RGB" else picture.convert("RGB")
 
 
 def _jpeg(picture: Image.Image) -> bytes:
