@@ -368,6 +368,26 @@ def stripe_standin(core: int = CLIENT_CORE, webhook_secret: str = "whsec_bench")
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def s3_standin() -> Iterator[Any]:
+    """The local S3 stand-in (moto's server mode, in memory) for the web processes started inside,
+    unless S3_ENDPOINT_URL names one: onboarding stores background-check documents there."""
+    if os.environ.get("S3_ENDPOINT_URL"):
+        yield None
+        return
+    from standins.s3.launch import start_s3_standin
+
+    names = ("S3_ENDPOINT_URL", "S3_SECRET_KEY")
+    saved = {name: os.environ.get(name) for name in names}
+    with start_s3_standin(secret_key="bench-s3-secret") as standin:
+        os.environ.update(S3_ENDPOINT_URL=standin.endpoint_url, S3_SECRET_KEY="bench-s3-secret")
+        try:
+            yield standin
+        finally:
+            for name, value in saved.items():
+                os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+
+
 def start_worker(services: Services, core: int = SERVER_CORE, argv: Sequence[str] = ("-m", "app", "worker")) -> Server:
     """One arq worker of `services.root`'s code pinned to `core` (a Server with no port: `stop()` and
     `log_tail()` work). `argv`: the interpreter's arguments, for a variant started through `-c`."""
@@ -448,10 +468,15 @@ async def account(http: Any, email: str, role: str) -> tuple[int, dict[str, str]
     return login.json()["user"]["id"], {"Authorization": f"Bearer {login.json()['token']}"}
 
 
-async def open_instructor(http: Any, email: str, mondays: Sequence[Any]) -> tuple[int, int]:
-    """An instructor (UTC) offering piano (30 or 60 min), open 00:00-24:00 every day of the weeks
-    starting on `mondays`: (instructor id, piano's service id)."""
-    instructor_id, auth = await account(http, email, "instructor")
+async def open_instructor(http: Any, email: str, mondays: Sequence[Any], database_url: str) -> tuple[int, int]:
+    """A live instructor (UTC) offering piano (30 or 60 min), open 00:00-24:00 every day of the weeks
+    starting on `mondays`: (instructor id, piano's service id). Onboarded through the API and the
+    stand-ins by tests/support/accounts.py (the Stripe stand-in of STRIPE_API_BASE and
+    STRIPE_WEBHOOK_SECRET, the S3 stand-in of s3_standin(); its admin made in `database_url`)."""
+    from tests.support.accounts import Accounts
+
+    made = await Accounts(http, database_url=database_url).instructor(timezone="UTC", name="Bench Person")
+    instructor_id, auth = made.id, made.headers
     categories = (await http.get("/api/catalog/categories")).json()
     service_id = next(s["id"] for c in categories for s in c["services"] if s["slug"] == "piano")
     response = await http.put(f"/api/instructors/me/services/{service_id}", json=PIANO_OFFER, headers=auth)

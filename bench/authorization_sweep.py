@@ -50,6 +50,7 @@ from _common import (
     median,
     open_instructor,
     pin_to,
+    s3_standin,
     sched_ns,
     start_server,
     start_worker,
@@ -97,7 +98,11 @@ async def set_up(services: Services, http, payments: int) -> dict:
         sys.exit(f"{payments} payments do not fit in an 11 h band at {INSTRUCTORS} instructors")
     mondays = sorted({(d - timedelta(days=d.weekday())) for d in (start.date(), last.date())})
     instructors = await bounded_gather(
-        10, [open_instructor(http, f"instructor-{i}@bench.test", mondays) for i in range(INSTRUCTORS)]
+        10,
+        [
+            open_instructor(http, f"instructor-{i}@bench.test", mondays, services.database_url)
+            for i in range(INSTRUCTORS)
+        ],
     )
     students = await bounded_gather(20, [student_with_card(http, f"student-{i}@bench.test") for i in range(STUDENTS)])
 
@@ -207,7 +212,7 @@ def one(args, mode: str) -> dict:
 
     os.environ.update(CHEAP_PASSWORDS, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, TEST_CLOCK="1")
     os.environ.pop("STRIPE_SECRET_KEY", None)
-    with stripe_standin(CLIENT_CORE, WEBHOOK_SECRET) as standin, Services(seed=True) as services:
+    with stripe_standin(CLIENT_CORE, WEBHOOK_SECRET) as standin, s3_standin(), Services(seed=True) as services:
         os.environ["STRIPE_API_BASE"] = standin.base_url
         server = start_server("socketify", services)
         try:

@@ -38,6 +38,7 @@ from _common import (
     pin_to,
     raise_fd_limit,
     ratio,
+    s3_standin,
     sched_ns,
     servers,
     summary_ms,
@@ -60,18 +61,11 @@ async def set_up(services: Services, base_url: str, runs: int, concurrency: int)
     from app.core.auth import Tokens
 
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
-        account = {
-            "email": "race-instructor@bench.test",
-            "password": "bench-password-1",
-            "full_name": "Race Instructor",
-            "role": "instructor",
-            "timezone": "UTC",
-        }
-        assert (response := await http.post("/api/auth/register", json=account)).status_code == 201, response.text
-        login = await http.post("/api/auth/login", json={"email": account["email"], "password": account["password"]})
-        assert login.status_code == 200, login.text
-        instructor_id = login.json()["user"]["id"]
-        auth = {"Authorization": f"Bearer {login.json()['token']}"}
+        # Only live instructors are bookable: onboarded through the API and the stand-ins.
+        from tests.support.accounts import Accounts
+
+        made = await Accounts(http, database_url=services.database_url).instructor(timezone="UTC")
+        instructor_id, auth = made.id, made.headers
         categories = (await http.get("/api/catalog/categories")).json()
         service_id = next(s["id"] for c in categories for s in c["services"] if s["slug"] == "piano")
         response = await http.put(f"/api/instructors/me/services/{service_id}", json=OFFER, headers=auth)
@@ -268,6 +262,9 @@ def main() -> None:
 
             standin = stack.enter_context(start_stripe_standin(Path(tempfile.mkdtemp(prefix="bench-stripe-"))))
             os.environ["STRIPE_API_BASE"] = standin.base_url
+        # The factory signs the onboarding webhooks it delivers as the servers verify them.
+        os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_bench")
+        stack.enter_context(s3_standin())
         services = stack.enter_context(Services(seed=True))
         started = stack.enter_context(servers([(kind, 2) for kind in args.kinds], services))
         uvloop.run(orchestrate(args, services, started))

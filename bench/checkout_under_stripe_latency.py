@@ -51,6 +51,7 @@ from _common import (
     pin_to,
     raise_fd_limit,
     ratio,
+    s3_standin,
     sched_ns,
     start_server,
     stripe_standin,
@@ -70,7 +71,7 @@ def first_start(now: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0) + timedelta(minutes=30 * math.ceil(at.minute / 30))
 
 
-async def set_up(http, checkouts: int, bursts: int) -> dict:
+async def set_up(http, database_url: str, checkouts: int, bursts: int) -> dict:
     now = datetime.now(UTC)
     start = first_start(now)
     per_instructor = math.ceil(checkouts / INSTRUCTORS)
@@ -79,7 +80,7 @@ async def set_up(http, checkouts: int, bursts: int) -> dict:
         sys.exit(f"{checkouts} checkouts x {bursts} bursts do not fit in the next 24 h at {INSTRUCTORS} instructors")
     mondays = sorted({(d - timedelta(days=d.weekday())) for d in (start.date(), last.date())})
     instructors = await bounded_gather(
-        10, [open_instructor(http, f"instructor-{i}@bench.test", mondays) for i in range(INSTRUCTORS)]
+        10, [open_instructor(http, f"instructor-{i}@bench.test", mondays, database_url) for i in range(INSTRUCTORS)]
     )
     students = await bounded_gather(20, [student_with_card(http, f"student-{i}@bench.test") for i in range(checkouts)])
     return {"start": start, "per_instructor": per_instructor, "instructors": instructors, "students": students}
@@ -344,7 +345,7 @@ async def orchestrate(args, services: Services, server, standin) -> None:
     import httpx
 
     async with httpx.AsyncClient(base_url=server.url, timeout=120) as http:
-        setup = await set_up(http, args.checkouts, args.runs * len(args.latencies))
+        setup = await set_up(http, services.database_url, args.checkouts, args.runs * len(args.latencies))
     print(
         f"# set up: {INSTRUCTORS} instructors, {args.checkouts} students with a saved card; load {loadavg()}",
         flush=True,
@@ -387,7 +388,7 @@ def main() -> None:
     )
     os.environ.update(CHEAP_PASSWORDS, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
     os.environ.pop("STRIPE_SECRET_KEY", None)
-    with stripe_standin(CLIENT_CORE, WEBHOOK_SECRET) as standin, Services(seed=True) as services:
+    with stripe_standin(CLIENT_CORE, WEBHOOK_SECRET) as standin, s3_standin(), Services(seed=True) as services:
         os.environ["STRIPE_API_BASE"] = standin.base_url
         server = start_server("socketify", services)
         try:
