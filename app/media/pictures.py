@@ -16,7 +16,6 @@ MAX_PIXELS = 40_000_000
 # Pillow's own guard (a warning above it, an error at twice it) at our limit, before any decoding.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 FORMATS = ("JPEG", "PNG", "WEBP")
-CONTENT_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 # The stored original is the cropped picture with its longer side at most this.
 ORIGINAL_MAX_SIDE = 2048
 SQUARES = (400, 200)

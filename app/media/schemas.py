@@ -1,16 +1,18 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
-# Upper bounds keep the numbers storable; the rules (types, 10 MB) are named by app.media.service.
+from app.media.pictures import MAX_BYTES
+
+# Crop coordinates: bounded to keep them storable; whether the crop fits is the worker's to say.
 Pixels = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 
 
 class PictureUploadRequest(msgspec.Struct, forbid_unknown_fields=True):
-    content_type: Annotated[str, msgspec.Meta(max_length=100, examples=["image/jpeg"])]
-    size_bytes: Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    size_bytes: Annotated[int, msgspec.Meta(ge=1, le=MAX_BYTES, description="at most 10 MB")]
 
 
 class PictureUploadOut(msgspec.Struct):

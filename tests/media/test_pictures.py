@@ -63,6 +63,17 @@ async def test_a_png_with_transparency_becomes_a_jpeg_picture(client, accounts, 
     assert Image.open(io.BytesIO(await download(urls["400"]))).size == (400, 400)
 
 
+async def test_a_webp_declared_as_png_is_taken_by_its_content(client, accounts, run_worker_burst):
+    student = await accounts.student(card=None)
+    out = io.BytesIO()
+    Image.new("RGB", (500, 700), (20, 20, 220)).save(out, "WEBP")
+    await upload_picture(client, student, out.getvalue(), content_type="image/png")
+    await run_worker_burst(max_jobs=10)
+    urls = (await client.get("/api/me", headers=student.headers)).json()["picture"]["urls"]
+    original = Image.open(io.BytesIO(await download(urls["original"])))
+    assert (original.format, original.size, colour_at(original, 250, 350)) == ("JPEG", (500, 700), "blue")
+
+
 async def test_a_crop_outside_the_picture_fails_naming_it(client, accounts, run_worker_burst, settings):
     student = await accounts.student(card=None)
     upload_id = await upload_picture(client, student, png(300, 300), "image/png", crop={"x": 100, "y": 0, "size": 250})

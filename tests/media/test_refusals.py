@@ -52,6 +52,7 @@ async def test_bad_upload_requests_are_400_naming_the_field(client, accounts):
         response = await client.post("/api/me/picture", json=body, headers=student.headers)
         assert response.status_code == 400, body
         assert [problem["key"] for problem in response.json()["extra"]] == [key], body
+        assert key in response.json()["detail"]
     # refused requests use up no upload: the next good one is answered
     assert (await request_upload(client, student, 10 * 1024 * 1024))["upload_url"].startswith("http")
 
