@@ -72,7 +72,7 @@ export function mountAdminChecks(root, ctx) {
           h('time', { datetime: d.uploaded_at, title: formatMoment(new Date(d.uploaded_at), ctx.me.timezone) }, relativeTime(d.uploaded_at)),
           ` · ${d.filename} · ${megabytes(d.size_bytes)}`)),
       d.view_url
-        ? h('a', { class: 'btn btn-small', href: d.view_url, target: '_blank', rel: 'noopener', 'data-testid': 'check-view' }, 'View document', h('span', { class: 'sr-only' }, ` of ${who} (opens a new tab)`))
+        ? h('a', { class: 'btn', href: d.view_url, target: '_blank', rel: 'noopener', 'data-testid': 'check-view' }, 'View document', h('span', { class: 'sr-only' }, ` of ${who} (opens a new tab)`))
         : h('span', { class: 'muted small' }, 'Not stored yet'),
       actions, rejectForm, result);
 

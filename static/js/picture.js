@@ -8,7 +8,10 @@ import { h, initials, replace } from './dom.js';
 
 const TYPES = { 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WebP' };
 const MAX_BYTES = 10 * 1024 * 1024;
-export const megabytes = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+// "512 KB", "11.0 MB": a file's size in words.
+export const megabytes = (bytes) => (bytes < 1024 * 1024
+  ? `${Math.max(1, Math.round(bytes / 1024))} KB`
+  : `${(bytes / (1024 * 1024)).toFixed(1)} MB`);
 
 // `person`: { full_name, picture }. size: 'sm' (32 px), 'md' (48 px) or 'lg' (120 px).
 export function avatar(person, size = 'md') {
@@ -24,6 +27,13 @@ export function avatar(person, size = 'md') {
     role: size === 'lg' ? 'img' : null, 'aria-label': size === 'lg' ? `${person?.full_name ?? 'No one'} has no picture yet` : null,
     'aria-hidden': size === 'lg' ? null : 'true',
   }, initials(person?.full_name));
+}
+
+// A small mark for lists (lessons): the picture, or initials drawn by CSS (no text is added to the row).
+export function personMark(person) {
+  const url = person?.picture?.urls?.['200'];
+  if (url) return h('img', { class: 'avatar avatar-xs', src: url, alt: '', 'data-testid': 'avatar-picture' });
+  return h('span', { class: 'avatar avatar-xs avatar-initials', 'aria-hidden': 'true', 'data-testid': 'avatar-initials', 'data-initials': initials(person?.full_name) });
 }
 
 // A 429 in words: one picture a minute, and how long to wait.

@@ -163,7 +163,9 @@ async def test_a_new_instructor_walks_the_checklist_to_live_and_an_admin_approve
 async def test_a_rejected_document_shows_its_reason_and_a_reject_needs_one(http, pages, webhooks_to_server):
     accounts = Accounts(http)
     nina = await accounts.instructor(live=False, name="Nina Rejected")
-    await accounts.upload_background_check(nina)
+    document = await accounts.upload_background_check(nina)
+    submit = f"/api/instructors/me/background-check/{document['document_id']}/submit"
+    await accounts.call("POST", submit, nina, 200)
     admin = await accounts.admin()
     page = await pages.open("#/onboarding", as_=nina)
     await expect(step(page, "background_check").get_by_test_id("step-state")).to_have_text("Waiting for review")
