@@ -12,6 +12,7 @@ import structlog
 from app.bookings.cancel import cancel_unpaid_booking
 from app.bookings.complete import complete_booking, lessons_to_auto_complete
 from app.core.time import now
+from app.payments import early
 from app.payments.authorization import authorize_booking, sweep_authorizations
 from app.payments.service import captures_due, card_step, unpaid_bookings_due
 
@@ -25,6 +26,11 @@ async def authorize_booking_payment(ctx: dict[str, Any], booking_id: int) -> str
 
 async def release_card_authorization(ctx: dict[str, Any], booking_id: int) -> str:
     return await card_step(ctx["services"], booking_id, "release")
+
+
+async def release_unused_authorization(ctx: dict[str, Any], booking_id: int, intent_id: str, attempt: int) -> str:
+    """An early authorization whose reschedule or cancel was then refused (app.payments.early)."""
+    return await early.release_unused_authorization(ctx["services"], booking_id, intent_id, attempt)
 
 
 async def capture_card_payment(ctx: dict[str, Any], booking_id: int) -> str:

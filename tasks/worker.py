@@ -20,6 +20,7 @@ from tasks.payments import (
     capture_card_payment,
     refund_card_payment,
     release_card_authorization,
+    release_unused_authorization,
     sweep_payments_due,
 )
 from tasks.waitlist import check_waitlist
@@ -50,6 +51,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             transfer_earning,
             finish_admin_refund,
             authorize_booking_payment,
+            release_unused_authorization,
             process_picture,
             check_waitlist,
         ],

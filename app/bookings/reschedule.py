@@ -19,6 +19,8 @@ from app.core.parsing import WireFormatError, parse_instant
 from app.core.time import now as clock_now
 from app.instructors.service import Instructor, find_instructor, lock_instructor, settings_of
 from app.payments import service as payments
+from app.payments.authorization import notify_authorized
+from app.payments.early import payment_before, undo_early_authorization
 from app.services import Services
 
 RESCHEDULE_WINDOW = timedelta(hours=24)
@@ -49,14 +51,37 @@ async def reschedule_booking(
     instructor = await find_instructor(row["instructor"])
     if start == row["start_at"]:
         return row, instructor
+    before = None
     if start - clock_now() < payments.AUTHORIZE_AHEAD:
-        # Authorized before the move (the amount does not depend on the time): a decline leaves
-        # the booking at its old time.
+        # Authorized before the move (the amount does not depend on the time); whatever refuses
+        # the move after that (a decline, Stripe unreachable, the slot taken meanwhile) puts the
+        # payment back as it was and releases what was authorized for it.
+        before = await payment_before(booking_id)
         try:
-            await payments.authorize_if_due(services, booking_id, early=True)
-        except payments.CardDeclined as declined:
-            await payments.forget_early_decline(booking_id)
-            raise declined.refusal() from None
+            outcome = await payments.authorize_if_due(services, booking_id, early=True)
+        except (payments.CardDeclined, payments.PaymentUnavailable) as refused:
+            await undo_early_authorization(services, before)
+            raise refused.refusal() from None
+        before = before if outcome.status == "authorized" else None
+    try:
+        moved = await _moved(services, user_id, instructor, row, booking_id, start, authorized_now=before is not None)
+    except BaseException:
+        if before is not None:
+            await undo_early_authorization(services, before)
+        raise
+    return moved, instructor
+
+
+async def _moved(
+    services: Services,
+    user_id: int,
+    instructor: Instructor,
+    row: dict[str, Any],
+    booking_id: int,
+    start,
+    *,
+    authorized_now: bool,
+) -> dict[str, Any]:
     try:
         async with change(services.relay) as effects:
             await lock_instructor(instructor.id)
@@ -66,9 +91,12 @@ async def reschedule_booking(
                 await events.booking_changed(effects, instructor, moved, by=user_id)
             told = await with_parties(moved)
             await events.notify_rescheduled(effects, instructor, told, row["start_at"], by=user_id)
+            if authorized_now:
+                # Told only now that the move holds (a refused move releases it unannounced).
+                await notify_authorized(effects, moved, told["payment"])
     except asyncpg.ExclusionViolationError as exc:
         raise overlap_refused(exc) from None
-    return moved, instructor
+    return moved
 
 
 async def _move(services: Services, effects, instructor: Instructor, booking_id: int, start) -> dict[str, Any]:

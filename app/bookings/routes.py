@@ -21,6 +21,15 @@ PAYMENT_REFUSED = {
         generate_examples=False,
     )
 }
+PAYMENT_UNAVAILABLE = {
+    503: ResponseSpec(
+        data_container=Error,
+        description="`payment_unavailable`: Stripe could not be reached for the card's authorization (after "
+        "retries); nothing was booked or changed and credits are back: retry after `Retry-After` seconds (with "
+        "the same `Idempotency-Key` for a booking)",
+        generate_examples=False,
+    )
+}
 
 
 @post(
@@ -28,7 +37,7 @@ PAYMENT_REFUSED = {
     guards=[students_only],
     status_code=201,
     security=BEARER,
-    responses={**errors(400, 401, 403, 404, 409, 503), **PAYMENT_REFUSED},
+    responses={**errors(400, 401, 403, 404, 409), **PAYMENT_REFUSED, **PAYMENT_UNAVAILABLE},
     summary="Book (or hold) an open slot (students)",
     description="Priced at booking; the student's credits pay first, the card the rest (`payment`); a hold "
     "spends no credits until its confirm. 404: unknown instructor or service. 409 `slot_taken`: not open, in "
@@ -36,7 +45,8 @@ PAYMENT_REFUSED = {
     "came with another body; 409 `credit_balance_changed`: another booking spent the same credits meanwhile "
     "(nothing was booked; book again). 402 `payment_method_required`: no saved card and credits short of the "
     "price; 402 `card_declined` / `authentication_required`: a lesson less than 24 h ahead is authorized "
-    "before the answer and the card refused (no booking is left).",
+    "before the answer and the card refused (no booking is left). 503 `payment_unavailable`: Stripe could not "
+    "be reached for that authorization (no booking is left; retry with the same key).",
 )
 async def create_booking(
     request: Request,
@@ -62,11 +72,12 @@ async def create_booking(
     guards=[students_only],
     status_code=200,
     security=BEARER,
-    responses={**errors(400, 401, 403, 404, 409, 503), **PAYMENT_REFUSED},
+    responses={**errors(400, 401, 403, 404, 409), **PAYMENT_REFUSED, **PAYMENT_UNAVAILABLE},
     summary="Confirm a held booking (its student)",
     description="Spends the student's credits first, as a booking does. 409 `hold_expired`: the hold expired or "
     "was cancelled; 409 `credit_balance_changed`: another booking spent the same credits meanwhile (the hold "
-    "stays; confirm again). 402 as for a booking (the hold stays until it expires: add another card).",
+    "stays; confirm again). 402 as for a booking (the hold stays until it expires: add another card); 503 "
+    "`payment_unavailable`: Stripe could not be reached (the hold stays; confirm again).",
 )
 async def confirm_booking(request: Request, services: Services, booking_id: Id) -> BookingOut:
     booking, instructor = await service.confirm_booking(services, request.user.id, booking_id)
@@ -77,10 +88,12 @@ async def confirm_booking(request: Request, services: Services, booking_id: Id) 
     "/bookings/{booking_id:str}/cancel",
     status_code=200,
     security=BEARER,
-    responses=errors(400, 401, 404, 409, 503),
+    responses={**errors(400, 401, 404, 409), **PAYMENT_UNAVAILABLE},
     summary="Cancel under the automated policy (its student or instructor)",
     description="`policy` says what happened to the money (API.md's cancel table) and in words. Cancelling "
-    "twice returns the same result; 409 `already_completed` for a completed lesson.",
+    "twice returns the same result; 409 `already_completed` for a completed lesson. A student's late cancel "
+    "of a lesson not authorized yet authorizes the card first: a decline charges nothing (payment `failed`, "
+    "credits back); 503 `payment_unavailable` when Stripe cannot be reached (nothing changes).",
 )
 async def cancel_booking(request: Request, services: Services, booking_id: Id) -> CancelResult:
     booking, instructor = await cancel.cancel_booking(services, request.user.id, booking_id)
@@ -103,12 +116,14 @@ async def quote_cancellation(request: Request, booking_id: Id) -> CancelPolicy:
     "/bookings/{booking_id:str}/reschedule",
     status_code=200,
     security=BEARER,
-    responses={**errors(400, 401, 404, 409, 503), **PAYMENT_REFUSED},
+    responses={**errors(400, 401, 404, 409), **PAYMENT_REFUSED, **PAYMENT_UNAVAILABLE},
     summary="Move a booking to another open slot of the same length (its student or instructor)",
     description="Same id, price and payment at the new time. 409 `slot_taken`: the new time is not an open "
     "slot; 409 `reschedule_closed`: the lesson starts 24 hours ahead or sooner; 409 `not_reschedulable`: the "
     "booking is not confirmed. 402 `card_declined` / `authentication_required`: a new start less than 24 h "
-    "ahead is authorized at once and the card refused (the booking stays at its old time).",
+    "ahead is authorized at once and the card refused (the booking stays at its old time); 503 "
+    "`payment_unavailable`: Stripe could not be reached for it (nothing changes). A move refused after that "
+    "authorization releases it.",
 )
 async def reschedule_booking(request: Request, services: Services, booking_id: Id, data: Reschedule) -> BookingOut:
     booking, instructor = await reschedule.reschedule_booking(services, request.user.id, booking_id, data)

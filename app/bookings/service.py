@@ -239,6 +239,9 @@ async def create_booking(
         except payments.CardDeclined as declined:
             await undo_declined_booking(services, rows[0]["id"])
             raise declined.refusal() from None
+        except payments.PaymentUnavailable as unavailable:
+            await undo_unreachable_booking(services, rows[0]["id"])
+            raise unavailable.refusal() from None
     return Booked(rows[0], instructor, created=True)
 
 
@@ -307,9 +310,9 @@ async def confirm_booking(services: Services, student_id: int, booking_id: int) 
         await events.notify_booked(effects, instructor, await with_parties(updated[0]))
     try:
         await payments.authorize_if_due(services, booking_id)
-    except payments.CardDeclined as declined:
+    except (payments.CardDeclined, payments.PaymentUnavailable) as refused:
         await undo_declined_confirm(services, booking_id, row["expires_at"])
-        raise declined.refusal() from None
+        raise refused.refusal() from None
     return updated[0], instructor
 
 
@@ -319,6 +322,14 @@ async def undo_declined_booking(services: Services, booking_id: int) -> None:
     from app.bookings.cancel import cancel_unpaid_booking
 
     await cancel_unpaid_booking(services, booking_id, at_once=True)
+
+
+async def undo_unreachable_booking(services: Services, booking_id: int) -> None:
+    """Stripe unreachable for the authorization the student waited for: as for a decline, but its
+    Idempotency-Key is freed so the same request, retried after the outage, books again."""
+    from app.bookings.cancel import cancel_unreachable_booking
+
+    await cancel_unreachable_booking(services, booking_id)
 
 
 async def undo_declined_confirm(services: Services, booking_id: int, expires_at: datetime) -> None:

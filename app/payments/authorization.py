@@ -36,13 +36,16 @@ LEASE = timedelta(seconds=30)
 BACKOFF = (timedelta(seconds=10), timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10))
 SWEEP_BATCH = 200
 SWEEP_CONCURRENCY = 20
-# Stripe errors worth trying again later; anything else about the card is a decline.
-TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError, stripe.IdempotencyError)
+# Stripe errors worth trying again later; anything else about the card is a decline. Not
+# IdempotencyError: a key reused with other parameters is our bug, and the same key never heals.
+TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
+# Stripe's own decline code for a payment that could not be processed: what a second reused key ends as.
+PROCESSING_ERROR = "processing_error"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # authorized, declined, transient, not_due
+    status: str  # authorized, declined, transient, key_reused, not_due
     code: str | None = None  # a decline's Stripe code: card_declined, authentication_required, ...
 
 
@@ -111,20 +114,28 @@ async def authorize_booking(
     services: Services, booking_id: int, *, at_booking: bool = False, early: bool = False, for_capture: bool = False
 ) -> Outcome:
     """One attempt when due. `at_booking`: the student is waiting for the answer (a decline is their
-    402, not a notification)."""
-    claimed = await _claim(booking_id, clock_now(), early=early, for_capture=for_capture)
-    if claimed is None:
-        return NOT_DUE
-    attempt = claimed["authorize_attempt"]
-    card = await default_card(claimed["student"])
-    if card is None:
-        outcome, intent = Outcome("declined", "payment_method_required"), None
-    else:
-        outcome, intent = await _call(services, booking_id, attempt, claimed["card_amount_cents"], card)
-    if services.settings.fault_injection == "kill_after_authorize" and outcome.status == "authorized":
-        os.kill(os.getpid(), signal.SIGKILL)
-    await _record(services, booking_id, attempt, outcome, intent, notify_failure=not at_booking)
-    return outcome
+    402, not a notification). `early`: a reschedule's, told to the student only once the move holds.
+    A key Stripe refuses as reused moves on to the next attempt number once; twice is a failure."""
+    for second_key in (False, True):
+        claimed = await _claim(booking_id, clock_now(), early=early, for_capture=for_capture)
+        if claimed is None:
+            return NOT_DUE
+        attempt = claimed["authorize_attempt"]
+        card = await default_card(claimed["student"])
+        if card is None:
+            outcome, intent = Outcome("declined", "payment_method_required"), None
+        else:
+            outcome, intent = await _call(services, booking_id, attempt, claimed["card_amount_cents"], card)
+        if outcome.status == "key_reused" and second_key:
+            outcome = Outcome("declined", PROCESSING_ERROR)
+        if services.settings.fault_injection == "kill_after_authorize" and outcome.status == "authorized":
+            os.kill(os.getpid(), signal.SIGKILL)
+        await _record(
+            services, booking_id, attempt, outcome, intent, notify_failure=not at_booking, notify_success=not early
+        )
+        if outcome.status != "key_reused":
+            return outcome
+    raise AssertionError("unreachable: the second reused key is recorded as a failure")
 
 
 async def _call(
@@ -141,6 +152,10 @@ async def _call(
     except stripe.CardError as exc:
         # Off-session, a card that needs its holder (authentication_required) is a decline too.
         return Outcome("declined", exc.code or "card_declined"), None
+    except stripe.IdempotencyError as exc:
+        # Our bug (one key, other parameters): said loudly, then a new attempt number, hence a new key.
+        log.error("authorization_idempotency_key_reused", booking_id=booking_id, attempt=attempt, error=str(exc))
+        return Outcome("key_reused"), None
     except TRANSIENT as exc:
         log.warning("authorization_deferred", booking_id=booking_id, attempt=attempt, error=str(exc))
         return Outcome("transient"), None
@@ -155,7 +170,14 @@ async def _call(
 
 
 async def _record(
-    services: Services, booking_id: int, attempt: int, outcome: Outcome, intent: str | None, *, notify_failure: bool
+    services: Services,
+    booking_id: int,
+    attempt: int,
+    outcome: Outcome,
+    intent: str | None,
+    *,
+    notify_failure: bool,
+    notify_success: bool = True,
 ) -> None:
     now = clock_now()
     async with change(services.relay) as effects:
@@ -170,7 +192,12 @@ async def _record(
             PaymentStatus.failed,
         )
         if outcome.status == "authorized":
-            await _authorized(services, effects, booking, payment, intent, still_wanted, now)
+            await _authorized(services, effects, booking, payment, intent, still_wanted, now, tell=notify_success)
+        elif outcome.status == "key_reused":
+            # Due again at once under the next attempt number (its own key).
+            await Payment.update(
+                {Payment.authorize_attempt: attempt + 1, Payment.next_attempt_at: now, Payment.updated_at: now}
+            ).where(Payment.id == payment["id"])
         elif outcome.status == "transient":
             backoff = BACKOFF[min(attempt - 1, len(BACKOFF) - 1)]
             await Payment.update(
@@ -197,6 +224,8 @@ async def _authorized(
     intent: str | None,
     still_wanted: bool,
     now: datetime,
+    *,
+    tell: bool = True,
 ) -> None:
     changes: dict[Any, Any] = {
         Payment.payment_intent_id: intent,
@@ -207,7 +236,8 @@ async def _authorized(
         changes[Payment.status] = PaymentStatus.authorized
     await Payment.update(changes).where(Payment.id == payment["id"])
     if still_wanted:
-        await notify_authorized(effects, booking, payment)
+        if tell:
+            await notify_authorized(effects, booking, payment)
     elif payment["status"] == PaymentStatus.released:
         # Cancelled while the call was out: the authorization it made goes back at once.
         await effects.job(
@@ -240,6 +270,7 @@ async def notify_authorization_failed(
     why = {
         "authentication_required": "your bank asks you to confirm it, which cannot happen while you are away",
         "payment_method_required": "there is no saved card",
+        PROCESSING_ERROR: "an error on our side stopped it (we are looking into it)",
     }.get(code or "", "it was declined")
     await notify(
         effects,

@@ -83,6 +83,11 @@ def cancellation(by: Canceller, now: datetime, start: datetime, held: bool, paym
     return _made(outcome, returned=applied, status=PaymentStatus.released)
 
 
+def unreachable(payment: PaymentState) -> Cancellation:
+    """A booking undone because Stripe could not be reached for its authorization: nothing was held."""
+    return _made(CancelOutcome.payment_failed, returned=payment.credits_applied_cents, status=PaymentStatus.released)
+
+
 def _made(
     outcome: CancelOutcome,
     *,

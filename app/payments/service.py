@@ -12,7 +12,6 @@ import structlog
 from app.bookings.tables import BookingStatus, CancelOutcome
 from app.core.errors import ApiError
 from app.core.outbox import Effects
-from app.core.time import now as clock_now
 from app.core.time import to_iso
 from app.payments import authorization, capture, credits
 from app.payments.cards import default_card
@@ -118,22 +117,17 @@ async def _spend(booking: dict[str, Any], price_cents: int) -> int:
         ) from None
 
 
-async def authorize_if_due(services: Services, booking_id: int, *, early: bool = False) -> None:
+async def authorize_if_due(services: Services, booking_id: int, *, early: bool = False) -> authorization.Outcome:
     """Called after the booking's transaction commits (no Stripe call may hold the instructor's
     lock): a lesson whose authorize_at has passed (less than 24 h ahead) is authorized now, before
-    the response. A decline raises the 402 the caller turns into its own undo (API.md)."""
+    the response. A decline raises the 402, Stripe unreachable (after the SDK's retries) the 503,
+    that the caller turns into its own undo (API.md)."""
     outcome = await authorization.authorize_booking(services, booking_id, at_booking=True, early=early)
     if outcome.status == "declined":
         raise CardDeclined(outcome.code or "card_declined")
-
-
-async def forget_early_decline(booking_id: int) -> None:
-    """A reschedule's early authorization refused: the booking keeps its old time and its schedule."""
-    await Payment.update({Payment.status: PaymentStatus.scheduled, Payment.next_attempt_at: None}).where(
-        (Payment.booking == booking_id)
-        & (Payment.status == PaymentStatus.failed)
-        & (Payment.authorize_at > clock_now())
-    )
+    if outcome.status == "transient":
+        raise PaymentUnavailable()
+    return outcome
 
 
 class CardDeclined(Exception):
@@ -147,8 +141,25 @@ class CardDeclined(Exception):
         words = {
             "authentication_required": "Your bank asks you to confirm this payment; add another card",
             "payment_method_required": "Add a card: your credits do not cover the price",
+            authorization.PROCESSING_ERROR: "The payment could not be processed; try again or add another card",
         }
         return ApiError(402, words.get(self.code, "The card was declined; add another card"), code=self.code)
+
+
+RETRY_AFTER_SECONDS = 10
+
+
+class PaymentUnavailable(Exception):
+    """Stripe could not be reached (5xx, connection, rate limit) while the student waits: a 503 once
+    the request is undone, so a retry after the outage does it all again."""
+
+    def refusal(self) -> ApiError:
+        return ApiError(
+            503,
+            "The payment service is briefly unavailable; nothing was changed, retry in a few seconds",
+            code="payment_unavailable",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
 
 async def require_payment_method(student_id: int, price_cents: int) -> None:
@@ -268,12 +279,16 @@ async def release_payments_of(booking_ids: list[int], now: datetime) -> None:
 async def move_authorization(
     services: Services, effects: Effects, booking_id: int, new_start: datetime, now: datetime
 ) -> None:
-    """A reschedule: the same payment, authorized 24 h before the new start."""
+    """A reschedule: the same payment, authorized 24 h before the new start (or already, early)."""
     rows = await (
         Payment.update(
             {Payment.authorize_at: new_start - AUTHORIZE_AHEAD, Payment.next_attempt_at: None, Payment.updated_at: now}
         )
-        .where((Payment.booking == booking_id) & (Payment.status == PaymentStatus.scheduled))
+        .where(
+            (Payment.booking == booking_id)
+            & Payment.status.is_in([PaymentStatus.scheduled, PaymentStatus.authorized])
+            & Payment.authorize_at.is_not_null()
+        )
         .returning(*Payment.all_columns())
     )
     if rows:

@@ -215,6 +215,6 @@ def refusal(exc: stripe.StripeError) -> ApiError:
     if isinstance(exc, stripe.InvalidRequestError):
         return ApiError(400, exc.user_message or "Stripe refused the request", code=exc.code or "invalid_request")
     return ApiError(
-        503, "The payment service is briefly unavailable; retry shortly", code="payments_unavailable",
+        503, "The payment service is briefly unavailable; retry shortly", code="payment_unavailable",
         headers={"Retry-After": "5"},
     )  # fmt: skip

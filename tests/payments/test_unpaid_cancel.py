@@ -16,13 +16,14 @@ _runs = itertools.count(1)
 
 async def run_the_sweep(settings, run_worker_burst) -> None:
     """Both crons (authorizations due, then the failure deadline) run now in a real burst worker."""
-    queue = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
-    try:
-        for cron_name in ("cron:sweep_payments_due", "cron:cancel_unpaid_bookings"):
+    # One burst each: a burst worker runs its jobs at once, and the deadline must see the sweep's decline.
+    for cron_name in ("cron:sweep_payments_due", "cron:cancel_unpaid_bookings"):
+        queue = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
+        try:
             await queue.enqueue_job(cron_name, _job_id=f"{settings.redis_prefix}{cron_name}:{next(_runs)}")
-    finally:
-        await queue.aclose()
-    await run_worker_burst(max_jobs=10)
+        finally:
+            await queue.aclose()
+        await run_worker_burst(max_jobs=10)
 
 
 async def test_still_failed_12h_before_the_start_the_booking_is_cancelled(
