@@ -136,7 +136,7 @@ export function mountOnboarding(root, ctx) {
       } catch (err) {
         if (!alive) return;
         const fields = err instanceof ApiError ? Object.values(err.fieldErrors()) : [];
-        uploadError = CONFLICTS[err?.code] ?? (fields.length ? `${err.message}: ${fields.join('; ')}` : describeError(err));
+        uploadError = CONFLICTS[err?.code] ?? (fields.length ? `Refused: ${fields.join('; ')}. Choose another file.` : describeError(err));
         error.textContent = uploadError;
         send.disabled = false;
       }

@@ -13,6 +13,7 @@ from playwright.async_api import Page, expect
 
 from tests.e2e.booking_pages import press
 from tests.e2e.pages import Pages, serious_axe_violations
+from tests.media.pictures import png as tiny_png
 from tests.support.accounts import BACKGROUND_CHECK_PDF, Accounts
 from tests.support.screenshots import E2E, screenshot_path
 
@@ -204,3 +205,22 @@ async def test_going_live_early_names_each_missing_step_and_pages_refuse_other_r
     await expect(other.get_by_text("Only admins review background checks.")).to_be_visible()
     await other.goto("/#/onboarding")
     await expect(other.get_by_text("Only instructors have an onboarding checklist.")).to_be_visible()
+
+
+async def test_a_png_sent_as_a_pdf_is_refused_at_submit_in_words_and_the_step_starts_over(http, pages):
+    nina = await Accounts(http).instructor(live=False, name="Nina Mislabelled")
+    page = await pages.open("#/onboarding", as_=nina)
+    png = tiny_png()
+    await page.get_by_test_id("document-file").set_input_files(
+        {"name": "check.pdf", "mimeType": "application/pdf", "buffer": png}
+    )
+    await press(page, page.get_by_test_id("document-submit"))
+    await expect(page.get_by_test_id("document-error")).to_have_text(
+        "Refused: The file is a PNG, not the declared application/pdf. Choose another file."
+    )
+    background = step(page, "background_check")
+    await expect(background.get_by_test_id("step-state")).to_have_text("Not started")
+    await expect(background.get_by_test_id("step-detail")).to_have_text(
+        "Your last upload was refused: The file is a PNG, not the declared application/pdf"
+    )
+    assert await serious_axe_violations(page) == []
