@@ -179,3 +179,22 @@ async def test_the_factory_walks_the_real_flow_to_a_live_instructor_quickly(clie
     body = await checklist(client, instructor)
     assert (body["is_live"], [s["done"] for s in body["steps"]]) == (True, [True] * 5)
     assert took < 5
+
+
+async def test_a_hold_cannot_be_confirmed_once_its_instructor_went_offline(client, accounts):
+    instructor = await accounts.instructor()
+    student = await accounts.student()
+    service_id = await accounts.offer_piano(instructor)
+    monday = await open_monday(client, instructor)
+    body = booking_body(instructor, service_id, monday, hold=True)
+    hold = await accounts.call("POST", "/api/bookings", student, 201, json=body)
+    await accounts.call("DELETE", LIVE, instructor, 200)
+    refused = await client.post(f"/api/bookings/{hold['id']}/confirm", headers=student.headers)
+    assert (refused.status_code, refused.json()["code"]) == (409, "instructor_not_live")
+    assert (await accounts.call("GET", f"/api/bookings/{hold['id']}", student, 200))["status"] == "held"
+
+
+async def test_the_review_list_refuses_an_unknown_status(client, accounts):
+    admin = await accounts.admin()
+    response = await client.get("/api/admin/background-checks?status=lost", headers=admin.headers)
+    assert response.status_code == 400 and response.json()["code"] == "bad_request"
