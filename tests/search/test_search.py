@@ -1,0 +1,187 @@
+"""GET /api/search end to end: the contract's example, next open slots for a page, time windows,
+sorting and cursor paging."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import pytest
+
+from app.core.time import set_clock
+from tests.search.support import OFFER, POINTS, place_instructor, search
+from tests.support.calendar import monday_after
+
+NEW_YORK = ZoneInfo("America/New_York")
+FOR_KIDS = {
+    "hourly_rate_cents": 7000,
+    "durations_minutes": [30, 60],
+    "age_groups": ["kids"],
+    "locations": ["student_home"],
+}
+
+
+@pytest.fixture
+def wednesday():
+    """The shared clock stopped on a Wednesday morning at least a week ahead (weeks then follow the template)."""
+    day = monday_after(7) + timedelta(days=2)
+    at = datetime(day.year, day.month, day.day, 10, 0, tzinfo=NEW_YORK)
+    set_clock(at)
+    yield at
+    set_clock(None)
+
+
+async def weekly_hours(client, instructor, **weekdays: tuple[str, str]) -> None:
+    path = f"/api/instructors/{instructor.id}/availability/template"
+    current = await client.get(path, headers=instructor.headers)
+    assert current.status_code == 200, current.text
+    body = {"weekdays": {day: [{"start": s, "end": e}] for day, (s, e) in weekdays.items()}}
+    saved = await client.put(path, json=body, headers={**instructor.headers, "If-Match": current.headers["etag"]})
+    assert saved.status_code == 200, saved.text
+
+
+def at(day: datetime, days: int, clock: str) -> str:
+    hour, minute = map(int, clock.split(":"))
+    local = (day + timedelta(days=days)).replace(hour=hour, minute=minute)
+    return local.isoformat(timespec="seconds")
+
+
+def ids(body) -> list[int]:
+    return [r["instructor"]["id"] for r in body["results"]]
+
+
+async def test_the_contracts_example_finds_the_one_instructor_that_fits_every_filter(client, accounts, wednesday):
+    slope = POINTS["Park Slope"]
+    fits = await place_instructor(client, accounts, slope, radius=5, offers={"piano": FOR_KIDS}, name="Clara Keys")
+    pricey = await place_instructor(
+        client, accounts, slope, radius=5, offers={"piano": {**FOR_KIDS, "hourly_rate_cents": 9000}}
+    )
+    adults = await place_instructor(
+        client, accounts, slope, radius=5, offers={"piano": {**FOR_KIDS, "age_groups": ["adults"]}}
+    )
+    weekdays = await place_instructor(client, accounts, slope, radius=5, offers={"piano": FOR_KIDS})
+    far = await place_instructor(client, accounts, POINTS["Flushing"], radius=2, offers={"piano": FOR_KIDS})
+    for teacher in (fits, pricey, adults, far):
+        await weekly_hours(client, teacher, sat=("09:00", "12:00"), sun=("09:00", "12:00"))
+    await weekly_hours(client, weekdays, mon=("09:00", "12:00"))
+
+    body = await search(client, q="piano lessons for my 8 year old in Park Slope under $80 this weekend")
+
+    saturday = wednesday + timedelta(days=3)
+    assert body["understood"] == {
+        "service": "piano", "age_group": "kids", "age": 8, "max_price_cents": 8000,
+        "place": {"kind": "neighborhood", "name": "Park Slope", "borough": "Brooklyn", "lat": 40.671, "lng": -73.9814},
+        "start": at(saturday, 0, "00:00"), "end": at(saturday, 2, "00:00"),
+    }  # fmt: skip
+    assert ids(body) == [fits.id]
+    assert body["results"][0] == {
+        "instructor": {"id": fits.id, "full_name": "Clara Keys", "headline": "Patient teacher", "picture": None},
+        "service": {"id": body["results"][0]["service"]["id"], "slug": "piano", "name": "Piano"},
+        "hourly_rate_cents": 7000,
+        "distance_miles": 0.0,
+        "rating": {"average": None, "count": 0},
+        # The service's shortest duration (30 minutes) on the 15-minute grid.
+        "next_slots": [at(saturday, 0, "09:00"), at(saturday, 0, "09:15"), at(saturday, 0, "09:30")],
+    }
+    assert body["next_cursor"] is None
+
+
+async def test_next_slots_use_the_shortest_duration_of_the_service(client, accounts, wednesday):
+    teacher = await place_instructor(
+        client, accounts, POINTS["Midtown"], offers={"piano": {**OFFER, "durations_minutes": [45, 60]}}
+    )
+    await weekly_hours(client, teacher, thu=("09:00", "10:00"), fri=("09:00", "10:00"))
+    body = await search(client, service="piano")
+    # 45 minutes: two starts fit in each hour (60 minutes would fit one).
+    assert body["results"][0]["next_slots"] == [
+        at(wednesday, 1, "09:00"),
+        at(wednesday, 1, "09:15"),
+        at(wednesday, 2, "09:00"),
+    ]
+
+
+async def test_start_and_end_keep_only_instructors_with_an_open_slot_inside(client, accounts, wednesday):
+    thursday = await place_instructor(client, accounts, POINTS["Midtown"])
+    friday = await place_instructor(client, accounts, POINTS["Harlem"])
+    await weekly_hours(client, thursday, thu=("14:00", "16:00"))
+    await weekly_hours(client, friday, fri=("14:00", "16:00"))
+    body = await search(client, service="piano", start=at(wednesday, 1, "00:00"), end=at(wednesday, 2, "00:00"))
+    assert ids(body) == [thursday.id]
+    assert body["understood"] == {}
+    assert body["results"][0]["next_slots"] == [
+        at(wednesday, 1, "14:00"),
+        at(wednesday, 1, "14:15"),
+        at(wednesday, 1, "14:30"),
+    ]
+    # A lesson must fit inside: 14:00-15:00 does not fit in a window ending at 14:30.
+    narrow = await search(client, service="piano", start=at(wednesday, 1, "13:00"), end=at(wednesday, 1, "14:30"))
+    assert ids(narrow) == []
+
+
+async def test_after_6pm_on_weekdays_keeps_evening_weekday_teachers(client, accounts, wednesday):
+    evenings = await place_instructor(client, accounts, POINTS["Midtown"])
+    mornings = await place_instructor(client, accounts, POINTS["Harlem"])
+    saturday_evenings = await place_instructor(client, accounts, POINTS["Astoria"])
+    await weekly_hours(client, evenings, mon=("18:00", "20:00"), thu=("18:00", "20:00"))
+    await weekly_hours(client, mornings, mon=("09:00", "12:00"), thu=("09:00", "12:00"))
+    await weekly_hours(client, saturday_evenings, sat=("19:00", "21:00"))
+    body = await search(client, q="piano after 6pm on weekdays")
+    assert body["understood"]["times"] == {
+        "weekdays": ["mon", "tue", "wed", "thu", "fri"],
+        "start_time": "18:00",
+        "end_time": "24:00",
+    }
+    assert ids(body) == [evenings.id]
+    assert body["results"][0]["next_slots"][0] == at(wednesday, 1, "18:00")
+
+
+async def test_paging_by_cursor_never_repeats_or_skips_instructors_that_tie(client, accounts):
+    teachers = [await place_instructor(client, accounts, POINTS["Midtown"]) for _ in range(5)]
+    for sort in ("price", "relevance"):
+        seen, cursor = [], None
+        for _ in range(3):
+            page = await search(client, service="piano", sort=sort, limit=2, **({"cursor": cursor} if cursor else {}))
+            seen += ids(page)
+            cursor = page["next_cursor"]
+        assert seen == [t.id for t in teachers], sort
+        assert cursor is None
+
+
+async def test_sort_by_rating_and_by_price(client, accounts, settings):
+    best = await place_instructor(
+        client, accounts, POINTS["Midtown"], offers={"piano": {**OFFER, "hourly_rate_cents": 9000}}
+    )
+    good = await place_instructor(
+        client, accounts, POINTS["Harlem"], offers={"piano": {**OFFER, "hourly_rate_cents": 5000}}
+    )
+    unrated = await place_instructor(
+        client, accounts, POINTS["Astoria"], offers={"piano": {**OFFER, "hourly_rate_cents": 7000}}
+    )
+    conn = await asyncpg.connect(settings.database_url)
+    try:  # the rows the reviews trigger keeps: best 5.0 over 2 reviews, good 4.0 over 1
+        await conn.executemany(
+            "INSERT INTO review_summaries (instructor, review_count, rating_sum) VALUES ($1, $2, $3)",
+            [(best.id, 2, 10), (good.id, 1, 4)],
+        )
+    finally:
+        await conn.close()
+    by_rating = await search(client, service="piano", sort="rating")
+    assert ids(by_rating) == [best.id, good.id, unrated.id]
+    assert [r["rating"] for r in by_rating["results"]] == [
+        {"average": 5.0, "count": 2}, {"average": 4.0, "count": 1}, {"average": None, "count": 0}
+    ]  # fmt: skip
+    assert ids(await search(client, service="piano", sort="price")) == [good.id, unrated.id, best.id]
+    # Relevance shrinks ratings towards 4.0: 2 fives outrank 1 four; no reviews ties with 1 four (then by id).
+    assert ids(await search(client, service="piano")) == [best.id, good.id, unrated.id]
+
+
+async def test_a_signed_in_searchers_relative_times_are_in_their_own_zone(client, accounts, wednesday):
+    tokyo = await accounts.student(card=None, timezone="Asia/Tokyo")
+    body = await search(client, q="piano today", headers=tokyo.headers)
+    today_in_tokyo = wednesday.astimezone(ZoneInfo("Asia/Tokyo")).date()
+    assert body["understood"]["start"] == f"{today_in_tokyo.isoformat()}T00:00:00+09:00"
+    explicit = await search(client, q="piano today", tz="America/New_York", headers=tokyo.headers)
+    assert explicit["understood"]["start"] == at(wednesday, 0, "00:00")
+    anonymous = await search(client, q="piano today")
+    assert anonymous["understood"]["start"] == at(wednesday, 0, "00:00")
