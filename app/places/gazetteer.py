@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -61,11 +60,12 @@ def haversine_miles(lat1: float, lng1: float, lat2: float, lng2: float) -> float
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, h)))
 
 
+_KEY_TABLE = str.maketrans({"'": None, RIGHT_QUOTE: None, ".": None, "-": " ", "_": " ", "/": " ", ",": " "})
+
+
 def name_key(name: str) -> str:
     """How names compare: case, apostrophes, periods, hyphens and spacing do not matter."""
-    text = name.lower().replace(RIGHT_QUOTE, "'")
-    text = re.sub(r"['.]", "", text)
-    return " ".join(re.sub(r"[-_/,]", " ", text).split())
+    return " ".join(name.lower().translate(_KEY_TABLE).split())
 
 
 def _nyc_zips(corrections: dict[str, dict[str, float]], borough_of_county: dict[str, str]) -> dict[str, Place]:

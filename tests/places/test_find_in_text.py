@@ -46,3 +46,13 @@ def test_short_capital_aliases_only_as_written():
 def test_no_place_is_found_inside_other_words_or_in_numbers_that_are_not_nyc_zips():
     assert found("astoriana harlemite 90210 112150 $11215.00") == []
     assert found("piano lessons this weekend under $80") == []
+
+
+def test_sentence_punctuation_around_names():
+    assert found("Lessons in Park Slope. Or Co-op City, (Astoria)!") == [
+        ("neighborhood", "Park Slope", "Park Slope", "Brooklyn"),
+        ("neighborhood", "Co-op City", "Co-op City", "Bronx"),
+        ("neighborhood", "Astoria", "Astoria", "Queens"),
+    ]
+    mention = find_in_text("near St. George.")[0]
+    assert (mention.text, mention.start, mention.end) == ("St. George", 5, 15)
