@@ -99,3 +99,12 @@ async def test_only_admins_manage_the_catalog(client, accounts):
             refused = await client.request(method, path, json=body, headers=user.headers)
             assert refused.status_code == 403, (path, user.role)
     assert await categories(client) == before
+
+
+async def test_two_admins_adding_one_slug_at_once_get_one_201_and_one_409(client, accounts, settings):
+    import asyncio
+
+    admin = await make_admin(client, accounts, settings)
+    answers = await asyncio.gather(*(client.post(CATEGORIES, json=DANCE, headers=admin.headers) for _ in range(4)))
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409]
+    assert [c["slug"] for c in await categories(client)].count("dance") == 1

@@ -84,3 +84,9 @@ async def test_a_live_instructor_is_public_until_going_offline(client, accounts)
     assert (await client.delete("/api/instructors/me/live", headers=live.headers)).json() == {"is_live": False}
     assert (await client.get(f"/api/instructors/{live.id}")).status_code == 404
     assert (await client.get(f"/api/instructors/{live.id}", headers=live.headers)).status_code == 200
+
+
+async def test_head_answers_like_get(client, accounts):
+    ada = await new_instructor(accounts)
+    assert (await client.head(f"/api/instructors/{ada.id}", headers=ada.headers)).status_code == 200
+    assert (await client.head(f"/api/instructors/{ada.id}")).status_code == 404
