@@ -17,6 +17,10 @@ import { mountAdminChecks } from './admin-checks.js';
 import { mountOnboarding } from './onboarding.js';
 import { avatar, mountAccount } from './picture.js';
 import { mountProfile } from './profile.js';
+import { mountContextList, mountHome } from './home.js';
+import { mountPublicProfile } from './profile-public.js';
+import { mountReferral } from './referral.js';
+import { mountSearch } from './search.js';
 
 const socket = new LiveSocket();
 const header = document.getElementById('topbar');
@@ -25,6 +29,11 @@ const view = document.getElementById('view');
 // name, pattern, needs login, mount(root, ctx, params), title
 const ROUTES = [
   ['login', /^#\/login$/, false, mountLogin, 'Log in'],
+  ['home', /^#\/(?:discover)?$/, false, mountHome, 'Find private lessons'],
+  ['search', /^#\/search(?:\?(?<query>.*))?$/, false, mountSearch, 'Search'],
+  ['browse', /^#\/browse\/(?<category>[a-z0-9-]+)\/(?<service>[a-z0-9-]+)$/, false, mountContextList, 'Instructors'],
+  ['public-profile', /^#\/instructors\/(?<id>\d+)$/, false, mountPublicProfile, 'Instructor'],
+  ['referral', /^#\/referral$/, true, mountReferral, 'Invite friends'],
   ['weekly', /^#\/calendar\/(?<id>\d+)\/weekly$/, true, mountWeekly, 'Weekly hours'],
   ['calendar', /^#\/calendar(?:\/(?<id>\d+)(?:\/(?<week>[^/]+))?)?$/, true, mountCalendar, 'Calendar'],
   ['settings', /^#\/settings$/, true, mountSettings, 'Booking settings'],
@@ -90,6 +99,11 @@ function route() {
     ctx.requireLogin();
     return;
   }
+  // '#/' is the discovery home for visitors and students; people with calendars start there (#/discover stays).
+  if (match.name === 'home' && hash !== '#/discover' && session.me && homeRoute(session.me) !== '#/instructors') {
+    navigate(homeRoute(session.me), { replace: true });
+    return;
+  }
   if (match.name === 'login' && session.me) {
     navigate(homeRoute(session.me), { replace: true });
     return;
@@ -114,7 +128,7 @@ function route() {
 }
 
 function markActiveNav(name) {
-  const section = { instructor: 'instructors', weekly: 'calendar', settings: 'calendar', collaborators: 'calendar' }[name] ?? name;
+  const section = { search: 'home', browse: 'home', 'public-profile': 'home', instructor: 'instructors', weekly: 'calendar', settings: 'calendar', collaborators: 'calendar' }[name] ?? name;
   for (const link of header.querySelectorAll('[data-nav]')) {
     link.classList.toggle('is-active', link.dataset.nav === section);
   }
@@ -137,11 +151,13 @@ function renderHeader() {
   const onboardingLink = me?.role === 'instructor' ? h('a', { href: '#/onboarding', 'data-nav': 'onboarding', 'data-testid': 'nav-onboarding', hidden: true }, 'Get started') : null;
   const nav = h('nav', { class: 'topnav', 'aria-label': 'Main' },
     me?.role === 'instructor' || me?.manages?.length ? link('calendar', '#/calendar', me.role === 'instructor' ? 'Calendar' : 'Calendars') : null,
+    link('home', me?.role === 'instructor' || me?.manages?.length ? '#/discover' : '#/', 'Find lessons'),
     link('instructors', '#/instructors', 'Instructors'),
     me ? link('bookings', '#/bookings', me.role === 'instructor' ? 'Lessons' : 'My lessons') : null,
     me?.role === 'student' ? link('cards', '#/cards', 'Payment') : null,
     me?.role === 'student' ? link('credits', '#/credits', 'Credits') : null,
     me?.role === 'instructor' ? link('earnings', '#/earnings', 'Earnings') : null,
+    me ? link('referral', '#/referral', 'Invite') : null,
     onboardingLink,
     me?.role === 'admin' ? link('admin-checks', '#/admin/background-checks', 'Checks') : null);
   // An instructor who is not live yet has the checklist in the menu.

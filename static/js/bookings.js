@@ -5,6 +5,7 @@ import { api, describeError } from './api.js';
 import { lengthLabel } from './booking-review.js';
 import { h, placeholder, replace } from './dom.js';
 import { paymentInWords, quoteInWords } from './payments.js';
+import { offerReview } from './reviews.js';
 import { formatMoment, formatTimeIn, zoneCity } from './time.js';
 
 const HOUR_MS = 3600 * 1000;
@@ -88,6 +89,7 @@ export function mountBookings(root, ctx, { when = 'upcoming', lesson = null } = 
     h('span', { class: `pill status-${b.status}` }, STATUS_LABEL[b.status] ?? b.status),
     actions);
     if (CANCELLABLE.has(b.status) && when === 'upcoming') showCancel(b, actions);
+    offerReview(b, actions, me); // a completed lesson of a student: "Review", once
     return item;
   }
 
