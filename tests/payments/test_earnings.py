@@ -268,10 +268,20 @@ async def test_without_an_active_account_the_earning_waits_then_onboarding_trans
     http = platform
     instructor, service_id, monday = await teaching_instructor(http)
     student = await Accounts(http).student()
-    booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
     first = await http.post("/api/instructors/me/payouts-account", headers=instructor.headers)
     assert first.status_code == 201, first.text
     account_id = first.json()["account_id"]
+    # A live instructor's account is active: Stripe takes it back (requirements due again), in a later
+    # second than the event that made it active.
+    await asyncio.sleep(1.1)
+    stripe_standin.control("POST", f"accounts/{account_id}", onboarded=False)
+
+    async def inactive() -> bool:
+        rows = await sql(settings, "SELECT status FROM connected_accounts WHERE account_id = $1", account_id)
+        return rows[0]["status"] == "pending"
+
+    assert await wait_until(inactive), "account.updated never took the account back"
+    booking_id = await deliver(http, settings, stripe_client, instructor, student, service_id, monday)
 
     assert await transfer_now(settings, booking_id) == "waiting_for_account"
 

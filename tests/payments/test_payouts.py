@@ -108,7 +108,7 @@ async def test_a_failed_payout_makes_its_money_available_again(platform, setting
 
 async def test_payouts_need_an_active_account_and_something_available(platform, settings):
     http = platform
-    instructor, _, _ = await teaching_instructor(http)
+    instructor = await Accounts(http).instructor(live=False)  # no payouts account yet
 
     no_account = await payout(http, instructor, "standard")
     assert (no_account.status_code, no_account.json()["code"]) == (409, "payouts_not_set_up")

@@ -127,7 +127,7 @@ async def connected(settings, account_id: str) -> dict[str, Any]:
 
 
 async def test_account_updates_only_move_forward_whatever_their_order(client, accounts, settings):
-    instructor = await accounts.instructor()
+    instructor = await accounts.instructor(live=False)  # no connected account yet
     at = int(time.time())
     pending = event("account.updated", account("acct_o1", instructor.id, enabled=False, submitted=False), at - 60)
     restricted = event("account.updated", account("acct_o1", instructor.id, enabled=False, submitted=True), at - 30)
@@ -222,7 +222,7 @@ async def test_account_updated_delivered_in_reverse_order_ends_enabled(
     webhook_server, stripe_standin, stripe_client, settings
 ):
     _, http = webhook_server
-    instructor = await Accounts(http).instructor()
+    instructor = await Accounts(http).instructor(live=False)  # its account is the test's own
     stripe_standin.configure(webhook_hold=True)
     created = await stripe_client.v1.accounts.create_async(
         {"type": "express", "email": instructor.email, "metadata": {"instructor_id": str(instructor.id)}}
@@ -249,7 +249,7 @@ async def test_each_payout_event_delivered_three_times_takes_effect_once(
     webhook_server, stripe_standin, stripe_client, settings
 ):
     _, http = webhook_server
-    instructor = await Accounts(http).instructor()
+    instructor = await Accounts(http).instructor(live=False)  # its account is the test's own
     created = await stripe_client.v1.accounts.create_async(
         {"type": "express", "metadata": {"instructor_id": str(instructor.id)}}
     )
