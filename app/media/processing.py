@@ -70,6 +70,14 @@ async def _render(services: Services, key: str, declared_size: int, crop: dict |
     return (await asyncio.to_thread(render_picture, data, crop)).named()
 
 
+async def give_up(services: Services, upload_id: int, reason: str) -> str:
+    """Storage stayed unreachable through every try: the owner is told, and may upload again."""
+    rows = await PictureUpload.select(PictureUpload.user).where(PictureUpload.id == upload_id)
+    if not rows:
+        return "missing"
+    return await _fail(services, upload_id, rows[0]["user"], upload_key(rows[0]["user"], upload_id), reason)
+
+
 async def _fail(services: Services, upload_id: int, user_id: int, key: str, reason: str) -> str:
     async with change(services.relay) as effects:
         if await _mark(upload_id, UploadStatus.FAILED, reason):

@@ -115,3 +115,40 @@ def test_the_openapi_document_describes_the_picture_endpoints(settings):
     assert upload["security"] == [{"bearer": []}]
     finalize = schema["paths"]["/api/me/picture/{upload_id}/finalize"]["post"]
     assert set(finalize["responses"]) == {"202", "400", "401", "404", "409", "503"}
+
+
+async def test_storage_gone_while_the_job_runs_is_retried_then_fails_with_a_reason(
+    client, accounts, settings, stripe_env
+):
+    """The worker's storage answers at start-up, then vanishes: each try is retried, the last one
+    fails the upload (never left processing) and tells its owner."""
+    from dataclasses import replace
+
+    from arq.worker import Worker
+
+    from standins.s3.launch import start_s3_standin
+    from tasks.media import STORAGE_DOWN
+    from tasks.worker import worker_settings
+
+    student = await accounts.student(card=None)
+    upload_id = await upload_picture(client, student, two_colour_jpeg())
+    with start_s3_standin(secret_key=settings.s3_secret_key) as vanishing:
+        options = worker_settings(replace(settings, s3_endpoint_url=vanishing.endpoint_url))
+        started = options["on_startup"]
+
+        async def then_storage_goes(ctx):
+            await started(ctx)
+            vanishing.stop()
+
+        options["on_startup"] = then_storage_goes
+        worker = Worker(**options, burst=True, poll_delay=0.05, max_burst_jobs=500)
+        worker.handle_signals = False
+        try:
+            await worker.main()
+        finally:
+            await worker.close()
+    row = await upload_row(settings, upload_id)
+    assert (row["status"], row["reason"]) == ("failed", STORAGE_DOWN)
+    [failed] = await picture_notifications(client, student)
+    assert failed["type"] == "picture.failed"
+    assert (await client.get("/api/me", headers=student.headers)).json()["picture"] is None
