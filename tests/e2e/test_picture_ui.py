@@ -10,7 +10,7 @@ from playwright.async_api import Page, expect
 
 from tests.e2e.booking_pages import press
 from tests.e2e.pages import Pages, serious_axe_violations
-from tests.media.pictures import two_colour_jpeg
+from tests.media.pictures import truncated_jpeg, two_colour_jpeg
 from tests.support.accounts import Accounts
 from tests.support.screenshots import E2E, screenshot_path
 
@@ -108,3 +108,19 @@ async def test_a_student_crops_and_uploads_a_picture_that_replaces_the_initials(
     await chooser.set_input_files({"name": "again.jpg", "mimeType": "image/jpeg", "buffer": photo})
     await press(page, page.get_by_test_id("picture-upload"))
     await expect(status).to_contain_text("You can upload one picture a minute. Try again in")
+
+
+async def test_a_truncated_picture_ends_in_its_reason_live_and_the_initials_stay(http, pages, run_worker_burst):
+    sam = await Accounts(http).student(name="Sam Student", card=None)
+    page = await pages.open("#/account", as_=sam)
+    await page.get_by_test_id("picture-file").set_input_files(
+        {"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": truncated_jpeg()}
+    )
+    await expect(page.get_by_test_id("crop-box")).to_be_visible()  # the browser shows what it can of it
+    await press(page, page.get_by_test_id("picture-upload"))
+    status = page.get_by_test_id("picture-status")
+    await expect(status).to_have_text("Processing your picture…")
+    await run_worker_burst(max_jobs=10)
+    await expect(status).to_have_text("Your picture could not be used: The picture is damaged or truncated")
+    await expect(page.get_by_test_id("picture-current").get_by_test_id("avatar-initials")).to_have_text("SS")
+    await expect(page.get_by_test_id("user-link").get_by_test_id("avatar-initials")).to_have_text("SS")
