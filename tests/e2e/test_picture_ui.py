@@ -54,11 +54,15 @@ async def test_a_student_crops_and_uploads_a_picture_that_replaces_the_initials(
     )
     await expect(page.get_by_test_id("picture-upload")).to_be_disabled()
 
+    # A phone photo stored sideways (EXIF orientation 6): the crop is in the upright picture's pixels.
+    sideways = two_colour_jpeg(1200, 800, orientation=6)
+    await chooser.set_input_files({"name": "side.jpg", "mimeType": "image/jpeg", "buffer": sideways})
+    box = page.get_by_test_id("crop-box")
+    await expect(box).to_have_attribute("data-crop", "0,200,800")  # upright it is 800 wide, 1200 high
+
     photo = two_colour_jpeg(1200, 800)
     await chooser.set_input_files({"name": "me.jpg", "mimeType": "image/jpeg", "buffer": photo})
-    box = page.get_by_test_id("crop-box")
-    await expect(box).to_be_visible()
-    assert await crop_of(page) == (200, 0, 800)  # the largest centred square
+    await expect(box).to_have_attribute("data-crop", "200,0,800")  # the largest centred square
 
     # Keyboard: - shrinks about the centre (16 px a step each side), arrows move it.
     await box.focus()
