@@ -32,6 +32,28 @@ class SlotAsk:
     duration_minutes: int
 
 
+@dataclass(frozen=True)
+class DailyHours:
+    """Days of the week (Monday 0) and minutes of the day slots must keep to, in `timezone`: for an
+    instructor in that zone the ranges are cut to them before any slot is computed."""
+
+    timezone: str
+    weekdays: frozenset[int] | None
+    day_from: int
+    day_until: int
+
+    def cut(self, days: Week) -> Week:
+        return {
+            day: [
+                (max(s, self.day_from), min(e, self.day_until))
+                for s, e in ranges
+                if s < self.day_until and e > self.day_from
+            ]
+            for day, ranges in days.items()
+            if self.weekdays is None or day.weekday() in self.weekdays
+        }
+
+
 async def open_slots_of_many(
     asks: list[SlotAsk],
     start: datetime,
@@ -39,9 +61,11 @@ async def open_slots_of_many(
     *,
     limit: int | None = None,
     keep: Callable[[Interval], bool] | None = None,
+    daily: DailyHours | None = None,
     now: datetime | None = None,
 ) -> dict[int, list[Interval]]:
-    """Each instructor's open slots lying inside [start, end) (and passing `keep`), at most `limit`."""
+    """Each instructor's open slots lying inside [start, end) (and passing `keep`), at most `limit`;
+    `daily` spares computing slots `keep` would refuse anyway."""
     if not asks:
         return {}
     now = now or clock_now()
@@ -57,6 +81,8 @@ async def open_slots_of_many(
     for ask in asks:
         instructor, (first, last) = ask.instructor, spans[ask.instructor.id]
         days = _days(instructor, first, last, snapshots.get(instructor.id, {}), weekly.get(instructor.id))
+        if daily is not None and daily.timezone == instructor.timezone:
+            days = daily.cut(days)
         rules = settings.get(instructor.id, DEFAULT_SETTINGS)
         buffer = timedelta(minutes=rules["buffer_minutes"])
         busy = [(b["start_at"] - buffer, b["blocked_until"]) for b in bookings.get(instructor.id, [])]
@@ -67,6 +93,8 @@ async def open_slots_of_many(
 
         slots: list[Interval] = []
         for chunk_first, chunk_last in _chunks(first, last, limit is not None):
+            if not any(ranges for day, ranges in days.items() if chunk_first <= day <= chunk_last):
+                continue
             computed = open_slot_starts(
                 days, instructor.tz, duration_minutes=ask.duration_minutes, busy=busy, buffer_minutes=0,
                 not_before=not_before, first_day=chunk_first, last_day=chunk_last,

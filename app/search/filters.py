@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -217,7 +217,3 @@ def _without_given(heard: Understood | None, ask: SearchAsk) -> Understood | Non
     if ask.online is not None:
         replaced["online"] = None
     return Understood(**{**heard.__dict__, **replaced})
-
-
-def now_in(tz: ZoneInfo) -> datetime:
-    return clock_now().astimezone(tz)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from app.availability.open_slots_batch import SlotAsk, open_slots_of_many
+from app.availability.open_slots_batch import DailyHours, SlotAsk, open_slots_of_many
 from app.availability.slots import Interval
 from app.catalog.schemas import ServiceSummary
 from app.core.time import now as clock_now
@@ -37,8 +37,8 @@ NEXT_SLOTS = 3
 NEXT_SLOT_DAYS = 14
 # With a time window: candidates read per round, and at most this many per request (a page may then
 # come back short, with a cursor to read on).
-CHUNK = 60
-SCAN_BUDGET = 600
+CHUNK = 120
+SCAN_BUDGET = 240
 
 Page = tuple[list[Candidate], Position | None, dict[int, list[Interval]]]
 
@@ -62,13 +62,13 @@ async def find_page(filters: Filters, after: Position | None, limit: int) -> Pag
         start = clock_now()
         slots = await _slots_of(page, start, start + timedelta(days=NEXT_SLOT_DAYS), None)
         return page, page[-1].position if len(rows) > limit else None, slots
-    window, keep = filters.window, recurring_test(filters.window, filters.tz)
+    window, keep, daily = filters.window, recurring_test(filters.window, filters.tz), daily_hours(filters)
     found: list[Candidate] = []
     slots: dict[int, list[Interval]] = {}
     position, scanned = after, 0
     while True:
         rows = await candidates(filters, position, CHUNK)
-        chunk_slots = await _slots_of(rows, window.start, window.end, keep)
+        chunk_slots = await _slots_of(rows, window.start, window.end, keep, daily)
         for row in rows:
             scanned, position = scanned + 1, row.position
             if chunk_slots[row.instructor_id]:
@@ -82,12 +82,20 @@ async def find_page(filters: Filters, after: Position | None, limit: int) -> Pag
             return found, position, slots
 
 
-async def _slots_of(rows: list[Candidate], start, end, keep) -> dict[int, list[Interval]]:
+async def _slots_of(rows: list[Candidate], start, end, keep, daily=None) -> dict[int, list[Interval]]:
     asks = [
         SlotAsk(Instructor(row.instructor_id, row.full_name, row.timezone, row.created_at), min(row.durations_minutes))
         for row in rows
     ]
-    return await open_slots_of_many(asks, start, end, limit=NEXT_SLOTS, keep=keep)
+    return await open_slots_of_many(asks, start, end, limit=NEXT_SLOTS, keep=keep, daily=daily)
+
+
+def daily_hours(filters: Filters) -> DailyHours | None:
+    window = filters.window
+    if window is None or not window.is_recurring:
+        return None
+    day_until = window.day_until if window.day_until is not None else 1440
+    return DailyHours(str(filters.tz), window.weekdays, window.day_from or 0, day_until)
 
 
 def recurring_test(window: TimeWindow, tz: ZoneInfo) -> Callable[[Interval], bool] | None:
