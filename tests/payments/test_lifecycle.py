@@ -10,7 +10,9 @@ import asyncio
 import signal
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +23,8 @@ from tests.payments.test_webhooks import deliver
 from tests.support.live import server_env
 
 pytestmark = pytest.mark.usefixtures("stripe_standin")
+# The workers' output, read when a test here fails in a full run (they are killed mid-job on purpose).
+WORKER_LOG = Path(tempfile.gettempdir()) / "instainstru-lifecycle-workers.log"
 PAYMENT_EVENTS = (
     "payment_intent.amount_capturable_updated",
     "payment_intent.succeeded",
@@ -40,8 +44,8 @@ def start_worker(settings, **env: str) -> subprocess.Popen:
         [sys.executable, "-m", "app", "worker"],
         env=server_env(settings, TEST_CLOCK="1", **env),
         cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=WORKER_LOG.open("ab"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -142,6 +146,21 @@ async def events_of(stripe_client, intent_id: str) -> list[dict]:
     return sorted(found, key=lambda e: (e["created"], e["id"]))
 
 
+async def what_stripe_holds(stripe_client, intent_id: str) -> str:
+    """On a failure: the intent as the stand-in holds it and every event about it, of any type."""
+    pi = (await stripe_client.v1.payment_intents.retrieve_async(intent_id)).to_dict()
+    about = []
+    params: dict = {"limit": 100}
+    while True:
+        listed = await stripe_client.v1.events.list_async(params)
+        about += [(e.type, e.created, e.id) for e in listed.data if e.data.object.get("id") == intent_id]
+        if not listed.has_more:
+            break
+        params["starting_after"] = listed.data[-1].id
+    keys = ("status", "amount", "amount_capturable", "amount_received", "cancellation_reason", "created")
+    return f"intent { ({k: pi.get(k) for k in keys}) }, events {about}"
+
+
 async def deliver_reversed_three_times(client, events: list[dict]) -> None:
     for event in reversed(events):
         for _ in range(3):
@@ -168,7 +187,10 @@ async def test_webhooks_delivered_3_times_in_reverse_order_record_what_the_kille
 
     await complete_and_die_capturing(client, student, instructor, booking, clock, settings, redis)
     events = await events_of(stripe_client, intent)
-    assert [e["type"] for e in events] == ["payment_intent.amount_capturable_updated", "payment_intent.succeeded"]
+    assert [e["type"] for e in events] == [
+        "payment_intent.amount_capturable_updated",
+        "payment_intent.succeeded",
+    ], await what_stripe_holds(stripe_client, intent)
     await deliver_reversed_three_times(client, events)
 
     row = await payment_row(settings, booking)
