@@ -7,7 +7,8 @@ and its refunds say the same; a delivered lesson has one earning of price - fee,
 says what the earning says (reversals included), and nothing else earns. At Stripe: no
 PaymentIntent holding money without the booking that names it, no second one for a booking, no
 transfer to our instructors without its earning. Every balance is the sum of its entries, never
-below zero; payouts match Stripe's and never exceed what was transferred. Run it when nothing is
+below zero; payouts (amount and Stripe's fee) match Stripe's and never exceed what was transferred;
+each connected account's balance at Stripe is what we say its instructor has available. Run it when nothing is
 in flight: a job between its two commits is reported too.
 """
 
@@ -62,6 +63,7 @@ class Audit:
         await self.transfers_at_stripe(earnings)
         await self.balances()
         await self.payouts()
+        await self.account_balances()
         return self.findings
 
     async def credits_by_booking(self) -> dict[int, dict[str, int]]:
@@ -214,6 +216,7 @@ class Audit:
             if sent.amount != row["amount_cents"] or sent.status != row["status"]:
                 self.report("payout", f"payout {row['id']}: Stripe {sent.amount} {sent.status}, ours "
                             f"{row['amount_cents']} {row['status']}")  # fmt: skip
+            await self.payout_fee(row, sent)
         for row in await _raw(
             "SELECT e.instructor, e.net, coalesce(p.out, 0) AS out FROM (SELECT instructor, "
             "sum(amount_cents - reversed_cents) AS net FROM earnings WHERE status = 'transferred' "
@@ -224,6 +227,33 @@ class Audit:
             self.report(
                 "overpaid", f"instructor {row['instructor']}: paid out {row['out']} of {row['net']} transferred"
             )
+
+    async def payout_fee(self, row: dict[str, Any], sent: Any) -> None:
+        """Stripe's fee for the payout (its balance transaction's) is the one we recorded."""
+        fee, transaction_id = 0, getattr(sent, "balance_transaction", None)
+        if isinstance(transaction_id, str):
+            transaction = await self.stripe.v1.balance_transactions.retrieve_async(
+                transaction_id, options={"stripe_account": row["account_id"]}
+            )
+            fee = transaction.fee
+        if fee != row["fee_cents"]:
+            self.report("payout_fee", f"payout {row['id']}: Stripe took a fee of {fee}, we recorded {row['fee_cents']}")
+
+    async def account_balances(self) -> None:
+        """Each connected account holds at Stripe what we say is available to its instructor."""
+        for row in await _raw(
+            "SELECT a.instructor, a.account_id, "
+            "(SELECT coalesce(sum(amount_cents - reversed_cents), 0) FROM earnings e "
+            " WHERE e.instructor = a.instructor AND e.status = 'transferred') - "
+            "(SELECT coalesce(sum(amount_cents + fee_cents), 0) FROM payouts p "
+            " WHERE p.instructor = a.instructor AND p.status <> 'failed') AS available "
+            "FROM connected_accounts a"
+        ):
+            balance = await self.stripe.v1.balance.retrieve_async(options={"stripe_account": row["account_id"]})
+            held = sum(f.amount for f in balance.available) + sum(f.amount for f in balance.pending)
+            if held != row["available"]:
+                self.report("account_balance", f"instructor {row['instructor']}: {row['account_id']} holds {held} "
+                            f"at Stripe, we say {row['available']} is available")  # fmt: skip
 
 
 async def _raw(sql: str, *args: Any) -> list[dict[str, Any]]:

@@ -2,7 +2,8 @@
 /api/instructors/me/payouts`).
 
 Balances come from our rows: `pending` = earnings not yet transferred, `available` = what was
-transferred (less reversals) less every payout not failed (and its fee), `paid` = payouts Stripe
+transferred (less reversals) less every payout not failed and its fee (Stripe takes an instant
+payout's fee from the connected account's balance, on top of the amount), `paid` = payouts Stripe
 says are paid. A payout in flight is in none of them until it is paid (or failed: available
 again). A payout row is written, with its idempotency key `payout:{row id}`, before the Stripe
 call; one left without its Stripe id (a crash, Stripe unreachable) is sent again, with the same
@@ -59,7 +60,18 @@ class PayoutRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def instant_fee(amount_cents: int, percent: int) -> int:
+    """Stripe's fee for an instant payout of `amount_cents`, which it takes from the connected
+    account's balance on top of the amount."""
     return max(INSTANT_PAYOUT_MIN_FEE_CENTS, divide_half_up(amount_cents * percent, 100))
+
+
+def instant_split(available_cents: int, percent: int) -> tuple[int, int]:
+    """(amount, fee): the largest instant payout whose amount and fee both fit in the balance; a cent
+    the fee's rounding leaves over stays available."""
+    amount = min(available_cents * 100 // (100 + percent) + 1, available_cents - INSTANT_PAYOUT_MIN_FEE_CENTS)
+    while amount > 0 and amount + instant_fee(amount, percent) > available_cents:
+        amount -= 1
+    return (amount, instant_fee(amount, percent)) if amount > 0 else (0, 0)
 
 
 async def balances_of(instructor_id: int) -> dict[str, int]:
@@ -123,8 +135,12 @@ async def _record_payout(services: Services, instructor_id: int, method: PayoutM
                 409, "Set up payouts first: finish your payouts account's onboarding", code="payouts_not_set_up"
             )
         available = (await balances_of(instructor_id))["available"]
-        fee = instant_fee(available, services.settings.instant_payout_fee_percent) if method == "instant" else 0
-        if available - fee <= 0:
+        amount, fee = (
+            instant_split(available, services.settings.instant_payout_fee_percent)
+            if method == "instant"
+            else (available, 0)
+        )
+        if amount <= 0:
             raise ApiError(
                 409,
                 "Nothing is available to pay out" + (" after the instant payout fee" if available > 0 else ""),
@@ -134,7 +150,7 @@ async def _record_payout(services: Services, instructor_id: int, method: PayoutM
         at = now()
         rows = await Payout.insert(
             Payout(
-                instructor=instructor_id, amount_cents=available - fee, fee_cents=fee, method=method,
+                instructor=instructor_id, amount_cents=amount, fee_cents=fee, method=method,
                 status=PayoutStatus.pending, created_at=at, updated_at=at,
             )
         ).returning(*Payout.all_columns())  # fmt: skip
@@ -164,12 +180,26 @@ async def _send(services: Services, payout: dict[str, Any], account_id: str) -> 
             {"failure_code": exc.code or "refused", "updated_at": now()},
         )  # fmt: skip
         raise
+    fee = await _fee_at_stripe(services, sent, account_id, payout)
     async with change(services.relay) as effects:
-        await Payout.update({Payout.stripe_payout_id: sent["id"], Payout.updated_at: now()}).where(
-            (Payout.id == payout["id"]) & Payout.stripe_payout_id.is_null()
-        )
+        recorded = {Payout.stripe_payout_id: sent["id"], Payout.fee_cents: fee, Payout.updated_at: now()}
+        await Payout.update(recorded).where((Payout.id == payout["id"]) & Payout.stripe_payout_id.is_null())
         await _follow(services, effects, sent)
     return await Payout.select().where(Payout.id == payout["id"]).first()
+
+
+async def _fee_at_stripe(services: Services, sent: dict[str, Any], account_id: str, payout: dict[str, Any]) -> int:
+    """What Stripe took for the payout (its balance transaction's fee): our record says the same."""
+    if payout["method"] != PayoutMethod.instant or not sent.get("balance_transaction"):
+        return payout["fee_cents"]
+    transaction = await services.stripe.client.v1.balance_transactions.retrieve_async(
+        sent["balance_transaction"], options={"stripe_account": account_id}
+    )
+    if transaction.fee != payout["fee_cents"]:
+        log.error(
+            "instant_payout_fee_differs", payout_id=payout["id"], ours=payout["fee_cents"], stripe=transaction.fee
+        )
+    return transaction.fee
 
 
 async def _follow(services: Services, effects: Effects, payout: dict[str, Any]) -> None:

@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "payout_auto": True,  # payouts move pending → in_transit → paid by themselves
     "payout_standard_seconds": 2,  # stand-in time from creation to paid (in_transit at half)
     "payout_instant_seconds": 1,
+    # Stripe's price for an instant payout, taken from the paying account's balance on top of the amount.
+    "instant_payout_fee_percent": 1,
+    "instant_payout_min_fee_cents": 50,
 }
 
 

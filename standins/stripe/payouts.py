@@ -1,5 +1,9 @@
 """Payouts from a connected account's balance (`Stripe-Account`), `standard` or `instant`.
 
+An instant payout costs its account Stripe's fee (`instant_payout_fee_percent` of the amount, at
+least `instant_payout_min_fee_cents`), taken from the balance on top of the amount: the payout's
+balance transaction says so (`fee`, `net` = -(amount + fee)), and a failed payout gives both back.
+
 With the `payout_auto` switch on (default) a payout goes pending → in_transit → paid by itself,
 `payout_standard_seconds` / `payout_instant_seconds` of stand-in time after it was made (so moving
 the clock forward pays it); with it off, only POST /_standin/payouts/{id} moves it (to
@@ -44,8 +48,9 @@ def create_payout(call: Call) -> dict[str, Any]:
                 "Your account cannot currently make payouts. Please complete onboarding.", code="payouts_not_allowed"
             )
         destination = account["external_accounts"]["data"][0]["id"]
+    fee = instant_payout_fee(call, amount) if method == "instant" else 0
     available = available_balance(call, call.account)
-    if amount > available:
+    if amount + fee > available:
         raise invalid_request(
             "You have insufficient funds in your Stripe account for this transfer. Your card balance is too low.",
             code="balance_insufficient",
@@ -53,13 +58,15 @@ def create_payout(call: Call) -> dict[str, Any]:
         )
     now = call.now()
     delay = int(call.standin.setting(f"payout_{method}_seconds"))
+    payout_id = new_id("po")
+    transaction = _balance_transaction(payout_id, amount, fee, currency, now)
     payout = {
-        "id": new_id("po"),
+        "id": payout_id,
         "object": "payout",
         "amount": amount,
         "arrival_date": now + delay,
         "automatic": False,
-        "balance_transaction": new_id("txn"),
+        "balance_transaction": transaction["id"],
         "created": now,
         "currency": currency,
         "description": description,
@@ -74,9 +81,47 @@ def create_payout(call: Call) -> dict[str, Any]:
         "status": "pending",
         "type": "bank_account",
     }
+    call.store.put(transaction, call.account)
     call.store.put(payout, call.account)
     call.emit("payout.created", payout)
     return payout
+
+
+def instant_payout_fee(call: Call, amount: int) -> int:
+    percent = int(call.standin.setting("instant_payout_fee_percent"))
+    minimum = int(call.standin.setting("instant_payout_min_fee_cents"))
+    quotient, remainder = divmod(amount * percent, 100)
+    return max(minimum, quotient + (1 if 2 * remainder >= 100 else 0))
+
+
+def _balance_transaction(payout_id: str, amount: int, fee: int, currency: str, now: int) -> dict[str, Any]:
+    details = [{"amount": fee, "application": None, "currency": currency, "description": "Instant Payouts fee",
+                "type": "stripe_fee"}] if fee else []  # fmt: skip
+    return {
+        "id": new_id("txn"),
+        "object": "balance_transaction",
+        "amount": -amount,
+        "available_on": now,
+        "created": now,
+        "currency": currency,
+        "description": None,
+        "exchange_rate": None,
+        "fee": fee,
+        "fee_details": details,
+        "net": -(amount + fee),
+        "reporting_category": "payout",
+        "source": payout_id,
+        "status": "available",
+        "type": "payout",
+    }
+
+
+def retrieve_balance_transaction(call: Call, id: str) -> dict[str, Any]:
+    call.params.done()
+    transaction = call.store.get(id, call.account)
+    if transaction is None or transaction["object"] != "balance_transaction":
+        raise no_such("balance_transaction", id)
+    return transaction
 
 
 def retrieve_payout(call: Call, id: str) -> dict[str, Any]:
@@ -124,4 +169,5 @@ ROUTES = [
     ("POST", "/v1/payouts", create_payout),
     ("GET", "/v1/payouts", list_payouts),
     ("GET", "/v1/payouts/{id}", retrieve_payout),
+    ("GET", "/v1/balance_transactions/{id}", retrieve_balance_transaction),
 ]

@@ -1,7 +1,7 @@
 """Transfers to connected accounts, their reversals, and balances derived from the records:
 
-- a connected account's available balance = transfers to it - reversals - payouts not failed
-  (transferred funds are available at once; nothing is ever pending);
+- a connected account's available balance = transfers to it - reversals - payouts not failed and
+  their instant payout fees (transferred funds are available at once; nothing is ever pending);
 - the platform's = captured - refunded - transferred + reversed (not enforced: Stripe test mode
   lets a platform transfer before its charges settle only with special cards, so the stand-in
   does not refuse a transfer for want of platform funds).
@@ -118,7 +118,22 @@ def list_reversals(call: Call, id: str) -> dict[str, Any]:
     return list_object(f"/v1/transfers/{id}/reversals", transfer["reversals"]["data"], call.params)
 
 
+LIVE_PAYOUT = (
+    "json_extract(data, '$.type') = 'payout' AND json_extract(data, '$.source') IN (SELECT id FROM objects "
+    "WHERE object = 'payout' AND json_extract(data, '$.status') NOT IN ('failed', 'canceled'))"
+)
+
+
+def payout_fees(call: Call, account: str) -> int:
+    """Stripe's fees of the account's payouts not failed (a failed payout gives its fee back)."""
+    return call.store.total("balance_transaction", "json_extract(data, '$.fee')", account, LIVE_PAYOUT)
+
+
 def available_balance(call: Call, account: str) -> int:
+    return _before_fees(call, account) - payout_fees(call, account)
+
+
+def _before_fees(call: Call, account: str) -> int:
     store = call.store
     if account:
         transferred = store.total(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.payments.payouts import instant_fee
+from app.payments.payouts import instant_fee, instant_split
 from tests.payments import test_earnings
 from tests.payments.test_earnings import (
     EARNED_CENTS,
@@ -66,19 +66,51 @@ async def test_a_standard_payout_takes_the_whole_balance_and_is_paid_by_its_webh
     assert (again.status_code, again.json()["code"]) == (409, "nothing_available")
 
 
-async def test_an_instant_payout_pays_the_balance_less_its_fee(platform, settings, stripe_client, stripe_standin):
+async def test_an_instant_payouts_fee_is_taken_by_stripe_from_the_account_and_every_cent_agrees(
+    platform, settings, stripe_client, stripe_standin
+):
     http = platform
     instructor, account_id = await earned(http, settings, stripe_client)
 
     response = await payout(http, instructor, "instant")
 
     assert response.status_code == 201, response.text
-    fee = 51  # 1 % of 5100
-    assert (response.json()["amount_cents"], response.json()["fee_cents"]) == (EARNED_CENTS - fee, fee)
-    at_stripe = await stripe_client.v1.payouts.list_async({"limit": 10}, {"stripe_account": account_id})
-    assert [(p.amount, p.method) for p in at_stripe.data] == [(EARNED_CENTS - fee, "instant")]
-    assert balances(await earnings(http, instructor))[:2] == (0, 0)
+    # Stripe takes 1 % of the payout (at least 50 cents) from the balance on top of the amount: the
+    # largest payout that fits with its fee in 5100 is 5049 + 50; the cent left over stays available.
+    assert (response.json()["amount_cents"], response.json()["fee_cents"]) == (5049, 50)
+    stripe_account = {"stripe_account": account_id}
+    at_stripe = await stripe_client.v1.payouts.list_async({"limit": 10}, stripe_account)
+    assert [(p.amount, p.method) for p in at_stripe.data] == [(5049, "instant")]
+    taken = await stripe_client.v1.balance_transactions.retrieve_async(at_stripe.data[0].balance_transaction,
+                                                                       options=stripe_account)  # fmt: skip
+    assert (taken.fee, taken.net) == (50, -5099)
+    balance = await stripe_client.v1.balance.retrieve_async(options=stripe_account)
+    assert [f.amount for f in balance.available] == [1]
+    after = await earnings(http, instructor)
+    assert balances(after)[:2] == (0, 1)
+    assert after["payouts"][0]["fee_cents"] == 50
     assert await audit(settings) == []
+
+
+async def test_the_audit_finds_an_instant_payout_fee_we_recorded_wrong(
+    platform, settings, stripe_client, stripe_standin
+):
+    http = platform
+    instructor, _ = await earned(http, settings, stripe_client)
+    assert (await payout(http, instructor, "instant")).status_code == 201
+    await sql(settings, "UPDATE payouts SET fee_cents = 51")
+
+    findings = await audit(settings)
+
+    assert sorted(finding.split(":")[0] for finding in findings) == ["account_balance", "payout_fee"]
+
+
+@pytest.mark.parametrize(
+    ("available", "amount", "fee"),
+    [(5100, 5049, 50), (10_000, 9901, 99), (123_456, 122_234, 1222), (100, 50, 50), (99, 49, 50), (50, 0, 0)],
+)
+def test_an_instant_payout_is_the_largest_amount_that_fits_with_its_fee(available, amount, fee):
+    assert instant_split(available, 1) == (amount, fee)
 
 
 @pytest.mark.parametrize(("cents", "fee"), [(100, 50), (5000, 50), (5100, 51), (123_456, 1235)])

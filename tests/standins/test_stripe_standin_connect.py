@@ -112,23 +112,33 @@ async def test_platform_balance_follows_captures_refunds_and_transfers(stripe_cl
     assert after - before == 6000 - 1000 - 4250
 
 
-@pytest.mark.parametrize("method", ["standard", "instant"])
+# An instant payout's fee (1 % of it, at least 50 cents) comes out of the balance on top of it.
+@pytest.mark.parametrize(("method", "most", "fee", "left"), [("standard", 5100, 0, 0), ("instant", 5049, 50, 1)])
 async def test_payout_goes_pending_in_transit_paid_and_sends_payout_paid(
-    stripe_client: stripe.StripeClient, stripe_standin: RunningStandin, webhook_receiver: WebhookReceiver, method: str
+    stripe_client: stripe.StripeClient,
+    stripe_standin: RunningStandin,
+    webhook_receiver: WebhookReceiver,
+    method: str,
+    most: int,
+    fee: int,
+    left: int,
 ):
     stripe_standin.configure(payout_standard_seconds=2, payout_instant_seconds=1)
     account = await onboarded_account(stripe_client)
     await stripe_client.v1.transfers.create_async({"amount": 5100, "currency": "usd", "destination": account.id})
     as_account = {"stripe_account": account.id}
     with pytest.raises(stripe.InvalidRequestError) as too_much:
-        await stripe_client.v1.payouts.create_async({"amount": 5101, "currency": "usd", "method": method}, as_account)
+        await stripe_client.v1.payouts.create_async({"amount": most + 1, "currency": "usd", "method": method},
+                                                    as_account)  # fmt: skip
     assert too_much.value.code == "balance_insufficient"
     payout = await stripe_client.v1.payouts.create_async(
-        {"amount": 5100, "currency": "usd", "method": method}, as_account
+        {"amount": most, "currency": "usd", "method": method}, as_account
     )
-    assert (payout.status, payout.method, payout.amount) == ("pending", method, 5100)
+    assert (payout.status, payout.method, payout.amount) == ("pending", method, most)
+    taken = await stripe_client.v1.balance_transactions.retrieve_async(payout.balance_transaction, options=as_account)
+    assert (taken.fee, taken.net) == (fee, -(most + fee))
     balance = await stripe_client.v1.balance.retrieve_async(options=as_account)
-    assert balance.available[0].amount == 0
+    assert balance.available[0].amount == left
 
     (paid,) = webhook_receiver.wait_for_type("payout.paid", within=10)
     assert (paid.data.object.id, paid.account) == (payout.id, account.id)
