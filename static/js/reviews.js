@@ -51,27 +51,45 @@ function textArea(label, testid) {
   return { area, el: h('div', { class: 'field' }, h('label', { class: 'field-label', for: id }, label), area, count) };
 }
 
+// Open forms by booking id: the lessons list re-renders on live updates, and a half-written review
+// (stars, text, focus) must survive that.
+const openForms = new Map();
+
 // On a completed lesson of a student (lessons page): "Review" once, then the form in place.
 export function offerReview(booking, actions, me) {
   if (booking.status !== 'completed' || me.role !== 'student') return;
+  const open = openForms.get(String(booking.id));
+  if (open) {
+    const focused = open.contains(document.activeElement) ? document.activeElement : null;
+    replace(actions, open);
+    open.rehome(actions);
+    if (focused) queueMicrotask(() => focused.focus());
+    return;
+  }
   if (reviewed(me).has(String(booking.id))) {
     actions.append(h('span', { class: 'small muted', 'data-testid': 'review-done' }, 'Reviewed — thank you'));
     return;
   }
-  const open = h('button', {
+  const button = h('button', {
     class: 'btn btn-small', 'data-testid': 'review-open', 'aria-label': `Review ${booking.service_name ?? 'lesson'} with ${booking.instructor_name}`,
-    onclick: () => replace(actions, reviewForm(booking, me, actions, open)),
+    onclick: () => {
+      const form = reviewForm(booking, me, actions);
+      openForms.set(String(booking.id), form);
+      replace(actions, form);
+    },
   }, 'Review');
-  actions.append(open);
+  actions.append(button);
 }
 
-function reviewForm(booking, me, actions, open) {
+function reviewForm(booking, me, startIn) {
+  let actions = startIn; // the row's actions box (a new one after each re-render)
   const stars = starPicker();
   const text = textArea('What went well, or could be better? (optional)', 'review-text');
   const note = h('p', { class: 'field-error', 'data-testid': 'review-error', role: 'alert', hidden: true });
   const send = h('button', { class: 'btn btn-primary btn-small', type: 'submit', 'data-testid': 'review-submit' }, 'Send review');
   const done = (words) => {
     markReviewed(me, booking.id);
+    openForms.delete(String(booking.id));
     replace(actions, h('span', { class: 'small', 'data-testid': 'review-done', role: 'status' }, words));
   };
   const form = h('form', {
@@ -104,8 +122,17 @@ function reviewForm(booking, me, actions, open) {
   },
   stars.el, text.el, note,
   h('div', { class: 'form-actions' },
-    h('button', { type: 'button', class: 'btn btn-small', onclick: () => { replace(actions, open); open.focus(); } }, 'Not now'),
+    h('button', {
+      type: 'button', class: 'btn btn-small',
+      onclick: () => {
+        openForms.delete(String(booking.id));
+        replace(actions);
+        offerReview(booking, actions, me);
+        actions.querySelector('[data-testid="review-open"]')?.focus();
+      },
+    }, 'Not now'),
     send));
+  form.rehome = (box) => { actions = box; };
   queueMicrotask(() => stars.focus());
   return form;
 }
