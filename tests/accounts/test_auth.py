@@ -36,7 +36,7 @@ async def test_register_login_and_me(client):
     assert me.status_code == 200
     assert me.json() == {
         "id": user["id"], "email": "ada@example.test", "full_name": "Ada Lovelace",
-        "role": "instructor", "timezone": "Europe/London", "manages": [],
+        "role": "instructor", "timezone": "Europe/London", "manages": [], "picture": None,
     }  # fmt: skip
 
 
