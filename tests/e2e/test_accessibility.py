@@ -63,7 +63,7 @@ async def test_every_page_has_no_serious_or_critical_axe_violation(http, pages, 
         return page
 
     # Visitors: log in, the instructors, an instructor's open times.
-    await visit("home-login", "#/", None, '[data-testid="login-submit"]')  # a visitor's home is the log-in page
+    await visit("home-login", "#/login", None, '[data-testid="login-submit"]')
     await visit("instructors", "#/instructors", None, '[data-testid="instructor-link"]')
     await visit("slots-visitor", f"#/instructor/{ada.id}", None, '[data-testid="slot-day"]')
 
@@ -109,5 +109,13 @@ async def test_every_page_has_no_serious_or_critical_axe_violation(http, pages, 
     await visit("account", "#/account", sam, '[data-testid="picture-current"] [data-testid="avatar-initials"]')
     await visit("background-checks", "#/admin/background-checks", await accounts.admin(), '[data-testid="check-row"]')
 
-    assert len(seen) == 20
+    # Discovery (issue 13): the home page, results, a context list, a public profile (a student sees the
+    # waitlist form), the referral page.
+    await visit("home", "#/", None, '[data-testid="category"]')
+    await visit("search", "#/search?q=piano", None, '[data-testid="filter-chip"]')
+    await visit("browse", "#/browse/music/piano", None, '[data-testid="search-result"]')
+    await visit("public-profile", f"#/instructors/{ada.id}", sam, '[data-testid="waitlist-form"]')
+    await visit("referral", "#/referral", sam, '[data-testid="referral-code"]')
+
+    assert len(seen) == 25
     assert {name: v for name, v in found.items() if v} == {}
