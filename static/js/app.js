@@ -14,6 +14,7 @@ import { mountSlots } from './slots.js';
 import { discardUnsavedWeeklyEdits, hasUnsavedWeeklyEdits, mountWeekly } from './weekly.js';
 import { LiveSocket } from './ws.js';
 import { mountAdminChecks } from './admin-checks.js';
+import { mountAdminCatalog } from './admin-catalog.js';
 import { mountOnboarding } from './onboarding.js';
 import { avatar, mountAccount } from './picture.js';
 import { mountProfile } from './profile.js';
@@ -47,6 +48,7 @@ const ROUTES = [
   ['profile', /^#\/profile$/, true, mountProfile, 'Your profile'],
   ['account', /^#\/account$/, true, mountAccount, 'Your account'],
   ['admin-checks', /^#\/admin\/background-checks$/, true, mountAdminChecks, 'Background checks'],
+  ['admin-catalog', /^#\/admin\/catalog$/, true, mountAdminCatalog, 'Catalog'],
   ['bookings', /^#\/bookings(?:\/(?<when>upcoming|past|cancelled))?(?:\/(?<lesson>\d+))?$/, true, mountBookings, 'My lessons'],
 ];
 
@@ -150,6 +152,8 @@ function renderHeader() {
   const link = (nav, href, label) => h('a', { href, 'data-nav': nav }, label);
   const onboardingLink = me?.role === 'instructor' ? h('a', { href: '#/onboarding', 'data-nav': 'onboarding', 'data-testid': 'nav-onboarding', hidden: true }, 'Get started') : null;
   const nav = h('nav', { class: 'topnav', 'aria-label': 'Main' },
+    onboardingLink, // first: until live, the checklist is what an instructor needs (and a phone shows the start)
+    me?.role === 'admin' ? link('admin-catalog', '#/admin/catalog', 'Catalog') : null, // first too: what only admins do
     me?.role === 'instructor' || me?.manages?.length ? link('calendar', '#/calendar', me.role === 'instructor' ? 'Calendar' : 'Calendars') : null,
     link('home', me?.role === 'instructor' || me?.manages?.length ? '#/discover' : '#/', 'Find lessons'),
     link('instructors', '#/instructors', 'Instructors'),
@@ -158,7 +162,6 @@ function renderHeader() {
     me?.role === 'student' ? link('credits', '#/credits', 'Credits') : null,
     me?.role === 'instructor' ? link('earnings', '#/earnings', 'Earnings') : null,
     me ? link('referral', '#/referral', 'Invite') : null,
-    onboardingLink,
     me?.role === 'admin' ? link('admin-checks', '#/admin/background-checks', 'Checks') : null);
   // An instructor who is not live yet has the checklist in the menu.
   if (me?.role === 'instructor') {
