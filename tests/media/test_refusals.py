@@ -83,3 +83,24 @@ async def test_finalize_twice_is_one_job_and_after_it_ran_409(client, accounts, 
     assert row["status"] == "failed"
     late = await client.post(path, json={}, headers=student.headers)
     assert (late.status_code, late.json()["code"]) == (409, "already_finalized")
+
+
+async def test_a_stored_file_of_another_size_than_declared_fails_naming_both(
+    client, accounts, settings, run_worker_burst
+):
+    from app.media.service import upload_key
+    from app.media.storage import Storage
+
+    student = await accounts.student(card=None)
+    upload = await request_upload(client, student, 1000)
+    storage = await Storage.open(settings)
+    try:  # a store that did not hold the PUT to its signed length
+        await storage.put(upload_key(student.id, upload["upload_id"]), b"\xff\xd8\xff" + bytes(1997), "image/jpeg")
+    finally:
+        await storage.aclose()
+    finalized = await client.post(f"/api/me/picture/{upload['upload_id']}/finalize", json={}, headers=student.headers)
+    assert finalized.status_code == 202
+    await run_worker_burst(max_jobs=10)
+    row = await upload_row(settings, upload["upload_id"])
+    assert (row["status"], row["reason"]) == ("failed", "The file has 2000 bytes, not the 1000 declared")
+    assert (await client.get("/api/me", headers=student.headers)).json()["picture"] is None
