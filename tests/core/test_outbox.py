@@ -79,7 +79,8 @@ async def test_a_process_killed_between_commit_and_relay_loses_nothing(live, htt
     booked = (await http.get("/api/bookings", headers=student.headers)).json()
     assert [b["start"] for b in booked] == [body["start"]], "the booking committed"
     feed = (await http.get("/api/notifications", headers=instructor.headers)).json()["items"]
-    assert [n["type"] for n in feed] == ["booking.created"], "its feed row committed with it"
+    booked_types = [n["type"] for n in feed if n["type"].startswith("booking.")]
+    assert booked_types == ["booking.created"], "its feed row committed with it"
 
     # Only the worker's sweep can deliver these: nothing else touches the instructor's feed.
     arrived = {}

@@ -191,6 +191,8 @@ class Accounts:
         await self.pass_background_check(instructor)
         await self.set_up_payouts(instructor)
         assert await self.call("POST", "/api/instructors/me/live", instructor, 200) == {"is_live": True}
+        # Read, as the person would have: tests count the unread notifications their own actions cause.
+        await self.call("POST", "/api/notifications/read-all", instructor, 204)
 
     async def deliver_latest(self, event_type: str, object_id: str, *, account: str | None = None) -> dict[str, Any]:
         """The stand-in's newest event of this type about this object, delivered to the app."""
