@@ -108,6 +108,12 @@ async def test_every_page_has_no_serious_or_critical_axe_violation(http, pages, 
     await visit("profile", "#/profile", ada, '[data-testid="offer-row"]')
     await visit("account", "#/account", sam, '[data-testid="picture-current"] [data-testid="avatar-initials"]')
     await visit("background-checks", "#/admin/background-checks", await accounts.admin(), '[data-testid="check-row"]')
+    # The admin's catalog (issue 12 item 1), and with the add-a-category form open.
+    admin = await accounts.admin()
+    catalog = await visit("admin-catalog", "#/admin/catalog", admin, '[data-testid="catalog-category"]')
+    await catalog.get_by_test_id("category-add").click()
+    await expect(catalog.get_by_test_id("category-form")).to_be_visible()
+    await check("admin-catalog-form", catalog)
 
     # Discovery (issue 13): the home page, results, a context list, a public profile (a student sees the
     # waitlist form), the referral page.
@@ -117,5 +123,5 @@ async def test_every_page_has_no_serious_or_critical_axe_violation(http, pages, 
     await visit("public-profile", f"#/instructors/{ada.id}", sam, '[data-testid="waitlist-form"]')
     await visit("referral", "#/referral", sam, '[data-testid="referral-code"]')
 
-    assert len(seen) == 25
+    assert len(seen) == 27
     assert {name: v for name, v in found.items() if v} == {}
