@@ -1,10 +1,12 @@
 // Lessons (#/bookings[/upcoming|past|cancelled][/{id}]): the caller's lessons with the other
-// person's name, cancellation that asks first and says what the policy did, and live updates from
+// person's name, cancellation that asks first and says what the policy did, moving a lesson more
+// than 24 hours ahead to another open time (reschedule.js), and live updates from
 // the caller's notification feed (a booking or cancellation by the other side refreshes the list).
 import { api, describeError } from './api.js';
 import { lengthLabel } from './booking-review.js';
 import { h, placeholder, replace } from './dom.js';
 import { paymentInWords, quoteInWords } from './payments.js';
+import { canReschedule, openReschedule } from './reschedule.js';
 import { offerReview } from './reviews.js';
 import { formatMoment, formatTimeIn, zoneCity } from './time.js';
 
@@ -93,10 +95,21 @@ export function mountBookings(root, ctx, { when = 'upcoming', lesson = null } = 
     return item;
   }
 
+  const lessonLabel = (b) => `${b.service_name ?? 'lesson'} with ${other(b)}`;
+
   function showCancel(b, actions) {
-    replace(actions, h('button', {
+    if (refreshWaiting) queueMicrotask(scheduleLoad); // the choice closed: the refresh it held back runs
+    const reschedule = canReschedule(b) ? h('button', {
+      class: 'btn btn-small', 'data-testid': 'booking-reschedule', 'aria-label': `Reschedule ${lessonLabel(b)}`,
+      onclick: () => openReschedule(b, actions, {
+        me, label: lessonLabel(b), showStatus,
+        onMoved: (moved) => { focusId = moved.id; load(); },
+        onClose: () => { showCancel(b, actions); actions.querySelector('[data-testid="booking-reschedule"]')?.focus(); },
+      }),
+    }, 'Reschedule') : null;
+    replace(actions, reschedule, h('button', {
       class: 'btn btn-small btn-danger', 'data-testid': 'booking-cancel',
-      'aria-label': `Cancel ${b.service_name ?? 'lesson'} with ${other(b)}`, onclick: () => askCancel(b, actions),
+      'aria-label': `Cancel ${lessonLabel(b)}`, onclick: () => askCancel(b, actions),
     }, 'Cancel'));
   }
 
@@ -142,7 +155,12 @@ export function mountBookings(root, ctx, { when = 'upcoming', lesson = null } = 
         replace(body, placeholder('empty', EMPTY[when], action));
         return;
       }
+      // A refresh keeps the keyboard where it was (the same button of the same lesson).
+      const active = document.activeElement;
+      const activeRow = body.contains(active) ? active.closest('[data-id]')?.dataset.id : null;
+      const activeControl = activeRow ? active.dataset.testid : null;
       replace(body, h('ul', { class: 'booking-list' }, bookings.map(row)));
+      if (activeControl) body.querySelector(`[data-id="${CSS.escape(activeRow)}"] [data-testid="${CSS.escape(activeControl)}"]`)?.focus();
       const focused = focusId && body.querySelector(`[data-id="${CSS.escape(String(focusId))}"]`);
       if (focused) {
         focused.focus({ preventScroll: true });
@@ -154,9 +172,15 @@ export function mountBookings(root, ctx, { when = 'upcoming', lesson = null } = 
     }
   }
 
+  // A refresh waits while the user is choosing (a cancel question or a new time is open in a row).
+  let refreshWaiting = false;
+  const choosing = () => body.querySelector('.reschedule, .cancel-ask') !== null;
   const scheduleLoad = () => {
     clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(load, 150);
+    reloadTimer = setTimeout(() => {
+      refreshWaiting = choosing();
+      if (!refreshWaiting) load();
+    }, 150);
   };
 
   const unsubscribe = ctx.socket.subscribe(`notifications:${me.id}`, {

@@ -56,10 +56,13 @@ export async function payerInWords(priceCents) {
   const card = (cards ?? []).find((c) => c.default) ?? cards?.[0];
   const fromCredits = Math.min(credits?.balance_cents ?? 0, priceCents);
   const rest = priceCents - fromCredits;
-  if (!rest) return { text: `Your credits (${money(fromCredits)} of your ${money(credits.balance_cents)})`, ok: true };
+  // Where credits pay, a link to the credits screen says where they come from.
+  const withCredits = (text) => h('span', {}, text, ' ', h('a', { href: '#/credits', 'data-testid': 'review-credits' }, 'See your credits'));
+  if (!rest) return { text: withCredits(`Your credits (${money(fromCredits)} of your ${money(credits.balance_cents)})`), ok: true };
   const creditPart = fromCredits ? `${money(fromCredits)} from credits, ${money(rest)} ` : '';
-  if (!card) return { text: `${creditPart}No card saved yet: add one to book.`, ok: false };
-  return { text: `${creditPart}${cardName(card)}`, ok: true };
+  const said = (text) => (fromCredits ? withCredits(text) : text);
+  if (!card) return { text: said(`${creditPart}No card saved yet: add one to book.`), ok: false };
+  return { text: said(`${creditPart}${cardName(card)}`), ok: true };
 }
 
 // #/cards[?back=hash]: saved cards with Remove, and "Add a card".
