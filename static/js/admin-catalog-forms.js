@@ -97,6 +97,10 @@ export function categoryForm(category, { nextOrder, onSaved, onCancel }) {
       value: String(category?.display_order ?? nextOrder),
     }), 'Lower comes first'),
   };
+  if (category?.slug === 'kids') { // discovery computes the kids list by this slug (app/catalog/discovery.py)
+    fields.slug.input.readOnly = true;
+    fields.slug.wrap.querySelector('.field-hint').textContent = 'Fixed: students\' kids list is computed by this slug';
+  }
   suggestSlug(category, fields);
   const frame = formFrame('category', category ? `Edit ${category.name}` : 'Add a category', fields, submit, onCancel);
 

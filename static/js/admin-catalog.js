@@ -43,7 +43,7 @@ export function mountAdminCatalog(root, ctx) {
   replace(root, h('section', { class: 'page catalog-page' },
     h('div', { class: 'page-head' },
       h('div', {}, h('h1', {}, 'Catalog'),
-        h('p', { class: 'muted' }, 'Categories in the order students see them, with their services. Changes show at once.')),
+        isAdmin ? h('p', { class: 'muted' }, 'Categories in the order students see them, with their services. Changes show at once.') : null),
       isAdmin ? add : null),
     status, h('div', { 'data-slot': 'new-category' }), body));
 

@@ -160,6 +160,13 @@ async def test_an_admin_edits_a_category_and_moves_a_service_to_another_one(http
     await expect(music.get_by_test_id("category-edit")).to_be_focused()
     assert {c["slug"]: c["name"] for c in await public_categories(http)}["music"] == "Music & Voice"
 
+    # Kids is computed by its slug: the form keeps the slug and says why; no service is added to it by hand.
+    kids = category(page, "kids")
+    await expect(kids.get_by_test_id("service-add")).to_have_count(0)
+    await press(page, kids.get_by_test_id("category-edit"))
+    await expect(kids.get_by_label("Slug", exact=True)).not_to_be_editable()
+    await expect(kids.get_by_text("Fixed: students' kids list is computed by this slug")).to_be_visible()
+
 
 async def test_a_duplicate_slug_and_bad_fields_are_said_at_their_fields(http, pages):
     page = await open_catalog(pages, http)
@@ -241,6 +248,7 @@ async def test_a_student_sees_admins_only_and_no_catalog_in_the_menu(http, pages
     student = await Accounts(http).student(card=None, name="Sam Student")
     page = await pages.open("#/admin/catalog", as_=student)
     await expect(page.get_by_text(ADMINS_ONLY)).to_be_visible()
+    await expect(page.get_by_text("Categories in the order students see them", exact=False)).to_have_count(0)
     await expect(page.get_by_test_id("user-name")).to_have_text("Sam Student")
     await expect(page.locator('[data-nav="admin-catalog"]')).to_have_count(0)
     await expect(page.get_by_test_id("category-add")).to_have_count(0)
