@@ -79,6 +79,8 @@ async def give_up(services: Services, upload_id: int, reason: str) -> str:
 
 
 async def _fail(services: Services, upload_id: int, user_id: int, key: str, reason: str) -> str:
+    # gone before its owner hears why: a refused file is never kept
+    await _forget_upload(services, key)
     async with change(services.relay) as effects:
         if await _mark(upload_id, UploadStatus.FAILED, reason):
             await notify(
@@ -86,7 +88,6 @@ async def _fail(services: Services, upload_id: int, user_id: int, key: str, reas
                 {"upload_id": upload_id, "reason": reason},
             )  # fmt: skip
     log.info("picture_refused", upload_id=upload_id, reason=reason)
-    await _forget_upload(services, key)
     return UploadStatus.FAILED
 
 
