@@ -54,8 +54,8 @@ from app.feeds.routes import router as feeds_router
 from app.instructors.onboarding_routes import router as onboarding_router
 from app.instructors.profile_routes import router as profile_router
 from app.instructors.routes import router as instructors_router
-from app.media.storage import storage_origin
 from app.media.routes import router as media_router
+from app.media.storage import storage_origin
 from app.notifications.routes import router as notifications_router
 from app.payments.card_routes import router as cards_router
 from app.payments.config_routes import router as config_router

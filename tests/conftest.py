@@ -91,7 +91,7 @@ async def database_url(service_urls: tuple[str, str], template_database: str) ->
 
 
 @pytest.fixture(scope="session")
-def stripe_env(stripe_standin_process) -> Iterator[dict[str, str]]:
+def stripe_env(stripe_standin_process) -> Iterator[dict[str, str]]:  # noqa: F811 (the imported fixture, by name)
     """The session's Stripe stand-in for every app: in-process ones through `settings`, subprocess
     servers and workers through the environment they inherit (tests/support/live.py: server_env)."""
     env = {"STRIPE_API_BASE": stripe_standin_process.base_url, "STRIPE_WEBHOOK_SECRET": STANDIN_WEBHOOK_SECRET}
