@@ -209,8 +209,6 @@ async def create_booking(
                 raise slot_taken(NOT_OPEN)
             held = bool(data.hold)
             price = lesson_price(offer["hourly_rate_cents"], start, end)
-            if not held:
-                await payments.require_payment_method(student_id, price)
             rows = await Booking.insert(
                 Booking(
                     instructor=instructor.id,
@@ -228,7 +226,11 @@ async def create_booking(
                     updated_at=now,
                 )
             ).returning(*Booking.all_columns())
+            # A referred student's first booking brings credit that may pay for all of it: count it
+            # before asking for a card (a 402 rolls the booking and the credit back together).
             await credit_first_booking(services, effects, rows[0])
+            if not held:
+                await payments.require_payment_method(student_id, price)
             await payments.open_payment(services, effects, rows[0], now)
             await _booked(services, effects, instructor, rows[0], by=student_id)
     except asyncpg.ExclusionViolationError as exc:
@@ -303,8 +305,8 @@ async def confirm_booking(services: Services, student_id: int, booking_id: int) 
         )
         if not updated:
             raise ApiError(409, "This hold expired or was cancelled; book the slot again", code="hold_expired")
-        await payments.require_payment_method(student_id, updated[0]["price_cents"])
         await credit_first_booking(services, effects, updated[0])
+        await payments.require_payment_method(student_id, updated[0]["price_cents"])
         await payments.apply_credits(services, effects, updated[0], now)
         await events.booking_changed(effects, instructor, updated[0], by=student_id)
         await events.notify_booked(effects, instructor, await with_parties(updated[0]))

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from tests.payments.conftest import admin, book, clock, hours, start_of  # noqa: F401
+from tests.payments.conftest import admin, book, clock, give_credits, hours, start_of  # noqa: F401
 from tests.support.accounts import PASSWORD, Account
 
 _n = itertools.count(1)

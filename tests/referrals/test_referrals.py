@@ -138,3 +138,23 @@ async def test_only_students_are_rewarded(client, accounts, open_week, referred,
     made = await register(client, "new-teacher@example.test", code, role="instructor")
     assert made.status_code == 201
     assert (await credits(client, referrer))["entries"] == []
+
+
+async def test_a_referred_student_without_a_card_books_a_first_lesson_its_credits_pay_for_in_full(
+    client, accounts, open_week, referred, give_credits
+):
+    instructor, service_id, monday = open_week
+    referrer = await accounts.student()
+    student = await referred((await referral(client, referrer))["code"], card=None)
+    await give_credits(student, 1000)  # with the referral credit: 3000, a 30-minute lesson's price
+    booking = await book(client, student, instructor, service_id, monday, minutes=30)
+    assert (booking["payment"]["credits_applied_cents"], booking["payment"]["card_amount_cents"]) == (3000, 0)
+    assert (await credits(client, student))["balance_cents"] == 0
+
+    refused = await client.post(
+        "/api/bookings",
+        json={"instructor_id": instructor.id, "service_id": service_id, "start": f"{monday}T11:00:00-05:00",
+              "duration_minutes": 30},
+        headers=student.headers,
+    )  # fmt: skip
+    assert refused.status_code == 402 and refused.json()["code"] == "payment_method_required"
