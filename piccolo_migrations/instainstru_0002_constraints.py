@@ -4,8 +4,7 @@ No contrib extension is available (pgserver ships none), so the exclusion constr
 the instructor (or student) id as a one-point int8range instead of needing btree_gist.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from app.core.migrations import statements_migration
 
 ID = "2026-11-22T01:57:00:000000"
 VERSION = "1.38.0"
@@ -43,12 +42,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="instainstru", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, DESCRIPTION, STATEMENTS)

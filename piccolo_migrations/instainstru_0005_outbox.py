@@ -1,7 +1,6 @@
 """Written by hand: the transactional outbox (app/core/outbox.py)."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from app.core.migrations import statements_migration
 
 ID = "2026-12-02T13:00:00:000000"
 VERSION = "1.38.0"
@@ -23,12 +22,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="instainstru", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, DESCRIPTION, STATEMENTS)

@@ -4,20 +4,12 @@ The CHECKs are generated from the enums (app/bookings/tables.py): a new state is
 to its enum and a migration that re-creates the CHECK the same way.
 """
 
-from enum import StrEnum
-
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
-
 from app.bookings.tables import BookingStatus, CancelOutcome
+from app.core.migrations import one_of, statements_migration
 
 ID = "2026-12-03T10:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "state enums: bookings status and cancel outcome CHECKs"
-
-
-def one_of(enum: type[StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum)
 
 
 STATEMENTS = [
@@ -30,12 +22,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="instainstru", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, DESCRIPTION, STATEMENTS)

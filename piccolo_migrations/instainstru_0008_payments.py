@@ -7,21 +7,13 @@ triggers refuse UPDATE and DELETE of entries and any write to credit_balances bu
 trigger's. The state CHECKs are generated from the enums, as in 0006.
 """
 
-from enum import StrEnum
-
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
-
 from app.bookings.tables import CancelOutcome
+from app.core.migrations import one_of, statements_migration
 from app.payments.tables import CreditKind, PaymentStatus
 
 ID = "2026-12-04T10:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "payments, credit entries and balances, booking prices"
-
-
-def one_of(enum: type[StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum)
 
 
 STATEMENTS = [
@@ -117,12 +109,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="instainstru", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, DESCRIPTION, STATEMENTS)

@@ -5,20 +5,12 @@ applied (the event id is the primary key: an event takes effect once), instructo
 accounts and their payouts. The state CHECKs are generated from the enums, as in 0006.
 """
 
-from enum import StrEnum
-
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
-
+from app.core.migrations import one_of, statements_migration
 from app.payments.stripe_tables import ConnectedAccountStatus, PayoutMethod, PayoutStatus
 
 ID = "2026-12-05T10:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "stripe customers, payment methods, stripe events, connected accounts, payouts"
-
-
-def one_of(enum: type[StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum)
 
 
 STATEMENTS = [
@@ -80,12 +72,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="instainstru", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, DESCRIPTION, STATEMENTS)

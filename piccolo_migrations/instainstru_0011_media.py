@@ -1,9 +1,7 @@
 """Written by hand: profile pictures (app/media/tables.py): each presigned upload, and each user's
 current version. The status CHECK is generated from the enum, as in 0006."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
-
+from app.core.migrations import statements_migration
 from app.media.tables import UploadStatus
 
 ID = "2026-12-07T10:00:00:000000"
@@ -34,12 +32,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="instainstru", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, DESCRIPTION, STATEMENTS)

@@ -2,9 +2,7 @@
 `location` point (x = lng, y = lat) is generated from the coordinates and GiST-indexed, so spatial
 search can use `<->` ordering and box containment with core PostgreSQL only (no extensions)."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
-
+from app.core.migrations import statements_migration
 from app.places.gazetteer import BOROUGHS
 
 ID = "2026-12-08T10:00:00:000000"
@@ -31,12 +29,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="instainstru", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, DESCRIPTION, STATEMENTS)

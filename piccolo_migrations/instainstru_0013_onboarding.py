@@ -2,20 +2,12 @@
 instructor is live, its Stripe Identity sessions and its background-check documents. The state
 CHECKs are generated from the enums, as in 0006."""
 
-from enum import StrEnum
-
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
-
+from app.core.migrations import one_of, statements_migration
 from app.instructors.onboarding_tables import DocumentStatus, IdentityStatus
 
 ID = "2026-12-09T10:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "instructor onboarding"
-
-
-def one_of(enum: type[StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum)
 
 
 STATEMENTS = [
@@ -61,12 +53,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="instainstru", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, DESCRIPTION, STATEMENTS)

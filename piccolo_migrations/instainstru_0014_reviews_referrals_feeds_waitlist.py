@@ -1,20 +1,12 @@
 """Written by hand: reviews with their per-instructor summary kept by a trigger, referral codes and
 referrals, calendar feeds (token hashes) and waitlist entries (issue 13 items 4-7)."""
 
-from enum import StrEnum
-
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
-
+from app.core.migrations import one_of, statements_migration
 from app.referrals.tables import NoReward
 
 ID = "2026-12-10T10:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "reviews, referrals, calendar feeds, waitlist"
-
-
-def one_of(enum: type[StrEnum]) -> str:
-    return ", ".join(f"'{member.value}'" for member in enum)
 
 
 STATEMENTS = [
@@ -103,12 +95,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="instainstru", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, DESCRIPTION, STATEMENTS)

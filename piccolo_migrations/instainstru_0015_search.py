@@ -4,8 +4,7 @@ kids. Core PostgreSQL only (GIN over arrays is built in). The Kids category is c
 services an earlier seed put under it move to real categories (app/catalog/seed.py; nothing to move
 in a new database, whose seed runs after the migrations)."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from app.core.migrations import statements_migration
 
 ID = "2026-12-11T10:00:00:000000"
 VERSION = "1.38.0"
@@ -23,12 +22,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="instainstru", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, DESCRIPTION, STATEMENTS)
