@@ -42,7 +42,7 @@ async def revoke_feed(request: Request) -> None:
     summary="A calendar feed (RFC 5545) of live and completed lessons; the secret URL is the credential",
 )
 async def calendar_feed(
-    file_name: Annotated[str, Parameter(max_length=64, description="<token>.ics")],
+    file_name: Annotated[str, Parameter(pattern=r"^[A-Za-z0-9_-]{1,60}\.ics$", description="<token>.ics")],
 ) -> Response[bytes]:
     body = await service.calendar_of(file_name)
     return Response(
