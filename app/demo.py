@@ -23,6 +23,7 @@ from app.catalog.schemas import InstructorServiceUpdate
 from app.catalog.service import offer_service
 from app.catalog.tables import Service
 from app.core.auth import CurrentUser
+from app.demo_picture import give_demo_picture
 from app.instructors import onboarding, onboarding_documents, onboarding_identity
 from app.instructors.profile import update_profile
 from app.instructors.profile_schemas import LocationIn, ProfileUpdate
@@ -123,7 +124,7 @@ async def create_demo_accounts(services: Services, passwords: Passwords) -> None
     )
     await update_profile(services, instructor_id, place)
     await _offer(instructor_id, "piano", 7500, ["online", "student_home"])
-    # DEMO PICTURE: the media feature gives the demo instructor its picture here.
+    await give_demo_picture(services, instructor_id)  # made by the worker's picture job
     instructor = await find_instructor(instructor_id)
     weekly = await load_template(instructor)
     if not any(weekly.weekdays.values()):
