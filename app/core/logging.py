@@ -4,9 +4,18 @@ import logging
 
 import structlog
 
+_configured_level: str | None = None
+
 
 def configure_logging(level: str) -> None:
-    """JSON lines on stderr, one per event, from our code and from the libraries we use."""
+    """JSON lines on stderr, one per event, from our code and from the libraries we use.
+
+    Once per process and level: loggers cache their configuration on first use, so configuring
+    again (every app a test builds) would leave the cached ones on a list nobody changes."""
+    global _configured_level
+    if _configured_level == level:
+        return
+    _configured_level = level
     logging.basicConfig(format="%(message)s", level=level)
     structlog.configure(
         processors=[
