@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 
 import asyncpg
+from botocore.exceptions import BotoCoreError, ClientError
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.connection import ASGIConnection
@@ -40,6 +41,7 @@ from app.core.errors import (
     ApiError,
     handle_http_exception,
     handle_redis_unavailable,
+    handle_storage_error,
     handle_unexpected,
     handle_unstorable_value,
 )
@@ -214,6 +216,8 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
             HTTPException: handle_http_exception,
             asyncpg.DataError: handle_unstorable_value,
             RedisError: handle_redis_unavailable,
+            BotoCoreError: handle_storage_error,
+            ClientError: handle_storage_error,
             Exception: handle_unexpected,
         },
         request_class=StrictJsonRequest,

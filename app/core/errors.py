@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import structlog
+from botocore.exceptions import ClientError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 
@@ -113,6 +114,17 @@ def handle_redis_unavailable(request: Request, exc: Exception) -> Response:
     log.warning("redis_unavailable", path=request.url.path, error=str(exc))
     body = error_body(503, "A backing service is briefly unavailable; retry shortly", "unavailable")
     return Response(body, status_code=503, headers={"Retry-After": "2"})
+
+
+def handle_storage_error(request: Request, exc: Exception) -> Response:
+    """Object storage unreachable or failing on its side (a botocore connection error, an S3 5xx):
+    503 with Retry-After, as for Stripe and Redis. Anything else it refused is our bug: 500."""
+    status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if isinstance(exc, ClientError) and status < 500:
+        return handle_unexpected(request, exc)
+    log.warning("storage_unavailable", path=request.url.path, error=str(exc))
+    body = error_body(503, "File storage is briefly unavailable; retry shortly", "storage_unavailable")
+    return Response(body, status_code=503, headers={"Retry-After": "5"})
 
 
 def handle_unexpected(request: Request, exc: Exception) -> Response:

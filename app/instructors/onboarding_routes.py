@@ -51,10 +51,10 @@ async def start_identity(request: Request, services: Services) -> IdentitySessio
     guards=[instructors_only],
     status_code=201,
     security=BEARER,
-    responses=errors(400, 401, 403, 409),
+    responses=errors(400, 401, 403, 409, 503),
     summary="A presigned upload (PUT, 15 min) of a background-check document to private storage",
     description="409 `background_check_pending_review` / `background_check_approved` while one is in review "
-    "or approved.",
+    "or approved. 503 `storage_unavailable`: object storage could not be reached (retry after Retry-After).",
 )
 async def start_background_check(request: Request, services: Services, data: BackgroundCheckUpload) -> UploadOut:
     upload = await onboarding_documents.start_upload(
@@ -68,10 +68,11 @@ async def start_background_check(request: Request, services: Services, data: Bac
     guards=[instructors_only],
     status_code=200,
     security=BEARER,
-    responses=errors(400, 401, 403, 404, 409),
+    responses=errors(400, 401, 403, 404, 409, 503),
     summary="Submit the uploaded document for review, once it is checked by content",
     description="A real PDF, JPEG or PNG of at most 10 MB matching the declared content_type and size_bytes; "
-    "otherwise 400 naming the problem, the object is deleted and the step is back to not_started.",
+    "otherwise 400 naming the problem, the object is deleted and the step is back to not_started. "
+    "503 `storage_unavailable`: object storage could not be reached (nothing changes; submit again).",
 )
 async def submit_background_check(request: Request, services: Services, document_id: Id) -> DocumentOut:
     return DocumentOut(**await onboarding_documents.submit(services, request.user.id, document_id))
