@@ -2,7 +2,8 @@
 
 One Chromium for the whole session; each test gets fresh browser contexts (own localStorage, so
 own session) from `pages` (tests/e2e/pages.py), pointed at the test's live server (`server`,
-parametrized over the servers in `tests.support.live.SERVERS`).
+socketify, the server the Procfile runs; the live-update tests also run over every server in
+`tests.support.live.SERVERS`, since their websockets go through each server's adapter).
 """
 
 from __future__ import annotations
@@ -46,8 +47,14 @@ async def browser() -> AsyncIterator[Browser]:
         await browser.close()
 
 
-@pytest.fixture(params=SERVERS)
+@pytest.fixture(params=["socketify"])
 def server_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(params=SERVERS)
+def every_server_kind(request: pytest.FixtureRequest) -> str:
+    """For a test module's `server_kind` when what it shows crosses each server's websocket adapter."""
     return request.param
 
 

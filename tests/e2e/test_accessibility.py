@@ -19,11 +19,6 @@ from tests.support.calendar import monday_after, offer_piano, save_week
 SEEN = Path(tempfile.gettempdir()) / "ii-screens" / "axe"
 
 
-@pytest.fixture(params=["socketify"])
-def server_kind(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
 @pytest.fixture(params=["desktop", "phone"])
 def device(request: pytest.FixtureRequest) -> str:
     return request.param

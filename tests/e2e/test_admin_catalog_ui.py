@@ -15,11 +15,6 @@ from tests.support.screenshots import E2E, screenshot_path
 ADMINS_ONLY = "Admins only: the catalog is managed by InstaInstru admins."
 
 
-@pytest.fixture(params=["socketify"])
-def server_kind(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
 @pytest.fixture(params=["desktop", "phone"])
 async def pages(request, browser, server):
     opened = Pages(browser, server, request.param)

@@ -8,7 +8,6 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.async_api import expect
 
 from tests.e2e.editor_pages import DASH, range_block
@@ -16,11 +15,6 @@ from tests.e2e.pages import PHONE, serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week, week_path
 from tests.support.screenshots import E2E, screenshot_path
-
-
-@pytest.fixture(params=["socketify"])
-def server_kind(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 async def add_collaborator(http, instructor, person) -> None:

@@ -16,11 +16,6 @@ from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, save_week
 
 
-@pytest.fixture(params=["socketify"])
-def server_kind(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
 @pytest.fixture(params=["desktop", "phone"])
 async def pages(request, browser, server):
     opened = Pages(browser, server, request.param)

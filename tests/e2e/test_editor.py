@@ -20,11 +20,6 @@ from tests.support.calendar import monday_after, save_week, week_path
 from tests.support.screenshots import E2E, screenshot_path
 
 
-@pytest.fixture(params=["socketify"])
-def server_kind(request: pytest.FixtureRequest) -> str:
-    return request.param  # the client is what is tested here; one server kind is enough
-
-
 async def test_on_a_phone_tap_tap_and_touch_drag_add_exactly_one_range_and_stray_touches_add_nothing(http, pages):
     instructor = await Accounts(http).instructor(name="Ada Piano")
     monday = monday_after()

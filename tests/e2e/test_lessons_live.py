@@ -14,6 +14,11 @@ from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
 
 
+@pytest.fixture
+def server_kind(every_server_kind: str) -> str:
+    return every_server_kind  # live updates cross each server's websocket adapter
+
+
 @pytest.fixture(params=["desktop", "phone"])
 async def pages(request, browser, server):
     opened = Pages(browser, server, request.param)

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from playwright.async_api import Page, expect
 
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
+
+
+@pytest.fixture
+def server_kind(every_server_kind: str) -> str:
+    return every_server_kind  # live updates cross each server's websocket adapter
 
 
 def range_block(page: Page, date: str, start: str, end: str):

@@ -20,11 +20,6 @@ from tests.support.screenshots import E2E, screenshot_path
 WEBHOOK = "/api/payments/webhook"
 
 
-@pytest.fixture(params=["socketify"])
-def server_kind(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
 @pytest.fixture(params=["desktop", "phone"])
 async def pages(request, browser, server):
     opened = Pages(browser, server, request.param)

@@ -19,11 +19,6 @@ from tests.support.accounts import Accounts
 from tests.support.screenshots import E2E, screenshot_path
 
 
-@pytest.fixture(params=["socketify"])
-def server_kind(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
 @pytest.fixture(params=["desktop", "phone"])
 async def pages(request, browser, server):
     opened = Pages(browser, server, request.param)

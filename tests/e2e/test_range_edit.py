@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.bookings.conftest import booking_body
@@ -15,11 +14,6 @@ from tests.e2e.pages import PHONE, serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week, week_path
 from tests.support.screenshots import E2E, screenshot_path
-
-
-@pytest.fixture(params=["socketify"])
-def server_kind(request: pytest.FixtureRequest) -> str:
-    return request.param  # the client is what is tested here; one server kind is enough
 
 
 async def a_week_with_a_lesson(http, name: str = "Ada Keys"):

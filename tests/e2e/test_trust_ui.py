@@ -17,11 +17,6 @@ from tests.e2e.pages import Pages, serious_axe_violations
 from tests.support.accounts import Accounts
 
 
-@pytest.fixture(params=["socketify"])
-def server_kind(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
 @pytest.fixture
 def server(live, server_kind):
     return live(server_kind, TEST_CLOCK="1")  # lessons move into the past on the shared test clock

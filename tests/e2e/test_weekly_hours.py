@@ -9,7 +9,6 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.editor_pages import DASH, range_block, tab_to
@@ -19,11 +18,6 @@ from tests.support.calendar import monday_after, offer_piano, save_week
 from tests.support.screenshots import DOCS, E2E, screenshot_path
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@pytest.fixture(params=["socketify"])
-def server_kind(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 def template_path(instructor) -> str:
