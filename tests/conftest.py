@@ -24,7 +24,7 @@ from redis.asyncio import Redis
 from app.core.embedded import embedded_running, resolve_urls, stop_embedded
 from app.settings import PROJECT_ROOT, Settings
 from tests.support.accounts import Accounts, use_database
-from tests.support.s3_standin import S3_SECRET_KEY, s3_standin_process  # noqa: F401
+from tests.support.s3_standin import S3_SECRET_KEY, s3_standin_alive, s3_standin_process  # noqa: F401
 from tests.support.stripe_standin import (  # noqa: F401
     STANDIN_WEBHOOK_SECRET,
     stripe_client,
@@ -130,9 +130,14 @@ def s3_env(s3_standin_process) -> Iterator[dict[str, str]]:  # noqa: F811
 
 @pytest.fixture
 def settings(
-    service_urls: tuple[str, str], database_url: str, stripe_env: dict[str, str], s3_env: dict[str, str]
+    service_urls: tuple[str, str],
+    database_url: str,
+    stripe_env: dict[str, str],
+    s3_env: dict[str, str],
+    s3_standin_process,  # noqa: F811
 ) -> Settings:
     """Each test gets its own Redis prefix and bucket, so tests never see each other's keys, channels or objects."""
+    s3_standin_alive(s3_standin_process)
     n = next(_counter)
     return Settings(
         database_url=database_url,

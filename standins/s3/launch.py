@@ -32,6 +32,7 @@ def free_port() -> int:
 class RunningS3:
     endpoint_url: str
     process: subprocess.Popen[bytes]
+    log: Path | None = None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -50,13 +51,20 @@ class RunningS3:
 
 
 def start_s3_standin(
-    *, secret_key: str = "test", port: int | None = None, host: str = "127.0.0.1", timeout: float = 30.0
+    *,
+    secret_key: str = "test",
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    timeout: float = 30.0,
+    log: Path | None = None,
 ) -> RunningS3:
+    """`log`: where the server's own output goes (its request lines and any traceback); else nowhere."""
     port = port or free_port()
     command = [sys.executable, "-m", "standins.s3", "--host", host, "--port", str(port), "--secret-key", secret_key]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
-    standin = RunningS3(f"http://{host}:{port}", process)
+    with open(log or os.devnull, "ab") as output:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)
+    standin = RunningS3(f"http://{host}:{port}", process, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

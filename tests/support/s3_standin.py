@@ -13,6 +13,15 @@ S3_SECRET_KEY = "test-s3-secret"
 
 
 @pytest.fixture(scope="session")
-def s3_standin_process() -> Iterator[RunningS3]:
-    with start_s3_standin(secret_key=S3_SECRET_KEY) as standin:
+def s3_standin_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS3]:
+    log = tmp_path_factory.mktemp("s3-standin") / "server.log"
+    with start_s3_standin(secret_key=S3_SECRET_KEY, log=log) as standin:
         yield standin
+
+
+def s3_standin_alive(standin: RunningS3) -> None:
+    """Fails the test at once, with the server's last words, if the session's stand-in has gone."""
+    code = standin.process.poll()
+    if code is not None:
+        tail = standin.log.read_text(errors="replace")[-3000:] if standin.log else ""
+        pytest.fail(f"the session's S3 stand-in exited with {code}; its log ends:\n{tail}", pytrace=False)
