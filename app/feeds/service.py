@@ -1,10 +1,15 @@
 """Calendar feeds: one secret, revocable URL per user serving its live and completed lessons as
 RFC 5545, built with icalendar. Times are UTC (no VTIMEZONE needed, right across DST); a lesson's
-UID is its booking's, so calendar apps update an event in place when it moves."""
+UID is its booking's, so calendar apps update an event in place when it moves.
+
+A URL's token is HMAC(SECRET_KEY, user and a random seed): the database keeps the seed and the
+token's sha256, so neither it nor the key alone gives a URL away, and its owner can be shown it again."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import timedelta
@@ -30,14 +35,36 @@ def feed_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/api/calendar-feeds/{token}.ics"
 
 
-async def new_feed(user_id: int) -> str:
+def feed_token(secret_key: str, user_id: int, seed: str) -> str:
+    """43 URL-safe characters, as TOKEN reads them."""
+    digest = hmac.new(secret_key.encode(), f"calendar-feed:{user_id}:{seed}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+async def new_feed(user_id: int, secret_key: str) -> str:
     """A new secret for the user; the previous URL stops working at once."""
-    token = secrets.token_urlsafe(32)
+    seed = secrets.token_urlsafe(32)
+    token = feed_token(secret_key, user_id, seed)
     await CalendarFeed.raw(
-        'INSERT INTO calendar_feeds ("user", token_hash, created_at) VALUES ({}, {}, {}) '
-        'ON CONFLICT ("user") DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at',
-        user_id, token_hash(token), now(),
+        'INSERT INTO calendar_feeds ("user", token_hash, seed, created_at) VALUES ({}, {}, {}, {}) '
+        'ON CONFLICT ("user") DO UPDATE SET token_hash = EXCLUDED.token_hash, seed = EXCLUDED.seed, '
+        "created_at = EXCLUDED.created_at",
+        user_id, token_hash(token), seed, now(),
     )  # fmt: skip
+    return token
+
+
+async def current_feed(user_id: int, secret_key: str) -> str:
+    """The token of the user's working URL; 404 without one, 409 when it cannot be derived again (made
+    before seeds were kept, or under another SECRET_KEY): never a URL that would not work."""
+    mine = CalendarFeed.user == user_id
+    row = await CalendarFeed.select(CalendarFeed.token_hash, CalendarFeed.seed).where(mine).first()
+    if row is None:
+        raise ApiError(404, "You have no calendar-feed URL: POST one", code="no_calendar_feed")
+    token = feed_token(secret_key, user_id, row["seed"]) if row["seed"] else None
+    if token is None or not hmac.compare_digest(token_hash(token), row["token_hash"]):
+        detail = "Your calendar-feed URL works but cannot be shown again: POST a new one (the old one then stops)"
+        raise ApiError(409, detail, code="calendar_feed_not_shown")
     return token
 
 

@@ -1,7 +1,7 @@
 """Trust in the browser (issue 13 item 8), at desktop size from the keyboard and on a 390x844 touch
 phone: a student reviews a completed lesson once and the instructor responds on the profile; the
-referral page with its code and link; the calendar-feed link created and revoked; a waitlist entry
-made and deleted on a profile."""
+referral page with its code and link; the calendar-feed link created, shown again on load (another
+browser too), replaced and revoked; a waitlist entry made and deleted on a profile."""
 
 from __future__ import annotations
 
@@ -121,6 +121,8 @@ async def test_the_referral_page_shows_the_code_and_the_calendar_link_is_created
     await activate(pages, page, page.get_by_test_id("referral-url-copy"))
     await expect(page.get_by_test_id("referral-url-copied")).to_have_text("Copied")
 
+    await expect(page.get_by_test_id("feed-create")).to_have_text("Create calendar link")
+    await expect(page.get_by_test_id("feed-revoke")).to_be_hidden()  # nothing to turn off yet
     await activate(pages, page, page.get_by_test_id("feed-create"))
     url = page.get_by_test_id("feed-url")
     await expect(url).to_have_value(re.compile(r"/api/calendar-feeds/[^/]+\.ics$"))
@@ -129,14 +131,26 @@ async def test_the_referral_page_shows_the_code_and_the_calendar_link_is_created
     await shot(page, f"{pages.device}-referral")
     assert await serious_axe_violations(page) == []
 
+    # Another browser (another device) shows the same link on load, from the server.
+    elsewhere = await pages.open("#/referral", as_=sam)
+    await expect(elsewhere.get_by_test_id("feed-url")).to_have_value(first)
+    await expect(elsewhere.get_by_test_id("feed-create")).to_have_text("Replace with a new link")
+    await shot(elsewhere, f"{pages.device}-referral-feed-on-load")
+
     await activate(pages, page, page.get_by_test_id("feed-create"))  # replace: the old link stops working
     await expect(url).not_to_have_value(first)
     second = await url.input_value()
     assert (await http.get(first)).status_code == 404
+    await elsewhere.reload()
+    await expect(elsewhere.get_by_test_id("feed-url")).to_have_value(second)
     await activate(pages, page, page.get_by_test_id("feed-revoke"))
     await expect(page.get_by_test_id("feed-status")).to_contain_text("turned off")
     await expect(page.get_by_test_id("feed-url")).to_have_count(0)
     assert (await http.get(second)).status_code == 404
+    await elsewhere.reload()
+    await expect(elsewhere.get_by_test_id("feed-create")).to_have_text("Create calendar link")
+    await expect(elsewhere.get_by_test_id("feed-url")).to_have_count(0)
+    await expect(elsewhere.get_by_test_id("feed-revoke")).to_be_hidden()
 
 
 async def test_a_student_asks_to_be_told_when_a_slot_opens_and_deletes_the_entry(http, pages):

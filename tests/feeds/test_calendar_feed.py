@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
+import asyncpg
 import icalendar
 import vobject
 
@@ -96,3 +97,64 @@ async def test_a_lesson_at_the_first_0130_of_the_dst_change_comes_out_at_the_rig
     assert event.decoded("DTEND") == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
     raw = (await client.get(await new_feed(client, student))).text
     assert "DTSTART:20261101T053000Z" in raw
+
+
+async def current_feed(client, who):
+    return await client.get("/api/me/calendar-feed", headers=who.headers)
+
+
+async def test_get_shows_the_callers_current_url_until_it_is_replaced_or_revoked(client, accounts):
+    user, other = await accounts.student(), await accounts.instructor()
+    none = await current_feed(client, user)
+    assert (none.status_code, none.json()["code"]) == (404, "no_calendar_feed")
+
+    first = await new_feed(client, user)
+    shown = await current_feed(client, user)
+    assert shown.status_code == 200, shown.text
+    assert set(shown.json()) == {"url"}
+    assert path_of(shown.json()["url"]) == first
+    assert "no-store" in shown.headers["cache-control"]  # a secret: no cache keeps it
+    assert (await client.get(path_of(shown.json()["url"]))).status_code == 200
+
+    second = await new_feed(client, user)
+    assert path_of((await current_feed(client, user)).json()["url"]) == second != first
+    assert (await current_feed(client, other)).status_code == 404  # only ever the caller's own
+
+    assert (await client.delete("/api/me/calendar-feed", headers=user.headers)).status_code == 204
+    gone = await current_feed(client, user)
+    assert (gone.status_code, gone.json()["code"]) == (404, "no_calendar_feed")
+
+
+async def test_get_without_a_token_is_401_and_shows_nothing(client, accounts):
+    user = await accounts.student()
+    await new_feed(client, user)
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        refused = await client.get("/api/me/calendar-feed", headers=headers)
+        assert (refused.status_code, refused.json()["code"]) == (401, "unauthorized")
+        assert "calendar-feeds" not in refused.text
+    assert (await client.head("/api/me/calendar-feed")).status_code == 401
+
+
+async def test_a_url_that_cannot_be_derived_again_is_409_and_keeps_working(client, accounts, settings):
+    """Made before seeds were kept (no seed), or under another SECRET_KEY (a seed that no longer
+    gives its token): never shown wrong, and a new POST makes one that is shown."""
+    user = await accounts.student()
+    for seed in (None, "seed-of-another-secret-key"):
+        path = await new_feed(client, user)
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            await conn.execute('UPDATE calendar_feeds SET seed = $1 WHERE "user" = $2', seed, user.id)
+        finally:
+            await conn.close()
+        hidden = await current_feed(client, user)
+        assert (hidden.status_code, hidden.json()["code"]) == (409, "calendar_feed_not_shown")
+        assert "calendar-feeds" not in hidden.text
+        assert (await client.get(path)).status_code == 200
+    fresh = await new_feed(client, user)
+    assert path_of((await current_feed(client, user)).json()["url"]) == fresh
+
+
+async def test_openapi_documents_get_of_the_feed_as_the_callers_with_a_bearer_token(client):
+    operation = (await client.get("/schema/openapi.json")).json()["paths"]["/api/me/calendar-feed"]["get"]
+    assert operation["security"] == [{"bearer": []}]
+    assert {"200", "401", "404", "409"} <= set(operation["responses"])
