@@ -151,14 +151,22 @@ async def complete_booking(request: Request, services: Services, booking_id: Id)
     security=BEARER,
     responses=errors(400, 401, 404),
     summary="One booking with its price and payment (its student, its instructor, admins)",
-    description="404 for anyone else, as for a booking that does not exist.",
+    description="`review`: the lesson's review (`id`, `rating`), null while it has none. 404 for anyone "
+    "else, as for a booking that does not exist.",
 )
 async def get_booking(request: Request, booking_id: Id) -> BookingOut:
     booking = await service.booking_for(request.user, booking_id)
     return service.booking_out(booking, booking["instructor_timezone"])
 
 
-@get("/bookings", security=BEARER, responses=errors(400, 401), summary="The caller's bookings")
+@get(
+    "/bookings",
+    security=BEARER,
+    responses=errors(400, 401),
+    summary="The caller's bookings",
+    description="Each with `review`: the lesson's review (`id`, `rating`), null while it has none (a student "
+    "reviews a completed lesson once: POST /api/bookings/{id}/review).",
+)
 async def list_bookings(
     request: Request,
     role: Literal["student", "instructor"] = "student",

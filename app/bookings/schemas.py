@@ -7,6 +7,7 @@ import msgspec
 from app.bookings.tables import BookingStatus, CancelOutcome
 from app.core.params import INSTANT_PATTERN, IdField, LessonMinutesField
 from app.payments.schemas import PaymentOut
+from app.reviews.schemas import LessonReview
 
 Instant = Annotated[
     str,
@@ -43,6 +44,8 @@ class BookingOut(msgspec.Struct, omit_defaults=True):
     price_cents: int
     payment: PaymentOut
     expires_at: str | None = None
+    # The lesson's review, null while it has none: in the bookings list and GET /api/bookings/{id}.
+    review: LessonReview | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class Reschedule(msgspec.Struct, forbid_unknown_fields=True):

@@ -27,6 +27,7 @@ from app.instructors.service import Instructor, find_instructor, lock_instructor
 from app.payments import service as payments
 from app.payments.money import lesson_price
 from app.referrals.service import credit_first_booking
+from app.reviews.service import reviews_of_lessons
 from app.services import Services
 
 
@@ -49,6 +50,7 @@ def booking_out(row: dict[str, Any], tz_name: str) -> BookingOut:
         price_cents=row["price_cents"],
         payment=payments.payment_out(row["payment"], tz),
         expires_at=to_iso(row["expires_at"], tz) if row["expires_at"] and row["status"] == BookingStatus.held else None,
+        review=row.get("review", msgspec.UNSET),
     )
 
 
@@ -281,7 +283,8 @@ async def booking_for(user: Any, booking_id: int) -> dict[str, Any]:
         .where(Booking.id == booking_id)
         .first()
     )
-    return {**await with_parties(row), **zone}
+    reviewed = await reviews_of_lessons([booking_id])
+    return {**await with_parties(row), **zone, "review": reviewed.get(booking_id)}
 
 
 async def confirm_booking(services: Services, student_id: int, booking_id: int) -> tuple[dict[str, Any], Instructor]:
@@ -374,5 +377,6 @@ async def bookings_of(user_id: int, role: str, when: str) -> list[dict[str, Any]
         which = Booking.status == BookingStatus.cancelled
     query = Booking.select(*Booking.all_columns(), Booking.instructor.timezone, *PARTIES).where(mine & which)
     rows = await query.order_by(Booking.start_at, ascending=when == "upcoming").limit(500)
-    paid = await payments.payments_of([row["id"] for row in rows])
-    return [{**row, "payment": paid[row["id"]]} for row in rows]
+    ids = [row["id"] for row in rows]
+    paid, reviewed = await payments.payments_of(ids), await reviews_of_lessons(ids)
+    return [{**row, "payment": paid[row["id"]], "review": reviewed.get(row["id"])} for row in rows]

@@ -37,6 +37,13 @@ class ReviewOut(msgspec.Struct):
     response: ReviewResponse | None
 
 
+class LessonReview(msgspec.Struct):
+    """A lesson's review as its booking carries it (one an admin hid too: the lesson stays reviewed)."""
+
+    id: int
+    rating: int
+
+
 class RatingSummary(msgspec.Struct):
     average: float | None  # null without visible reviews
     count: int

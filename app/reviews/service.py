@@ -17,6 +17,7 @@ from app.instructors.service import instructor_exists
 from app.notifications.service import notify
 from app.reviews.schemas import (
     HiddenReview,
+    LessonReview,
     RatingSummary,
     ReviewCreate,
     ReviewHide,
@@ -91,6 +92,14 @@ async def review_lesson(services: Services, student_id: int, booking_id: int, da
         # A concurrent review of the same lesson won: the constraint, not our check, decides.
         raise already_reviewed() from None
     return review_out(await _review(review_id))
+
+
+async def reviews_of_lessons(booking_ids: list[int]) -> dict[int, LessonReview]:
+    """By booking id, for the lessons that have a review."""
+    if not booking_ids:
+        return {}
+    rows = await Review.select(Review.id, Review.booking, Review.rating).where(Review.booking.is_in(booking_ids))
+    return {row["booking"]: LessonReview(id=row["id"], rating=row["rating"]) for row in rows}
 
 
 def already_reviewed() -> ApiError:

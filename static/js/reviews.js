@@ -9,14 +9,10 @@ const MAX_TEXT = 2000;
 const STAR_WORDS = ['', 'Poor', 'Fair', 'Good', 'Very good', 'Excellent'];
 let groups = 0;
 
-// The bookings list carries no review of its own: remember which lessons this browser reviewed.
-const reviewedKey = (me) => `instainstru.reviewed.${me.id}`;
-const reviewed = (me) => new Set(JSON.parse(localStorage.getItem(reviewedKey(me)) || '[]'));
-function markReviewed(me, bookingId) {
-  const ids = reviewed(me);
-  ids.add(String(bookingId));
-  localStorage.setItem(reviewedKey(me), JSON.stringify([...ids]));
-}
+// A booking carries its lesson's review (`review: {id, rating}` or null), so every device knows; a
+// review sent from this page counts at once, before the list is loaded again.
+const sent = new Map();
+const reviewOf = (booking) => booking.review ?? sent.get(String(booking.id)) ?? null;
 
 export function starsText(rating) {
   return `${'★'.repeat(rating)}${'☆'.repeat(5 - rating)}`;
@@ -66,8 +62,12 @@ export function offerReview(booking, actions, me) {
     if (focused) queueMicrotask(() => focused.focus());
     return;
   }
-  if (reviewed(me).has(String(booking.id))) {
-    actions.append(h('span', { class: 'small muted', 'data-testid': 'review-done' }, 'Reviewed — thank you'));
+  const review = reviewOf(booking);
+  if (review) {
+    const stars = review.rating ? h('span', {
+      class: 'review-stars', role: 'img', 'aria-label': `${review.rating} of 5 stars`, 'data-testid': 'review-done-rating',
+    }, starsText(review.rating)) : null;
+    actions.append(h('span', { class: 'small muted', 'data-testid': 'review-done' }, 'Reviewed ', stars, ' — thank you'));
     return;
   }
   const button = h('button', {
@@ -87,8 +87,8 @@ function reviewForm(booking, me, startIn) {
   const text = textArea('What went well, or could be better? (optional)', 'review-text');
   const note = h('p', { class: 'field-error', 'data-testid': 'review-error', role: 'alert', hidden: true });
   const send = h('button', { class: 'btn btn-primary btn-small', type: 'submit', 'data-testid': 'review-submit' }, 'Send review');
-  const done = (words) => {
-    markReviewed(me, booking.id);
+  const done = (words, review = {}) => {
+    sent.set(String(booking.id), review); // {} when the server says it was reviewed elsewhere
     openForms.delete(String(booking.id));
     replace(actions, h('span', { class: 'small', 'data-testid': 'review-done', role: 'status' }, words));
   };
@@ -106,8 +106,8 @@ function reviewForm(booking, me, startIn) {
       send.disabled = true;
       try {
         const body = text.area.value.trim() ? { rating, text: text.area.value.trim() } : { rating };
-        await api.post(`/api/bookings/${booking.id}/review`, body);
-        done(`Thanks! Your ${rating}-star review is on ${booking.instructor_name}'s profile.`);
+        const made = await api.post(`/api/bookings/${booking.id}/review`, body);
+        done(`Thanks! Your ${rating}-star review is on ${booking.instructor_name}'s profile.`, { id: made.id, rating: made.rating });
       } catch (err) {
         if (err instanceof ApiError && err.code === 'already_reviewed') {
           done('You have already reviewed this lesson.');

@@ -1,7 +1,8 @@
 """Trust in the browser (issue 13 item 8), at desktop size from the keyboard and on a 390x844 touch
-phone: a student reviews a completed lesson once and the instructor responds on the profile; the
-referral page with its code and link; the calendar-feed link created, shown again on load (another
-browser too), replaced and revoked; a waitlist entry made and deleted on a profile."""
+phone: a student reviews a completed lesson once (every browser it signs in on shows it reviewed) and
+the instructor responds on the profile; the referral page with its code and link; the calendar-feed
+link created, shown again on load (another browser too), replaced and revoked; a waitlist entry made
+and deleted on a profile."""
 
 from __future__ import annotations
 
@@ -88,6 +89,13 @@ async def test_a_student_reviews_a_completed_lesson_once_and_the_instructor_resp
     await page.reload()
     await expect(row.get_by_test_id("review-done")).to_be_visible()
     await expect(row.get_by_test_id("review-open")).to_have_count(0)  # once
+    # Another browser (another device) knows it too: the booking carries its review.
+    elsewhere = await pages.open("#/bookings/past", as_=sam)
+    there = elsewhere.locator(f'[data-testid="booking-row"][data-id="{booking["id"]}"]')
+    await expect(there.get_by_test_id("review-done-rating")).to_have_attribute("aria-label", "4 of 5 stars")
+    await expect(there.get_by_test_id("review-open")).to_have_count(0)
+    assert await elsewhere.evaluate("Object.keys(localStorage)") == ["instainstru.token"]
+    await shot(elsewhere, f"{pages.device}-lesson-reviewed")
 
     mine = await pages.open(f"#/instructors/{ada.id}", as_=ada)
     review = mine.get_by_test_id("review")

@@ -139,3 +139,28 @@ async def test_reviews_of_someone_who_is_not_an_instructor_are_404(client, accou
     student = await accounts.student()
     assert (await client.get(f"/api/instructors/{student.id}/reviews")).status_code == 404
     assert (await client.get("/api/instructors/999999/reviews")).status_code == 404
+
+
+async def listed(client, who, booking, role="student"):
+    """The lesson as the caller's past lessons list it (what the lessons page shows)."""
+    page = await client.get("/api/bookings", params={"role": role, "when": "past"}, headers=who.headers)
+    assert page.status_code == 200, page.text
+    [row] = [b for b in page.json() if b["id"] == booking["id"]]
+    return row
+
+
+async def test_a_lessons_booking_carries_its_review_so_every_device_shows_it_reviewed(client, completed_lessons, admin):
+    [(student, instructor, booking), (other, _, unreviewed)] = await completed_lessons(2)
+    assert (await listed(client, student, booking))["review"] is None
+    made = (await review(client, student, booking, 4, "Clear.")).json()
+    mine = {"id": made["id"], "rating": 4}
+    assert (await listed(client, student, booking))["review"] == mine
+    one = await client.get(f"/api/bookings/{booking['id']}", headers=student.headers)
+    assert (one.status_code, one.json()["review"]) == (200, mine)
+    assert (await listed(client, instructor, booking, "instructor"))["review"] == mine
+    assert (await listed(client, instructor, unreviewed, "instructor"))["review"] is None
+    assert (await listed(client, other, unreviewed))["review"] is None  # someone else's review is not theirs
+    # Hidden by an admin, it leaves the profile but the lesson stays reviewed (a second one is refused).
+    hidden = await client.post(f"/api/admin/reviews/{made['id']}/hide", json={"reason": "x"}, headers=admin.headers)
+    assert hidden.status_code == 200, hidden.text
+    assert (await listed(client, student, booking))["review"] == mine
