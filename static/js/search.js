@@ -1,51 +1,20 @@
-// Search results (#/search?q=...&service=...&sort=...): what was understood as removable chips, a
-// sort control, result cards with live next open times, "More" through next_cursor, and an empty
-// state that says what to try. Removing a chip searches again with the remaining filters given
-// directly (API.md: direct filters win; the text is dropped so the removed one is not read again).
+// Search results (#/search?q=...&service=...&sort=...): what was understood as removable chips
+// (search-chips.js: removing one keeps the rest of the search, the user's words included), a sort
+// control, result cards with live next open times, "More" through next_cursor, and an empty state that
+// says what to try.
 import { api, describeError } from './api.js';
 import { liveResults, resultCard, viewerZone } from './discovery-card.js';
-import { h, money, placeholder, replace } from './dom.js';
+import { h, placeholder, replace } from './dom.js';
 import { loadCategories, searchBox, serviceNames } from './home.js';
-import { formatMoment } from './time.js';
+import { chipsOf, searchWithout } from './search-chips.js';
 
 const FILTER_KEYS = ['q', 'service', 'age_group', 'max_price_cents', 'near', 'start', 'end', 'online', 'sort'];
 const SORTS = [['relevance', 'Best match'], ['distance', 'Nearest'], ['price', 'Lowest price'], ['rating', 'Best rated']];
-const AGE_WORDS = { kids: 'Kids', teens: 'Teens', adults: 'Adults' };
 const PAGE = 20;
 
 export function searchHash(params) {
   const kept = Object.entries(params).filter(([k, v]) => FILTER_KEYS.includes(k) && v != null && v !== '');
   return `#/search?${new URLSearchParams(kept)}`;
-}
-
-function windowWords(start, end, times, tz) {
-  const day = (iso) => formatMoment(new Date(iso), tz, { zone: false, weekday: 'short' });
-  let text = `${day(start)} – ${day(end)}`;
-  if (times?.weekdays) text += ` · ${times.weekdays.join(', ')}`;
-  if (times?.start_time || times?.end_time) text += ` · ${times.start_time ?? '00:00'}–${times.end_time ?? '24:00'}`;
-  return text;
-}
-
-// The filters in effect as chips: { key, label, explicit: {param: value} } (explicit: how to give it directly).
-function chipsOf(understood, asked, names, tz) {
-  const u = understood ?? {};
-  const chips = [];
-  const service = asked.service ?? u.service;
-  if (service) chips.push({ key: 'service', label: names.get(service) ?? service, explicit: { service } });
-  const group = asked.age_group ?? u.age_group;
-  if (group) {
-    const age = !asked.age_group && u.age != null ? ` (age ${u.age})` : '';
-    chips.push({ key: 'age_group', label: `${AGE_WORDS[group] ?? group}${age}`, explicit: { age_group: group } });
-  }
-  const near = asked.near ?? u.place?.name;
-  if (near) chips.push({ key: 'near', label: `Near ${near}`, explicit: { near } });
-  const price = asked.max_price_cents ?? u.max_price_cents;
-  if (price) chips.push({ key: 'max_price_cents', label: `Up to ${money(Number(price))}/h`, explicit: { max_price_cents: price } });
-  const start = asked.start ?? u.start;
-  const end = asked.end ?? u.end;
-  if (start && end) chips.push({ key: 'window', label: windowWords(start, end, asked.start ? null : u.times, tz), explicit: { start, end } });
-  if (asked.online === 'true' || u.online) chips.push({ key: 'online', label: 'Online', explicit: { online: 'true' } });
-  return chips;
 }
 
 export function mountSearch(root, ctx, { query }) {
@@ -79,12 +48,21 @@ export function mountSearch(root, ctx, { query }) {
     return api.get('/api/search', { ...params, limit: PAGE, ...extra });
   }
 
-  const removeChip = (chips, removed) => {
-    const next = { sort: asked.sort };
-    for (const chip of chips) if (chip !== removed) Object.assign(next, chip.explicit);
-    if (next.sort === 'distance' && !next.near) delete next.sort;
-    ctx.navigate(searchHash(next));
-  };
+  // What the server reads in a text alone (no filters given directly), as this search's zone does.
+  const understand = (text) => api.get('/api/search', { q: text, limit: 1, ...(ctx.me ? {} : { tz }) }).then((d) => d.understood);
+
+  async function removeChip(chips, removed) {
+    for (const button of chipBar.querySelectorAll('button')) button.disabled = true;
+    status.textContent = `Removing the filter ${removed.label}…`;
+    try {
+      const next = await searchWithout(asked, chips, removed, understand);
+      if (alive) ctx.navigate(searchHash(next));
+    } catch (err) {
+      if (!alive) return;
+      status.textContent = describeError(err);
+      for (const button of chipBar.querySelectorAll('button')) button.disabled = false;
+    }
+  }
 
   function renderChips(understood, names) {
     const chips = chipsOf(understood, asked, names, tz);
