@@ -36,6 +36,7 @@ from app.bookings.routes import router as bookings_router
 from app.catalog.admin_routes import router as catalog_admin_router
 from app.catalog.routes import router as catalog_router
 from app.clock.routes import router as test_clock_router
+from app.core.admission import Admission, admission_middleware, document_busy
 from app.core.auth import TokenAuthMiddleware, Tokens, bearer_token
 from app.core.errors import (
     ApiError,
@@ -125,6 +126,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         ops.document_websocket(app)
+        document_busy(app)
         services = app.state.services = replace(
             await open_services(settings, hub.publisher),
             tokens=tokens,
@@ -154,6 +156,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         check_throttle_handler=login_attempt,
         store="rate_limit",
     )
+    admission = Admission(settings.checkout_concurrency, settings.checkout_queue, settings.checkout_wait_seconds)
     prometheus = PrometheusConfig(app_name="instainstru", group_path=True, exclude=["/metrics"])
 
     class Metrics(PrometheusController):
@@ -186,7 +189,8 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         ],
         lifespan=[lifespan],
         dependencies={"services": Provide(services_of, sync_to_thread=False)},
-        middleware=[rate_limit.middleware, prometheus.middleware],
+        # First, so a money-moving request waits for its turn before anything is done for it.
+        middleware=[admission_middleware(admission), rate_limit.middleware, prometheus.middleware],
         before_send=[SecurityHeaders(docs_path="/schema", storage_origin=storage_origin(settings))],
         stores={"rate_limit": RedisStore(redis, namespace=f"{settings.redis_prefix}ratelimit")},
         cors_config=CORSConfig(

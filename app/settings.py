@@ -22,6 +22,13 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise InvalidSetting(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _at_least(env: dict[str, str], name: str, default: int, low: int) -> int:
+    value = _int(env, name, default)
+    if value < low:
+        raise InvalidSetting(f"{name} must be at least {low}, not {value}")
+    return value
+
+
 def _percent(env: dict[str, str], name: str, default: int) -> int:
     value = _int(env, name, default)
     if not 0 <= value <= 100:
@@ -58,6 +65,12 @@ class Settings:
     # Collaborator adds (each one looks an account up by email) an instructor may make an hour.
     collaborator_adds_per_hour: int = 20
     hold_minutes_default: int = 10
+    # Money-moving requests (app.core.admission) served at once per web process, below its pool's 20
+    # connections: 8 checkouts of ~20 ms CPU around a 300 ms Stripe call keep about half its core busy.
+    checkout_concurrency: int = 8
+    # Beyond this many waiting, or after this long waiting, such a request is a 503 `busy`.
+    checkout_queue: int = 500
+    checkout_wait_seconds: int = 30
     # Realtime history: each channel keeps at least this many events.
     channel_history: int = 1000
     # An editor whose process vanished leaves the presence list after this long.
@@ -133,6 +146,9 @@ class Settings:
             cors_origins=tuple(o for o in env.get("CORS_ORIGINS", "*").split(",") if o),
             metrics_token=env.get("METRICS_TOKEN") or None,
             collaborator_adds_per_hour=_int(env, "COLLABORATOR_ADDS_PER_HOUR", defaults.collaborator_adds_per_hour),
+            checkout_concurrency=_at_least(env, "CHECKOUT_CONCURRENCY", defaults.checkout_concurrency, 1),
+            checkout_queue=_at_least(env, "CHECKOUT_QUEUE", defaults.checkout_queue, 0),
+            checkout_wait_seconds=_at_least(env, "CHECKOUT_WAIT_SECONDS", defaults.checkout_wait_seconds, 1),
             channel_history=_int(env, "CHANNEL_HISTORY", defaults.channel_history),
             presence_expire_seconds=_int(env, "PRESENCE_EXPIRE_SECONDS", defaults.presence_expire_seconds),
             log_level=env.get("LOG_LEVEL", defaults.log_level),

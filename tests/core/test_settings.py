@@ -29,3 +29,11 @@ def test_the_command_refuses_to_start_with_a_clear_message(tmp_path):
     )
     assert done.returncode == 1
     assert done.stderr.strip() == "Configuration error: PORT must be a whole number, not 'eighty'"
+
+
+def test_checkout_admission_is_read_and_a_bound_below_one_is_refused(tmp_path):
+    settings = Settings.from_env({"CHECKOUT_CONCURRENCY": "2", "CHECKOUT_QUEUE": "0", "DATA_DIR": str(tmp_path)})
+    assert (settings.checkout_concurrency, settings.checkout_queue) == (2, 0)
+    assert settings.checkout_wait_seconds == Settings().checkout_wait_seconds
+    with pytest.raises(InvalidSetting, match="CHECKOUT_CONCURRENCY must be at least 1, not 0"):
+        Settings.from_env({"CHECKOUT_CONCURRENCY": "0", "DATA_DIR": str(tmp_path)})
