@@ -151,8 +151,7 @@ async def complete_booking(request: Request, services: Services, booking_id: Id)
     security=BEARER,
     responses=errors(400, 401, 404),
     summary="One booking with its price and payment (its student, its instructor, admins)",
-    description="`review`: the lesson's review (`id`, `rating`), null while it has none. 404 for anyone "
-    "else, as for a booking that does not exist.",
+    description="404 for anyone else, as for a booking that does not exist.",
 )
 async def get_booking(request: Request, booking_id: Id) -> BookingOut:
     booking = await service.booking_for(request.user, booking_id)
@@ -164,8 +163,8 @@ async def get_booking(request: Request, booking_id: Id) -> BookingOut:
     security=BEARER,
     responses=errors(400, 401),
     summary="The caller's bookings",
-    description="Each with `review`: the lesson's review (`id`, `rating`), null while it has none (a student "
-    "reviews a completed lesson once: POST /api/bookings/{id}/review).",
+    description="Each with its lesson's `review` (`id`, `rating`), null while it has none, so any device shows "
+    "which lessons are reviewed.",
 )
 async def list_bookings(
     request: Request,

@@ -43,9 +43,11 @@ class BookingOut(msgspec.Struct, omit_defaults=True):
     # hourly rate x duration / 60, fixed when booked (a reschedule keeps it)
     price_cents: int
     payment: PaymentOut
+    review: Annotated[
+        LessonReview | None,
+        msgspec.Meta(description="The lesson's review (its student reviews a completed lesson once); null while none"),
+    ]
     expires_at: str | None = None
-    # The lesson's review, null while it has none: in the bookings list and GET /api/bookings/{id}.
-    review: LessonReview | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class Reschedule(msgspec.Struct, forbid_unknown_fields=True):

@@ -32,7 +32,7 @@ from app.services import Services
 
 
 def booking_out(row: dict[str, Any], tz_name: str) -> BookingOut:
-    """`row` carries its parties and its payment (with_parties, bookings_of)."""
+    """`row` carries its parties, its payment and its review (with_parties, bookings_of)."""
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(tz_name)
@@ -50,7 +50,7 @@ def booking_out(row: dict[str, Any], tz_name: str) -> BookingOut:
         price_cents=row["price_cents"],
         payment=payments.payment_out(row["payment"], tz),
         expires_at=to_iso(row["expires_at"], tz) if row["expires_at"] and row["status"] == BookingStatus.held else None,
-        review=row.get("review", msgspec.UNSET),
+        review=row["review"],
     )
 
 
@@ -65,7 +65,8 @@ PARTIES = (
 
 async def with_parties(row: dict[str, Any]) -> dict[str, Any]:
     parties = await Booking.select(*PARTIES).where(Booking.id == row["id"]).first()
-    return {**row, **(parties or {}), "payment": await payments.payment_of(row["id"])}
+    payment, reviewed = await payments.payment_of(row["id"]), await reviews_of_lessons([row["id"]])
+    return {**row, **(parties or {}), "payment": payment, "review": reviewed.get(row["id"])}
 
 
 async def require_live(instructor_id: int) -> None:
@@ -283,8 +284,7 @@ async def booking_for(user: Any, booking_id: int) -> dict[str, Any]:
         .where(Booking.id == booking_id)
         .first()
     )
-    reviewed = await reviews_of_lessons([booking_id])
-    return {**await with_parties(row), **zone, "review": reviewed.get(booking_id)}
+    return {**await with_parties(row), **zone}
 
 
 async def confirm_booking(services: Services, student_id: int, booking_id: int) -> tuple[dict[str, Any], Instructor]:
