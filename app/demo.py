@@ -10,7 +10,6 @@ import json
 import time
 from datetime import UTC, datetime
 
-import httpx
 import structlog
 
 from app.accounts.passwords import Passwords
@@ -23,6 +22,7 @@ from app.catalog.schemas import InstructorServiceUpdate
 from app.catalog.service import offer_service
 from app.catalog.tables import Service
 from app.core.auth import CurrentUser
+from app.core.tls import http_client
 from app.demo_picture import give_demo_picture
 from app.instructors import onboarding, onboarding_documents, onboarding_identity
 from app.instructors.profile import update_profile
@@ -74,7 +74,7 @@ async def _offer(instructor_id: int, slug: str, cents: int, locations: list[str]
 async def _press_and_apply(services: Services, url: str, result: str, event_type: str, object_id: str, account=None):
     """What the instructor's button press on the stand-in's hosted page does, and its webhook applied
     here through the platform's own endpoint logic (the stand-in's later delivery is a duplicate)."""
-    async with httpx.AsyncClient(timeout=30) as page:
+    async with http_client(timeout=30) as page:
         await page.post(url, data={"result": result})
     options = {"stripe_account": account} if account else {}
     listed = await services.stripe.client.v1.events.list_async({"type": event_type, "limit": 20}, options)
@@ -97,7 +97,7 @@ async def _go_live(services: Services, instructor_id: int, admin_id: int) -> Non
         upload = await onboarding_documents.start_upload(
             services, instructor_id, "background-check.pdf", "application/pdf", len(DEMO_PDF)
         )
-        async with httpx.AsyncClient(timeout=30) as storage:
+        async with http_client(timeout=30) as storage:
             await storage.put(upload["upload_url"], content=DEMO_PDF, headers=upload["headers"])
         await onboarding_documents.submit(services, instructor_id, upload["document_id"])
         await onboarding_documents.decide(services, admin_id, upload["document_id"], True, None)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import io
 
-import httpx
 import structlog
 from PIL import Image, ImageDraw
 
+from app.core.tls import http_client
 from app.media import service as pictures
 from app.media.schemas import PictureUploadRequest
 from app.services import Services
@@ -45,7 +45,7 @@ async def give_demo_picture(services: Services, user_id: int) -> None:
     upload = await pictures.start_upload(
         services, user_id, PictureUploadRequest(content_type="image/jpeg", size_bytes=len(data))
     )
-    async with httpx.AsyncClient(timeout=30) as storage:
+    async with http_client(timeout=30) as storage:
         stored = await storage.put(upload.upload_url, content=data, headers=upload.headers)
     if stored.status_code >= 300:
         log.warning("demo_picture_not_stored", status=stored.status_code)

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
 import stripe
 import structlog
 
 from app.core.errors import ApiError
+from app.core.tls import http_client
 from app.settings import Settings
 
 log = structlog.get_logger()
@@ -201,7 +201,7 @@ class StripeApi:
         own test mode has no such call."""
         if not self.standin or not self.base_url:
             return
-        async with httpx.AsyncClient(timeout=10) as client:
+        async with http_client(timeout=10) as client:
             response = await client.post(f"{self.base_url}/_standin/clock", json={"now": int(now.timestamp())})
             response.raise_for_status()
 

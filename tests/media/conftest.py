@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 
+from app.core.tls import http_client
 from tests.support.accounts import Account
 
 
@@ -20,7 +20,7 @@ async def request_upload(client: Any, user: Account, size: int, content_type: st
 
 
 async def put_to_storage(upload: dict[str, Any], body: bytes) -> None:
-    async with httpx.AsyncClient() as http:
+    async with http_client() as http:
         stored = await http.put(upload["upload_url"], content=body, headers=upload["headers"])
     assert stored.status_code == 200, stored.text
 
@@ -53,7 +53,7 @@ async def picture_notifications(client: Any, user: Account) -> list[dict[str, An
 
 
 async def download(url: str) -> bytes:
-    async with httpx.AsyncClient() as http:
+    async with http_client() as http:
         response = await http.get(url)
     assert response.status_code == 200, response.text
     return response.content

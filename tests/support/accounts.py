@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import httpx
+
+from app.core.tls import http_client
 
 _ids = itertools.count(1)
 PASSWORD = "correct-horse-battery"
@@ -165,7 +166,7 @@ class Accounts:
     ) -> dict[str, Any]:  # fmt: skip
         declared = {"filename": "check.pdf", "content_type": content_type, "size_bytes": size_bytes or len(body)}
         upload = await self.call("POST", "/api/instructors/me/background-check", instructor, 201, json=declared)
-        async with httpx.AsyncClient(timeout=30) as storage:
+        async with http_client(timeout=30) as storage:
             put = await storage.put(upload["upload_url"], content=body, headers=upload["headers"])
         assert put.status_code == 200, put.text
         return upload
@@ -205,7 +206,7 @@ class Accounts:
 
 async def press(url: str, result: str) -> None:
     """What a person's button press on a stand-in's hosted page does: POST the form."""
-    async with httpx.AsyncClient(timeout=30) as page:
+    async with http_client(timeout=30) as page:
         response = await page.post(url, data={"result": result})
     assert response.status_code in (200, 303), response.text
 
@@ -215,7 +216,7 @@ async def standin_event(
 ) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {STANDIN_API_KEY}", **({"Stripe-Account": account} if account else {})}
     base = base or os.environ["STRIPE_API_BASE"]
-    async with httpx.AsyncClient(timeout=30) as stripe:
+    async with http_client(timeout=30) as stripe:
         response = await stripe.get(f"{base}/v1/events", params={"type": event_type, "limit": 20}, headers=headers)
     response.raise_for_status()
     for event in response.json()["data"]:
