@@ -240,14 +240,17 @@ class Audit:
             self.report("payout_fee", f"payout {row['id']}: Stripe took a fee of {fee}, we recorded {row['fee_cents']}")
 
     async def account_balances(self) -> None:
-        """Each connected account holds at Stripe what we say is available to its instructor."""
+        """Each connected account holds at Stripe what we say is available to its instructor. An account
+        with a transfer under way is judged once it finishes: Stripe may already hold the money
+        (reported meanwhile as transfer_unfinished)."""
         for row in await _raw(
             "SELECT a.instructor, a.account_id, "
             "(SELECT coalesce(sum(amount_cents - reversed_cents), 0) FROM earnings e "
             " WHERE e.instructor = a.instructor AND e.status = 'transferred') - "
             "(SELECT coalesce(sum(amount_cents + fee_cents), 0) FROM payouts p "
             " WHERE p.instructor = a.instructor AND p.status <> 'failed') AS available "
-            "FROM connected_accounts a"
+            "FROM connected_accounts a WHERE NOT EXISTS (SELECT 1 FROM earnings e "
+            " WHERE e.instructor = a.instructor AND e.status = 'transferring')"
         ):
             balance = await self.stripe.v1.balance.retrieve_async(options={"stripe_account": row["account_id"]})
             held = sum(f.amount for f in balance.available) + sum(f.amount for f in balance.pending)
