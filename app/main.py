@@ -49,7 +49,7 @@ from app.core.errors import (
 from app.core.http import allow_every_method, http_semantics
 from app.core.logging import configure_logging
 from app.core.loop_lag import start_measuring, stop_measuring
-from app.core.openapi import ContractSchemas
+from app.core.openapi import ContractSchemas, complete_openapi
 from app.core.params import DECODERS as WHOLE_NUMBER_DECODERS
 from app.core.requests import StrictJsonRequest
 from app.core.security_headers import SecurityHeaders
@@ -125,8 +125,6 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        ops.document_websocket(app)
-        document_busy(app)
         services = app.state.services = replace(
             await open_services(settings, hub.publisher),
             tokens=tokens,
@@ -227,6 +225,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         request_class=StrictJsonRequest,
         debug=False,
     )
+    complete_openapi(app, ops.document_websocket, document_busy)
     app.asgi_handler = http_semantics(app.asgi_handler)
     allow_every_method(app)
     app.state.hub = hub

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from litestar import Litestar, Response, get
+from litestar import Response, get
 from litestar.enums import ParamType
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPIResponse, OpenAPIType, Operation, Parameter, PathItem, Schema
+from litestar.openapi.spec import OpenAPI, OpenAPIResponse, OpenAPIType, Operation, Parameter, PathItem, Schema
 from litestar.response import File
 
 from app.services import Services
@@ -66,9 +66,8 @@ slots.changed), `notifications:{user_id}` (that user; notification.created). Ser
 socketify (uWebSockets) in production and as an ASGI websocket under uvicorn."""
 
 
-def document_websocket(app: Litestar) -> None:
+def document_websocket(schema: OpenAPI) -> None:
     """Websocket handlers are not in Litestar's OpenAPI output; /ws is documented here."""
-    schema = app.openapi_schema
     schema.paths = schema.paths or {}
     schema.paths["/ws"] = PathItem(
         get=Operation(

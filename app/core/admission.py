@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 
-from litestar import Litestar
+from litestar.openapi.spec import OpenAPI
 from litestar.types import ASGIApp, Receive, Scope, Send
 from prometheus_client import Counter, Gauge
 
@@ -151,9 +151,9 @@ def admission_middleware(gate: Admission) -> Callable[[ASGIApp], ASGIApp]:
     return wrap
 
 
-def document_busy(app: Litestar) -> None:
+def document_busy(schema: OpenAPI) -> None:
     """Each money-moving route's documented 503 also names `busy` (each declares its own 503)."""
-    paths = app.openapi_schema.paths or {}
+    paths = schema.paths or {}
     for method, path in MONEY_MOVING:
         operation = getattr(paths[path], method.lower()) if path in paths else None
         response = (operation.responses or {}).get("503") if operation else None

@@ -7,11 +7,14 @@ the strict whole numbers of app.core.params and closes request bodies that refus
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
+from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import Schema, SecurityRequirement
+from litestar.openapi.spec import OpenAPI, Schema, SecurityRequirement
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
@@ -117,3 +120,27 @@ class ContractSchemas(OpenAPISchemaPlugin):
         schema.additional_properties = False
         schema.description = body.get("description")
         return schema
+
+
+OpenAPICompletion = Callable[[OpenAPI], None]
+
+
+class CompletedOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin with what its generator cannot see (app.state.openapi_completions:
+    the /ws upgrade, the busy 503s) added each time it builds the document, which it does when the
+    document is first asked for, not while the app starts."""
+
+    __slots__ = ()
+
+    def _build_openapi(self) -> OpenAPI:
+        openapi = super()._build_openapi()
+        for complete in self.app.state.get("openapi_completions", ()):
+            complete(openapi)
+        return openapi
+
+
+def complete_openapi(app: Litestar, *completions: OpenAPICompletion) -> None:
+    """Each completion edits the built document in place."""
+    app.state.openapi_completions = completions
+    # Litestar makes its own plugin instance; the subclass adds behaviour only (no state, same slots).
+    app.plugins.get(OpenAPIPlugin).__class__ = CompletedOpenAPIPlugin
