@@ -185,18 +185,25 @@ def settings(
 ) -> Settings:
     """Each test gets its own Redis prefix and bucket, so tests never see each other's keys, channels or objects."""
     s3_standin_alive(s3_standin_process)
-    n = next(_counter)
+    return suite_settings(database_url, service_urls[1], f"t{RUN_ID}-{next(_counter)}", stripe_env, s3_env)
+
+
+def suite_settings(
+    database_url: str, redis_url: str, tag: str, stripe_env: dict[str, str], s3_env: dict[str, str]
+) -> Settings:
+    """Settings of an app the tests run (in-process or as a live server): the session's Stripe and S3
+    stand-ins, cheap password hashing, and a Redis prefix and bucket of its own named by `tag`."""
     return Settings(
         database_url=database_url,
-        redis_url=service_urls[1],
-        redis_prefix=f"t{RUN_ID}-{n}:",
+        redis_url=redis_url,
+        redis_prefix=f"{tag}:",
         secret_key="test-secret-key-" + "x" * 32,
         password_time_cost=1,
         password_memory_kib=8192,
         stripe_api_base=stripe_env["STRIPE_API_BASE"],
         stripe_webhook_secret=stripe_env["STRIPE_WEBHOOK_SECRET"],
         s3_endpoint_url=s3_env["S3_ENDPOINT_URL"],
-        s3_bucket=f"{s3_env['S3_BUCKET']}-t{RUN_ID}-{n}",
+        s3_bucket=f"{s3_env['S3_BUCKET']}-{tag}",
         s3_access_key=s3_env["S3_ACCESS_KEY"],
         s3_secret_key=s3_env["S3_SECRET_KEY"],
         s3_region=s3_env["S3_REGION"],

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
-from app.settings import Settings
-from tests.conftest import database_url_for
+from tests.conftest import database_url_for, suite_settings
 from tests.support.live import LiveServer, start_server
 
 PROMPT = 2.0
@@ -53,20 +52,13 @@ class Answer:
 
 
 @pytest.fixture(scope="module")
-async def platform(service_urls: tuple[str, str], template_database: str) -> AsyncIterator[LiveServer]:
+async def platform(service_urls, template_database, stripe_env, s3_env) -> AsyncIterator[LiveServer]:
     """The real app under socketify for the whole module, on a database cloned from the template."""
     server_url, redis_url = service_urls
     name = f"ii_http_edges_{os.getpid()}"
     admin = await asyncpg.connect(server_url)
     await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-    settings = Settings(
-        database_url=database_url_for(server_url, name),
-        redis_url=redis_url,
-        redis_prefix=f"edges{os.getpid()}:",
-        secret_key="test-secret-key-" + "x" * 32,
-        password_time_cost=1,
-        password_memory_kib=8192,
-    )
+    settings = suite_settings(database_url_for(server_url, name), redis_url, f"edges{os.getpid()}", stripe_env, s3_env)
     server = start_server("socketify", settings)
     try:
         yield server

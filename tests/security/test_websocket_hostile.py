@@ -20,8 +20,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from app.settings import Settings
-from tests.conftest import RUN_ID, database_url_for
+from tests.conftest import RUN_ID, database_url_for, suite_settings
 from tests.support.accounts import Account, Accounts
 from tests.support.calendar import monday_after, save_week
 from tests.support.live import SERVERS, LiveServer, WsClient, start_server
@@ -64,38 +63,32 @@ class Stage:
 
 
 @pytest.fixture(scope="module", params=SERVERS)
-async def stage(request, service_urls, template_database) -> AsyncIterator[Stage]:
+async def stage(request, service_urls, template_database, stripe_env, s3_env) -> AsyncIterator[Stage]:
     # The suite's `live` fixture is per test; one server per kind for the whole table keeps it fast.
     server_url, redis_url = service_urls
     kind = request.param
     name = f"ii_test_{RUN_ID}_ws_hostile_{kind}"
-    prefix = f"t{RUN_ID}-ws-hostile-{kind}:"
     admin = await asyncpg.connect(server_url)
     await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-    settings = Settings(
-        database_url=database_url_for(server_url, name),
-        redis_url=redis_url,
-        redis_prefix=prefix,
-        secret_key="test-secret-key-" + "x" * 32,
-        password_time_cost=1,
-        password_memory_kib=8192,
+    settings = suite_settings(
+        database_url_for(server_url, name), redis_url, f"t{RUN_ID}-ws-hostile-{kind}", stripe_env, s3_env
     )
     server = start_server(kind, settings)
     redis = Redis.from_url(redis_url)
     http = httpx.AsyncClient(base_url=server.url, timeout=30)
     try:
-        accounts = Accounts(http)
+        accounts = Accounts(http, database_url=settings.database_url)
         owner = await accounts.instructor(name="Olga Owner")
         helper = await accounts.student(name="Hugo Helper")
         added = await http.post(
             f"/api/instructors/{owner.id}/collaborators", json={"email": helper.email}, headers=owner.headers
         )
         assert added.status_code == 201, added.text
-        yield Stage(server, redis, prefix, http, owner, helper, monday_after())
+        yield Stage(server, redis, settings.redis_prefix, http, owner, helper, monday_after())
     finally:
         await http.aclose()
         server.stop()
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
+        keys = [key async for key in redis.scan_iter(match=f"{settings.redis_prefix}*")]
         if keys:
             await redis.delete(*keys)
         await redis.aclose()
