@@ -195,6 +195,10 @@ class Services:
     prefix: str = field(default_factory=lambda: f"bench{os.getpid()}:")
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     db_name: str = field(default_factory=lambda: f"bench_{os.getpid()}")
+    # Keep the database after the run, and take it as it is when it already exists (a long set-up
+    # done once, measured again later); `reused` tells which.
+    keep: bool = False
+    reused: bool = False
 
     def __enter__(self) -> Services:
         from app.core.embedded import resolve_urls
@@ -202,9 +206,12 @@ class Services:
         self.server_url, self.redis_url = resolve_urls(
             os.environ.get("DATABASE_URL") or None, os.environ.get("REDIS_URL") or None, ROOT / ".data"
         )
-        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}"', f'CREATE DATABASE "{self.db_name}"'))
         parts = urlsplit(self.server_url)
         self.database_url = urlunsplit(parts._replace(path=f"/{self.db_name}"))
+        self.reused = self.keep and asyncio.run(self._exists())
+        if self.reused:
+            return self
+        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}"', f'CREATE DATABASE "{self.db_name}"'))
         env = {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "LOG_LEVEL": "WARNING"}
         try:
             for command in (["migrate"], ["seed"]) if self.seed else (["migrate"],):
@@ -219,8 +226,9 @@ class Services:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        with contextlib.suppress(Exception):
-            asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)'))
+        if not self.keep:
+            with contextlib.suppress(Exception):
+                asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)'))
         with contextlib.suppress(Exception):
             import redis
 
@@ -229,6 +237,15 @@ class Services:
             for i in range(0, len(keys), 500):
                 client.delete(*keys[i : i + 500])
             client.close()
+
+    async def _exists(self) -> bool:
+        import asyncpg
+
+        conn = await asyncpg.connect(self.server_url, timeout=30)
+        try:
+            return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", self.db_name))
+        finally:
+            await conn.close()
 
     async def _admin(self, *statements: str) -> None:
         import asyncpg

@@ -21,6 +21,7 @@ Measured, web process on CPU 1, this script on CPU 0:
   The time spent inside the slots batch (`_slots_of`) of the real search is summed beside it.
 
     .venv/bin/python bench/search_at_scale.py [--instructors 10000] [--rounds 10] [--setup-concurrency 32]
+        [--keep-database NAME [--setup-only]]   # set up once (long at 10,000), measure again later
 """
 
 from __future__ import annotations
@@ -290,8 +291,13 @@ async def orchestrate(args, services: Services, server, standin) -> None:
 
     limits = httpx.Limits(max_connections=args.setup_concurrency * 2)
     async with httpx.AsyncClient(base_url=server.url, timeout=300, limits=limits) as http:
-        rate = await set_up(http, services, standin, args.instructors, args.setup_concurrency, args.seed)
-    print(f"# set up: {args.instructors} live instructors at {rate:.1f}/s; load {loadavg()}", flush=True)
+        if services.reused:
+            print(f"# set up: database {services.db_name} as a previous run left it", flush=True)
+        else:
+            rate = await set_up(http, services, standin, args.instructors, args.setup_concurrency, args.seed)
+            print(f"# set up: {args.instructors} live instructors at {rate:.1f}/s; load {loadavg()}", flush=True)
+    if args.setup_only:
+        return
     one = await measure_http(server.url, args.rounds, 1)
     many = await measure_http(server.url, args.rounds, CONCURRENT)
     print("\n## per query, HTTP (results on the first page; p50 / p99 ms one at a time | 16 at once)")
@@ -329,6 +335,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10, help="times each query is asked per measurement")
     parser.add_argument("--setup-concurrency", type=int, default=32)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--keep-database", metavar="NAME",
+        help="set up into database NAME and keep it; a later run with the same NAME measures it without set-up",
+    )  # fmt: skip
+    parser.add_argument("--setup-only", action="store_true", help="with --keep-database: set up, measure nothing")
     args = parser.parse_args()
     check_cpus()
     pin_to(CLIENT_CORE)
@@ -342,7 +353,8 @@ def main() -> None:
     )
     os.environ.update(CHEAP_PASSWORDS, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
     os.environ.pop("STRIPE_SECRET_KEY", None)
-    with stripe_standin(CLIENT_CORE, WEBHOOK_SECRET) as standin, s3_standin(), Services(seed=True) as services:
+    kept = {"db_name": args.keep_database, "keep": True} if args.keep_database else {}
+    with stripe_standin(CLIENT_CORE, WEBHOOK_SECRET) as standin, s3_standin(), Services(seed=True, **kept) as services:
         os.environ["STRIPE_API_BASE"] = standin.base_url
         server = start_server("socketify", services)
         try:
