@@ -56,12 +56,14 @@ async def complete_booking(
 
 
 async def lessons_to_auto_complete(now: datetime, hours: int, limit: int = 200) -> list[int]:
-    """Confirmed lessons ended `hours` ago, except those whose card authorization failed: those are
-    the failure deadline's to cancel as `payment_failed` (a worker back from an outage must not
-    complete an unpaid lesson)."""
+    """Confirmed lessons ended `hours` ago whose money is in hand: the card authorized, or nothing
+    to charge. A failed authorization is the failure deadline's to cancel as `payment_failed`; one
+    still scheduled (a worker back from an outage, another sweep's call to Stripe in flight) waits
+    for its outcome, so an unpaid lesson is never completed."""
     rows = await Booking.raw(
         "SELECT b.id FROM bookings b LEFT JOIN payments p ON p.booking = b.id "
-        "WHERE b.status = 'confirmed' AND b.end_at <= {} AND p.status IS DISTINCT FROM 'failed' "
+        "WHERE b.status = 'confirmed' AND b.end_at <= {} "
+        "AND (p.status IS NULL OR p.status IN ('authorized', 'not_needed')) "
         "ORDER BY b.end_at LIMIT {}",
         now - timedelta(hours=hours),
         limit,
