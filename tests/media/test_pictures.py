@@ -3,7 +3,10 @@ only when all three exist; the job run again changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
+import time
 
 from PIL import Image
 
@@ -141,13 +144,20 @@ async def test_storage_gone_while_the_job_runs_is_retried_then_fails_with_a_reas
             vanishing.stop()
 
         options["on_startup"] = then_storage_goes
-        worker = Worker(**options, burst=True, poll_delay=0.05, max_burst_jobs=500)
+        # Not a burst: the crons would keep its queue full; the worker runs until the upload is done.
+        worker = Worker(**options, poll_delay=0.05)
         worker.handle_signals = False
+        running = asyncio.create_task(worker.main())
         try:
-            await worker.main()
+            deadline = time.monotonic() + 120  # five tries 1, 2, 4 and 8 s apart
+            while (row := await upload_row(settings, upload_id))["status"] == "processing":
+                assert time.monotonic() < deadline and not running.done(), row
+                await asyncio.sleep(0.2)
         finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
             await worker.close()
-    row = await upload_row(settings, upload_id)
     assert (row["status"], row["reason"]) == ("failed", STORAGE_DOWN)
     [failed] = await picture_notifications(client, student)
     assert failed["type"] == "picture.failed"
