@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import asyncpg
 import pytest
 
 from tests.conftest import database_url_for, suite_settings
@@ -52,20 +51,17 @@ class Answer:
 
 
 @pytest.fixture(scope="module")
-async def platform(service_urls, template_database, stripe_env, s3_env) -> AsyncIterator[LiveServer]:
+async def platform(service_urls, database_clones, stripe_env, s3_env) -> AsyncIterator[LiveServer]:
     """The real app under socketify for the whole module, on a database cloned from the template."""
     server_url, redis_url = service_urls
-    name = f"ii_http_edges_{os.getpid()}"
-    admin = await asyncpg.connect(server_url)
-    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    name = await database_clones.take()
     settings = suite_settings(database_url_for(server_url, name), redis_url, f"edges{os.getpid()}", stripe_env, s3_env)
     server = start_server("socketify", settings)
     try:
         yield server
     finally:
         server.stop()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        database_clones.drop(name)
 
 
 # --- answered at once -------------------------------------------------------------------------

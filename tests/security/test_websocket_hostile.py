@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from redis.asyncio import Redis
@@ -63,13 +62,11 @@ class Stage:
 
 
 @pytest.fixture(scope="module", params=SERVERS)
-async def stage(request, service_urls, template_database, stripe_env, s3_env) -> AsyncIterator[Stage]:
+async def stage(request, service_urls, database_clones, stripe_env, s3_env) -> AsyncIterator[Stage]:
     # The suite's `live` fixture is per test; one server per kind for the whole table keeps it fast.
     server_url, redis_url = service_urls
     kind = request.param
-    name = f"ii_test_{RUN_ID}_ws_hostile_{kind}"
-    admin = await asyncpg.connect(server_url)
-    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    name = await database_clones.take()
     settings = suite_settings(
         database_url_for(server_url, name), redis_url, f"t{RUN_ID}-ws-hostile-{kind}", stripe_env, s3_env
     )
@@ -92,8 +89,7 @@ async def stage(request, service_urls, template_database, stripe_env, s3_env) ->
         if keys:
             await redis.delete(*keys)
         await redis.aclose()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        database_clones.drop(name)
 
 
 @pytest.fixture
