@@ -168,11 +168,6 @@ async def deliver_reversed_three_times(client, events: list[dict]) -> None:
             assert response.status_code == 200, response.text
 
 
-@pytest.mark.xfail(
-    reason="open (issue 11 note): in the full suite the stand-in's event list lacks the payment_intent.succeeded "
-    "of the capture the killed worker made; passes alone. Kept running, not hidden.",
-    strict=False,
-)
 async def test_webhooks_delivered_3_times_in_reverse_order_record_what_the_killed_worker_did_not(
     client, accounts, open_week, clock, settings, redis, stripe_standin, stripe_client
 ):
