@@ -134,6 +134,27 @@ function markActiveNav(name) {
   for (const link of header.querySelectorAll('[data-nav]')) {
     link.classList.toggle('is-active', link.dataset.nav === section);
   }
+  revealActiveNav();
+}
+
+// On a phone the menu is a strip that scrolls sideways: the current section is scrolled into it,
+// and a fading edge says which way more links lie.
+function revealActiveNav() {
+  const nav = header.querySelector('.topnav');
+  const active = nav?.querySelector('.is-active');
+  if (active && nav.scrollWidth > nav.clientWidth) {
+    const strip = nav.getBoundingClientRect();
+    const link = active.getBoundingClientRect();
+    if (link.left < strip.left) nav.scrollLeft -= strip.left - link.left + 24;
+    else if (link.right > strip.right) nav.scrollLeft += link.right - strip.right + 24;
+  }
+  if (nav) showNavEdges(nav);
+}
+
+function showNavEdges(nav) {
+  const more = nav.scrollWidth - nav.clientWidth;
+  nav.classList.toggle('more-before', more > 1 && nav.scrollLeft > 1);
+  nav.classList.toggle('more-after', more > 1 && nav.scrollLeft < more - 1);
 }
 
 const wsStatus = h('span', { class: 'ws-status', 'data-testid': 'ws-status', title: 'Live updates' }, 'offline');
@@ -151,7 +172,7 @@ function renderHeader() {
   const me = session.me;
   const link = (nav, href, label) => h('a', { href, 'data-nav': nav }, label);
   const onboardingLink = me?.role === 'instructor' ? h('a', { href: '#/onboarding', 'data-nav': 'onboarding', 'data-testid': 'nav-onboarding', hidden: true }, 'Get started') : null;
-  const nav = h('nav', { class: 'topnav', 'aria-label': 'Main' },
+  const nav = h('nav', { class: 'topnav', 'aria-label': 'Main', onscroll: () => showNavEdges(nav) },
     onboardingLink, // first: until live, the checklist is what an instructor needs (and a phone shows the start)
     me?.role === 'admin' ? link('admin-catalog', '#/admin/catalog', 'Catalog') : null, // first too: what only admins do
     me?.role === 'instructor' || me?.manages?.length ? link('calendar', '#/calendar', me.role === 'instructor' ? 'Calendar' : 'Calendars') : null,
@@ -211,6 +232,7 @@ socket.onUnauthorized = () => {
 };
 
 window.addEventListener('hashchange', route);
+window.addEventListener('resize', revealActiveNav);
 
 async function boot() {
   replace(view, placeholder('loading', 'Loading…'));

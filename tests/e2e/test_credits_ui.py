@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.booking_pages import press, screenshot
+from tests.e2e.booking_pages import in_viewport, press, screenshot
 from tests.e2e.pages import Pages, serious_axe_violations
 from tests.e2e.test_payments_ui import open_first_time
 from tests.support.accounts import Accounts
@@ -76,3 +76,22 @@ async def test_a_student_without_credit_is_told_where_it_comes_from(http, pages)
     await expect(page.get_by_test_id("credits-balance")).to_have_text("$0")
     await expect(page.get_by_text("No credit yet.")).to_be_visible()
     await expect(page.get_by_text("Credit comes from referrals")).to_be_visible()
+
+
+async def test_the_menu_shows_the_current_section_and_which_way_more_links_lie(http, pages):
+    """On a phone the menu is a strip that scrolls sideways: a page opened at its last link has that
+    link scrolled into sight and the strip fading where the other links are; a desktop shows it whole."""
+    student = await Accounts(http).student(name="Ivy Invite")
+    page = await pages.open("#/referral", as_=student)
+    await expect(page.get_by_role("heading", name="Invite friends")).to_be_visible()
+    current = page.locator('a[data-nav="referral"]')
+    await expect(current).to_have_class("is-active")
+    assert await in_viewport(page, current)
+    strip = page.locator("nav.topnav")
+    if pages.device == "phone":
+        await expect(strip).to_have_class("topnav more-before")
+        await page.goto(page.url.split("#")[0] + "#/")
+        await expect(strip).to_have_class("topnav more-after")
+        assert await in_viewport(page, page.locator('a[data-nav="home"]'))
+    else:
+        await expect(strip).to_have_class("topnav")
