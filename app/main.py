@@ -189,7 +189,13 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
         dependencies={"services": Provide(services_of, sync_to_thread=False)},
         # First, so a money-moving request waits for its turn before anything is done for it.
         middleware=[admission_middleware(admission), rate_limit.middleware, prometheus.middleware],
-        before_send=[SecurityHeaders(docs_path="/schema", storage_origin=storage_origin(settings))],
+        before_send=[
+            SecurityHeaders(
+                docs_path="/schema",
+                storage_origin=storage_origin(settings),
+                stripe_js=bool(settings.stripe_publishable_key),
+            )
+        ],
         stores={"rate_limit": RedisStore(redis, namespace=f"{settings.redis_prefix}ratelimit")},
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),

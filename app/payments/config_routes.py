@@ -9,7 +9,8 @@ from app.services import Services
 
 
 class PublicConfig(msgspec.Struct):
-    # For Stripe.js; null against the stand-in (the client offers its test cards instead).
+    # For Stripe.js (the client's card form whenever it is set); null without one, when the client
+    # offers the stand-in's test cards instead.
     stripe_publishable_key: str | None
     payments: Literal["stripe", "standin"]
 

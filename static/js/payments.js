@@ -2,6 +2,7 @@
 // lesson at review, a lesson's payment in words, and the instructor's earnings and payouts (#/earnings).
 import { api, describeError } from './api.js';
 import { h, money, placeholder, replace } from './dom.js';
+import { cardForm, loadStripe } from './stripe-card.js';
 import { relativeTime } from './time.js';
 
 // The Stripe stand-in's test payment methods (API.md): each behaves as in Stripe's test mode.
@@ -68,6 +69,7 @@ export async function payerInWords(priceCents) {
 // #/cards[?back=hash]: saved cards with Remove, and "Add a card".
 export function mountCards(root, ctx, { query = '' } = {}) {
   let alive = true;
+  let elements = null; // the Stripe Elements card form, once shown
   const asked = new URLSearchParams(query).get('back');
   const back = asked?.startsWith('#/') ? asked : null; // only a place in this app, never a javascript: URL
   const status = h('div', { class: 'banner', 'data-testid': 'cards-status', role: 'status', hidden: true });
@@ -120,48 +122,87 @@ export function mountCards(root, ctx, { query = '' } = {}) {
     load();
   }
 
-  async function add(pmId, button) {
+  // Saves the card `paymentMethod()` names: `{ id }` (a test id, or what Stripe.js made of the card
+  // form) or `{ error }` (Stripe's refusal). The button waits meanwhile; resolves true once saved.
+  async function add(button, paymentMethod) {
     button.disabled = true;
+    showStatus('', 'ok');
     try {
-      const card = await api.post('/api/me/payment-methods', { payment_method_id: pmId });
-      if (!alive) return;
+      const { id, error } = await paymentMethod();
+      if (!alive) return false;
+      if (error) {
+        showStatus(error, 'error');
+        return false;
+      }
+      const card = await api.post('/api/me/payment-methods', { payment_method_id: id });
+      if (!alive) return false;
       showStatus(`Added ${cardName(card)}; it is now your default card.`, 'ok');
       load();
+      return true;
     } catch (err) {
       if (alive) showStatus(`Couldn't add the card: ${describeError(err)}`, 'error');
+      return false;
     } finally {
       button.disabled = false;
     }
   }
 
+  const heading = () => h('h2', { id: 'cards-add-heading' }, 'Add a card');
+
+  // A publishable key: Stripe Elements, even against the stand-in (its test cards then come from the
+  // stand-in Stripe.js). Without one, the stand-in's test-card chooser.
   async function showAdder() {
     let config;
     try {
       config = await api.get('/api/config');
     } catch (err) {
-      if (alive) replace(adder, h('h2', { id: 'cards-add-heading' }, 'Add a card'), placeholder('error', describeError(err)));
+      if (alive) replace(adder, heading(), placeholder('error', describeError(err)));
       return;
     }
     if (!alive) return;
-    if (config?.payments === 'standin') {
-      const select = h('select', { id: 'test-card', 'data-testid': 'test-card-select' },
-        TEST_CARDS.map(([value, label]) => h('option', { value }, label)));
-      const button = h('button', { class: 'btn btn-primary', 'data-testid': 'card-add', onclick: () => add(select.value, button) }, 'Add card');
-      replace(adder, h('h2', { id: 'cards-add-heading' }, 'Add a card'),
-        h('p', { class: 'muted small' }, 'Payments run against the local Stripe stand-in: pick one of its test cards.'),
-        h('div', { class: 'cards-add-row' },
-          h('label', { for: 'test-card' }, 'Test card'), select, button));
-    } else {
-      replace(adder, h('h2', { id: 'cards-add-heading' }, 'Add a card'),
-        h('p', { 'data-testid': 'stripe-elements' },
-          'Card details are entered in Stripe Elements, so they go straight to Stripe and never reach InstaInstru. ',
-          config?.stripe_publishable_key ? 'The card form could not load here; try again later.' : 'Payments are not configured.'));
+    if (config?.stripe_publishable_key) showCardForm(config.stripe_publishable_key);
+    else if (config?.payments === 'standin') showChooser();
+    else replace(adder, heading(), placeholder('empty', 'Payments are not configured.'));
+  }
+
+  function showChooser() {
+    const select = h('select', { id: 'test-card', 'data-testid': 'test-card-select' },
+      TEST_CARDS.map(([value, label]) => h('option', { value }, label)));
+    const button = h('button', {
+      class: 'btn btn-primary', 'data-testid': 'card-add', onclick: () => add(button, async () => ({ id: select.value })),
+    }, 'Add card');
+    replace(adder, heading(),
+      h('p', { class: 'muted small' }, 'Payments run against the local Stripe stand-in: pick one of its test cards.'),
+      h('div', { class: 'cards-add-row' },
+        h('label', { for: 'test-card' }, 'Test card'), select, button));
+  }
+
+  async function showCardForm(publishableKey) {
+    replace(adder, heading(), placeholder('loading', 'Loading the secure card form…'));
+    let stripe;
+    try {
+      stripe = await loadStripe(publishableKey);
+    } catch {
+      if (alive) {
+        replace(adder, heading(), placeholder('error',
+          "The card form couldn't load: Stripe did not answer. Check your connection and try again.",
+          h('button', { class: 'btn', 'data-testid': 'card-form-retry', onclick: () => showCardForm(publishableKey) }, 'Try again')));
+      }
+      return;
     }
+    if (!alive) return;
+    elements?.destroy();
+    elements = cardForm(stripe, add);
+    replace(adder, heading(), elements.form);
+    elements.mount();
   }
 
   load();
   showAdder();
-  return () => { alive = false; };
+  return () => {
+    alive = false;
+    elements?.destroy();
+  };
 }
 
 const PAYOUT_CONFLICT = {

@@ -84,6 +84,21 @@ async def test_schema_viewer_pages_get_their_own_policy_and_still_forbid_framing
     assert_client_policy(document)
 
 
+async def test_with_a_publishable_key_pages_allow_stripe_js_and_nothing_more(client, settings, redis):
+    """Stripe's CSP guide for Stripe.js: its script, its card and 3-D Secure frames, its API."""
+    without = csp_directives(await client.get("/"))
+    assert not {"frame-src"} & without.keys() and "https://js.stripe.com" not in without["script-src"]
+    async with AsyncTestClient(app=create_app(replace(settings, stripe_publishable_key="pk_test_csp"))) as keyed:
+        page = await keyed.get("/")
+    assert_browser_headers(page)
+    with_key = csp_directives(page)
+    assert with_key["script-src"] == ["'self'", "https://js.stripe.com"]
+    assert with_key["frame-src"] == ["'self'", "https://js.stripe.com", "https://hooks.stripe.com"]
+    assert with_key["connect-src"] == [*without["connect-src"], "https://api.stripe.com"]
+    changed = {name for name in with_key.keys() | without.keys() if with_key.get(name) != without.get(name)}
+    assert changed == {"script-src", "frame-src", "connect-src"}
+
+
 async def test_metrics_without_a_token_are_for_loopback_clients_only(client):
     # The in-process client's address is "testclient", i.e. not loopback.
     refused = await client.get("/metrics")
