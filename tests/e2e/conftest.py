@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
 
-from tests.e2e.pages import TOKEN_KEY, Pages
+from tests.e2e.pages import DEVICES, TOKEN_KEY, Pages
 from tests.support.live import SERVERS, LiveServer
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
@@ -35,6 +35,18 @@ expect.set_options(timeout=10_000)
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "e2e: drives the browser client in a real Chromium")
+    config.addinivalue_line("markers", "both_devices: each test runs twice, `pages` at desktop size and as a phone")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("both_devices") and "device" in metafunc.fixturenames:
+        metafunc.parametrize("device", tuple(DEVICES))
+
+
+@pytest.fixture
+def device() -> str:
+    """The device `pages` opens pages as, unless a test names another (`both_devices`: each in turn)."""
+    return "desktop"
 
 
 @pytest.fixture(scope="session")
@@ -69,10 +81,11 @@ def http(http_factory, server: LiveServer):
 
 
 @pytest.fixture
-async def pages(browser: Browser, server: LiveServer) -> AsyncIterator[Pages]:
+async def pages(browser: Browser, server: LiveServer, device: str) -> AsyncIterator[Pages]:
     """`await pages("#/login", as_=account, device=PHONE)`: a page in its own browser context (see
-    tests.e2e.pages). `as_` starts it logged in. Uncaught page errors fail the test when it ends."""
-    opened = Pages(browser, server)
+    tests.e2e.pages), as `device` unless told otherwise. `as_` starts it logged in. Uncaught page
+    errors fail the test when it ends."""
+    opened = Pages(browser, server, device)
     yield opened
     await opened.close()
     assert not opened.errors, f"uncaught errors in the page: {opened.errors}"

@@ -15,12 +15,7 @@ from tests.support.screenshots import E2E, screenshot_path
 ADMINS_ONLY = "Admins only: the catalog is managed by InstaInstru admins."
 
 
-@pytest.fixture(params=["desktop", "phone"])
-async def pages(request, browser, server):
-    opened = Pages(browser, server, request.param)
-    yield opened
-    await opened.close()
-    assert not opened.errors, f"uncaught errors in the page: {opened.errors}"
+pytestmark = pytest.mark.both_devices  # `pages` opens at desktop size and as a touch phone
 
 
 def on_phone(page: Page) -> bool:

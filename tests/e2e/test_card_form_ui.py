@@ -35,12 +35,7 @@ def server(live):
     return live("socketify", STRIPE_PUBLISHABLE_KEY=PUBLISHABLE_KEY)
 
 
-@pytest.fixture(params=["desktop", "phone"])
-async def pages(request, browser, server):
-    opened = Pages(browser, server, request.param)
-    yield opened
-    await opened.close()
-    assert not opened.errors, f"uncaught errors in the page: {opened.errors}"
+pytestmark = pytest.mark.both_devices  # `pages` opens at desktop size and as a touch phone
 
 
 async def serve_stripe_js(route: Route) -> None:

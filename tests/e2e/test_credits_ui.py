@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.e2e.booking_pages import in_viewport, press, screenshot
-from tests.e2e.pages import Pages, serious_axe_violations
+from tests.e2e.pages import serious_axe_violations
 from tests.e2e.test_payments_ui import open_first_time
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
@@ -16,12 +16,7 @@ from tests.support.calendar import monday_after, offer_piano, save_week
 CHICAGO = "America/Chicago"
 
 
-@pytest.fixture(params=["desktop", "phone"])
-async def pages(request, browser, server):
-    opened = Pages(browser, server, request.param)
-    yield opened
-    await opened.close()
-    assert not opened.errors, f"uncaught errors in the page: {opened.errors}"
+pytestmark = pytest.mark.both_devices  # `pages` opens at desktop size and as a touch phone
 
 
 async def test_a_student_reads_the_credit_balance_and_each_entry_in_words(http, pages):

@@ -16,13 +16,7 @@ from tests.e2e.pages import Pages, serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, save_week
 
-
-@pytest.fixture(params=["desktop", "phone"])
-async def pages(request, browser, server):
-    opened = Pages(browser, server, request.param)
-    yield opened
-    await opened.close()
-    assert not opened.errors, f"uncaught errors in the page: {opened.errors}"
+pytestmark = pytest.mark.both_devices  # `pages` opens at desktop size and as a touch phone
 
 
 async def activate(pages: Pages, page, target) -> None:

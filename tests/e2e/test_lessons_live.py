@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.e2e.booking_pages import press
-from tests.e2e.pages import Pages, serious_axe_violations
+from tests.e2e.pages import serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
 
@@ -19,12 +19,7 @@ def server_kind(every_server_kind: str) -> str:
     return every_server_kind  # live updates cross each server's websocket adapter
 
 
-@pytest.fixture(params=["desktop", "phone"])
-async def pages(request, browser, server):
-    opened = Pages(browser, server, request.param)
-    yield opened
-    await opened.close()
-    assert not opened.errors, f"uncaught errors in the page: {opened.errors}"
+pytestmark = pytest.mark.both_devices  # `pages` opens at desktop size and as a touch phone
 
 
 def row(page, booking_id):

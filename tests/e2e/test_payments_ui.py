@@ -13,19 +13,14 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.booking_pages import press, screenshot
-from tests.e2e.pages import Pages, serious_axe_violations
+from tests.e2e.pages import serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
 
 CHICAGO = "America/Chicago"
 
 
-@pytest.fixture(params=["desktop", "phone"])
-async def pages(request, browser, server):
-    opened = Pages(browser, server, request.param)
-    yield opened
-    await opened.close()
-    assert not opened.errors, f"uncaught errors in the page: {opened.errors}"
+pytestmark = pytest.mark.both_devices  # `pages` opens at desktop size and as a touch phone
 
 
 async def add_test_card(page: Page, pm_id: str) -> None:

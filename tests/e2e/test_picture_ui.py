@@ -9,18 +9,12 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.booking_pages import press
-from tests.e2e.pages import Pages, serious_axe_violations
+from tests.e2e.pages import serious_axe_violations
 from tests.media.pictures import truncated_jpeg, two_colour_jpeg
 from tests.support.accounts import Accounts
 from tests.support.screenshots import E2E, screenshot_path
 
-
-@pytest.fixture(params=["desktop", "phone"])
-async def pages(request, browser, server):
-    opened = Pages(browser, server, request.param)
-    yield opened
-    await opened.close()
-    assert not opened.errors, f"uncaught errors in the page: {opened.errors}"
+pytestmark = pytest.mark.both_devices  # `pages` opens at desktop size and as a touch phone
 
 
 async def crop_of(page: Page) -> tuple[int, int, int]:

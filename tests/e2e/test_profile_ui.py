@@ -14,17 +14,11 @@ from playwright.async_api import expect
 
 from app.settings import PROJECT_ROOT
 from tests.e2e.booking_pages import press
-from tests.e2e.pages import Pages, serious_axe_violations
+from tests.e2e.pages import serious_axe_violations
 from tests.support.accounts import Accounts
 from tests.support.screenshots import E2E, screenshot_path
 
-
-@pytest.fixture(params=["desktop", "phone"])
-async def pages(request, browser, server):
-    opened = Pages(browser, server, request.param)
-    yield opened
-    await opened.close()
-    assert not opened.errors, f"uncaught errors in the page: {opened.errors}"
+pytestmark = pytest.mark.both_devices  # `pages` opens at desktop size and as a touch phone
 
 
 async def test_a_place_the_gazetteer_does_not_know_is_shown_at_its_field_then_a_neighbourhood_saves(http, pages):

@@ -23,12 +23,7 @@ def server(live, server_kind):
     return live(server_kind, TEST_CLOCK="1")  # lessons move into the past on the shared test clock
 
 
-@pytest.fixture(params=["desktop", "phone"])
-async def pages(request, browser, server):
-    opened = Pages(browser, server, request.param)
-    yield opened
-    await opened.close()
-    assert not opened.errors, f"uncaught errors in the page: {opened.errors}"
+pytestmark = pytest.mark.both_devices  # `pages` opens at desktop size and as a touch phone
 
 
 async def activate(pages: Pages, page, target) -> None:
