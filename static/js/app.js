@@ -93,8 +93,8 @@ function route() {
   const hash = location.hash || '#/';
   const match = ROUTES.map(([name, pattern, auth, mount, title]) => ({ name, auth, mount, title, m: hash.match(pattern) }))
     .find((r) => r.m);
-  if (!match) {
-    navigate(session.me ? homeRoute(session.me) : '#/login', { replace: true });
+  if (!match) { // a stale or mistyped address: the start page (a visitor's is the discovery home)
+    navigate(session.me ? homeRoute(session.me) : '#/', { replace: true });
     return;
   }
   if (match.auth && !session.me) {

@@ -62,3 +62,12 @@ async def test_register_through_the_page(http, new_page):
         "instructor",
         "Europe/Berlin",
     )
+
+
+async def test_an_address_that_is_no_page_opens_the_start_page(http, new_page):
+    page = await new_page("#/no-such-page")
+    await expect(page).to_have_url(re.compile(r"#/$"))  # a visitor's: the discovery home, not the login form
+    await expect(page.get_by_test_id("home-tagline")).to_be_visible()
+    student = await Accounts(http).student(name="Stray Student")
+    lost = await new_page("#/no-such-page", as_=student)
+    await expect(lost).to_have_url(re.compile(r"#/instructors$"))  # a student's home
