@@ -14,6 +14,7 @@ import itertools
 import os
 import subprocess
 import sys
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -66,7 +67,7 @@ class DatabaseClones:
 
     def __init__(self, server_url: str, template: str) -> None:
         self.server_url, self.template = server_url, template
-        self.ready: asyncio.Queue[asyncio.Task[str]] = asyncio.Queue()
+        self.ready: deque[asyncio.Task[str]] = deque()
         self.dropping: set[asyncio.Task[None]] = set()
 
     async def _run(self, sql: str) -> None:
@@ -81,13 +82,13 @@ class DatabaseClones:
         return name
 
     def _start_one(self) -> None:
-        self.ready.put_nowait(asyncio.create_task(self._clone(f"ii_test_{RUN_ID}_{next(_counter)}")))
+        self.ready.append(asyncio.create_task(self._clone(f"ii_test_{RUN_ID}_{next(_counter)}")))
 
     async def take(self) -> str:
         """The name of a fresh clone, made ahead when possible; the next ones start cloning."""
-        while self.ready.qsize() < self.AHEAD + 1:
+        while len(self.ready) < self.AHEAD + 1:
             self._start_one()
-        return await self.ready.get_nowait()
+        return await self.ready.popleft()
 
     def drop(self, name: str) -> None:
         task = asyncio.create_task(self._run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -96,9 +97,9 @@ class DatabaseClones:
 
     async def close(self) -> None:
         """Drops the clones made ahead and waits for every drop."""
-        while not self.ready.empty():
+        while self.ready:
             with contextlib.suppress(Exception):
-                self.drop(await self.ready.get_nowait())
+                self.drop(await self.ready.popleft())
         await asyncio.gather(*self.dropping, return_exceptions=True)
 
 
