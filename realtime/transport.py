@@ -8,12 +8,22 @@ serves uvicorn and in-process tests.
 from __future__ import annotations
 
 import itertools
+import os
 import secrets
 from abc import ABC, abstractmethod
 from typing import Any, Protocol
 
 _PROCESS_TAG = secrets.token_hex(6)
 _serials = itertools.count(1)
+
+
+def _new_process_tag() -> None:
+    """A forked process is another process: its connections must not share ids with its parent's."""
+    global _PROCESS_TAG
+    _PROCESS_TAG = secrets.token_hex(6)
+
+
+os.register_at_fork(after_in_child=_new_process_tag)
 
 
 class Connection(ABC):

@@ -17,6 +17,7 @@ import httpx
 import websockets
 
 from app.settings import PROJECT_ROOT, Settings
+from tests.support.forkserver import ForkedProcess, zygote
 
 SERVERS = ("socketify", "uvicorn")
 
@@ -52,7 +53,7 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
 class LiveServer:
     kind: str
     port: int
-    process: subprocess.Popen
+    process: subprocess.Popen | ForkedProcess
 
     @property
     def url(self) -> str:
@@ -75,12 +76,17 @@ class LiveServer:
 
 def start_server(kind: str, settings: Settings, **env: str) -> LiveServer:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--server", kind, "--port", str(port)],
-        env=server_env(settings, **env),
-        cwd=PROJECT_ROOT,
-        start_new_session=True,
-    )
+    argv = ["serve", "--server", kind, "--port", str(port)]
+    forks = zygote()
+    if forks is not None:
+        process: subprocess.Popen | ForkedProcess = forks.spawn(argv, server_env(settings, **env), str(PROJECT_ROOT))
+    else:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", *argv],
+            env=server_env(settings, **env),
+            cwd=PROJECT_ROOT,
+            start_new_session=True,
+        )
     server = LiveServer(kind, port, process)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
