@@ -19,6 +19,9 @@ Measured, web process on CPU 1, this script on CPU 0:
   time window the real search keeps only candidates with an open slot inside it, chunk by chunk; the
   variant without slots takes the first page of candidates, so it shows what the window costs too).
   The time spent inside the slots batch (`_slots_of`) of the real search is summed beside it.
+- CPU per search, what one web core's throughput hangs on (wall times move with the machine's load):
+  the web process's on-CPU time over each HTTP run (schedstat, warm-up included) per request, and the
+  child's own CPU time (process_time) around each search, one at a time.
 
     .venv/bin/python bench/search_at_scale.py [--instructors 10000] [--rounds 10] [--setup-concurrency 32]
         [--keep-database NAME [--setup-only]]   # set up once (long at 10,000), measure again later
@@ -53,6 +56,7 @@ from _common import (
     raise_fd_limit,
     ratio,
     s3_standin,
+    sched_ns,
     start_server,
     stripe_standin,
     summary_ms,
@@ -251,12 +255,14 @@ async def _child(rounds: int) -> None:
         await search_service.results_of(services, rows[: ask.limit], {})
         search_service.understood_out(heard)
 
-    async def timed(fn, q: str) -> int:
-        at = time.perf_counter_ns()
+    async def timed(fn, q: str, cpu: list[int] | None = None) -> int:
+        at, cpu_at = time.perf_counter_ns(), time.process_time_ns()
         await fn(q)
+        if cpu is not None:
+            cpu.append(time.process_time_ns() - cpu_at)
         return time.perf_counter_ns() - at
 
-    out: dict = {"with": [], "without": [], "with_16": [], "without_16": []}
+    out: dict = {"with": [], "without": [], "with_16": [], "without_16": [], "cpu_with": [], "cpu_without": []}
     try:
         for q in QUERIES:  # warm-up
             await with_slots(q)
@@ -266,7 +272,7 @@ async def _child(rounds: int) -> None:
             for q in QUERIES:
                 pair = ((with_slots, "with"), (without_slots, "without"))
                 for fn, key in pair if r % 2 == 0 else tuple(reversed(pair)):
-                    out[key].append(await timed(fn, q))
+                    out[key].append(await timed(fn, q, out[f"cpu_{key}"]))
         out["slots_ns_one_at_a_time"] = slots_ns[0]
         for fn, key in ((with_slots, "with_16"), (without_slots, "without_16")):
             queue = [q for _ in range(rounds) for q in QUERIES]
@@ -298,8 +304,14 @@ async def orchestrate(args, services: Services, server, standin) -> None:
             print(f"# set up: {args.instructors} live instructors at {rate:.1f}/s; load {loadavg()}", flush=True)
     if args.setup_only:
         return
+    sched = [sched_ns(server.pid)]
     one = await measure_http(server.url, args.rounds, 1)
+    sched.append(sched_ns(server.pid))
     many = await measure_http(server.url, args.rounds, CONCURRENT)
+    sched.append(sched_ns(server.pid))
+    asked = (args.rounds + 1) * len(QUERIES)  # with the warm-up round
+    # (on CPU, waiting for it) per request, one at a time and 16 at once
+    web_ms = [[(b - a) / 1e6 / asked for a, b in zip(sched[i], sched[i + 1], strict=True)] for i in (0, 1)]
     print("\n## per query, HTTP (results on the first page; p50 / p99 ms one at a time | 16 at once)")
     for q in QUERIES:
         a, b = one["per_query"][q], many["per_query"][q]
@@ -314,6 +326,11 @@ async def orchestrate(args, services: Services, server, standin) -> None:
     print(show("in-process search, one at a time        ", w))
     print(show("in-process without next slots, one      ", wo) + f"  with/without p50 {ratio(w['p50'], wo['p50'])} "
           f"p99 {ratio(w['p99'], wo['p99'])}")  # fmt: skip
+    print(f"web process CPU per HTTP search: {web_ms[0][0]:.2f} ms one at a time, {web_ms[1][0]:.2f} ms 16 at once "
+          f"(waiting for CPU {SERVER_CORE}: {web_ms[0][1]:.2f} / {web_ms[1][1]:.2f} ms)")  # fmt: skip
+    cw, cwo = inproc["cpu_with"], inproc["cpu_without"]
+    print(f"in-process CPU per search, one at a time: p50 {cw['p50']:.2f} / p99 {cw['p99']:.2f} ms; without next "
+          f"slots p50 {cwo['p50']:.2f} / p99 {cwo['p99']:.2f} ms")  # fmt: skip
     print(show("in-process search, 16 at once           ", w16))
     print(show("in-process without next slots, 16       ", wo16) + f"  with/without p50 "
           f"{ratio(w16['p50'], wo16['p50'])} p99 {ratio(w16['p99'], wo16['p99'])}")  # fmt: skip

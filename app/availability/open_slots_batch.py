@@ -1,29 +1,45 @@
-"""Open slots of many instructors at once (a page of search results): one query each for their week
+"""Open slots of many instructors at once (a page of search results): one query for their week
 snapshots, weekly hours, settings and live bookings, then open_slots.py's computation per instructor.
-Asked for the first few slots, it looks a few days ahead first and further only when it must."""
+Asked for the first few slots, it computes one day at a time and stops once it has them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from zoneinfo import ZoneInfo
 
-from app.availability import template
-from app.availability.ranges import Week, week_from_weekdays
-from app.availability.service import stored_days
-from app.availability.slots import Interval, open_slot_starts
-from app.availability.tables import AvailabilityWeek, WeeklyTemplate
-from app.bookings.live import live_bookings_condition
-from app.bookings.tables import Booking
-from app.core.db import json_value
-from app.core.time import monday_of
+import msgspec
+from asyncpg import Record
+
+from app.availability.ranges import Range
+from app.availability.slots import Interval, SlotRequest
+from app.availability.tables import WeeklyTemplate
+from app.bookings.tables import BookingStatus
+from app.core.db import fetch
+from app.core.time import monday_of, today_in
 from app.core.time import now as clock_now
 from app.instructors.service import DEFAULT_SETTINGS, Instructor
-from app.instructors.tables import AvailabilitySettings
 
-# Days looked at per step when only the first few slots are wanted.
-STEPS = (3, 7, 14, 31)
+_ONE_DAY, _ONE_WEEK = timedelta(days=1), timedelta(weeks=1)
+_DAYS_IN = [timedelta(days=n) for n in range(7)]  # a week's days after its Monday
+# Stored JSON read straight into ranges: weekly hours by weekday (Monday 0), a week's own days by date.
+_WEEKDAYS = msgspec.json.Decoder(dict[int, list[tuple[int, int]]])
+_DAYS = msgspec.json.Decoder(dict[date, list[tuple[int, int]]])
+
+# Per instructor: weekly hours, settings, week snapshots in [first, last] and live bookings (held and
+# unexpired, or confirmed: app.bookings.live's condition) overlapping [start, end).
+_AVAILABILITY_OF_MANY = """
+SELECT i.id AS instructor, t.weekdays, s.min_notice_minutes, s.buffer_minutes,
+  ARRAY(SELECT ROW(w.week_start, w.days) FROM availability_weeks w
+        WHERE w.instructor = i.id AND w.week_start >= $1 AND w.week_start <= $2) AS weeks,
+  ARRAY(SELECT ROW(b.start_at, b.blocked_until) FROM bookings b
+        WHERE b.instructor = i.id AND b.start_at < $3 AND b.blocked_until > $4
+          AND (b.status = $5 OR (b.status = $6 AND b.expires_at > $7))) AS booked
+FROM unnest($8::int[]) AS i(id)
+LEFT JOIN availability_templates t ON t.instructor = i.id
+LEFT JOIN availability_settings s ON s.instructor = i.id
+"""
 
 
 @dataclass(frozen=True)
@@ -42,16 +58,22 @@ class DailyHours:
     day_from: int
     day_until: int
 
-    def cut(self, days: Week) -> Week:
-        return {
-            day: [
-                (max(s, self.day_from), min(e, self.day_until))
-                for s, e in ranges
-                if s < self.day_until and e > self.day_from
-            ]
-            for day, ranges in days.items()
-            if self.weekdays is None or day.weekday() in self.weekdays
-        }
+    def cut(self, day: date, ranges: list[Range]) -> list[Range]:
+        if self.weekdays is not None and day.weekday() not in self.weekdays:
+            return []
+        return [
+            (max(s, self.day_from), min(e, self.day_until))
+            for s, e in ranges
+            if s < self.day_until and e > self.day_from
+        ]
+
+
+@dataclass
+class _Availability:
+    weekly: dict[int, list[Range]] | None
+    snapshots: dict[date, dict[date, list[Range]]]  # Monday → that week's own days
+    rules: dict[str, int]
+    booked: list[Interval]  # (start, blocked until) of each live booking
 
 
 async def open_slots_of_many(
@@ -69,111 +91,76 @@ async def open_slots_of_many(
     if not asks:
         return {}
     now = now or clock_now()
-    ids = [ask.instructor.id for ask in asks]
-    spans = {ask.instructor.id: _local_dates(ask.instructor, start, end) for ask in asks}
-    first_monday = monday_of(min(first for first, _ in spans.values()))
-    last_monday = monday_of(max(last for _, last in spans.values()))
-    snapshots = await _snapshots(ids, first_monday, last_monday)
-    weekly = await _templates(ids)
-    settings = await _settings(ids)
-    bookings = await _live_bookings(ids, start - timedelta(days=1), end + timedelta(days=1))
+    zones = {ask.instructor.timezone for ask in asks}
+    # Per zone: the local dates [start, end) touches, and the Monday from which weekly hours govern
+    # (template.governs: the current week on).
+    dates = {zone: _local_dates(ZoneInfo(zone), start, end) for zone in zones}
+    governed_from = {zone: monday_of(today_in(ZoneInfo(zone))) for zone in zones}
+    first_monday = monday_of(min(first for first, _ in dates.values()))
+    last_monday = monday_of(max(last for _, last in dates.values()))
+    ids = list(dict.fromkeys(ask.instructor.id for ask in asks))
+    stored = await _availability_of(ids, first_monday, last_monday, start - _ONE_DAY, end + _ONE_DAY)
     found: dict[int, list[Interval]] = {}
     for ask in asks:
-        instructor, (first, last) = ask.instructor, spans[ask.instructor.id]
-        days = _days(instructor, first, last, snapshots.get(instructor.id, {}), weekly.get(instructor.id))
-        if daily is not None and daily.timezone == instructor.timezone:
-            days = daily.cut(days)
-        rules = settings.get(instructor.id, DEFAULT_SETTINGS)
-        buffer = timedelta(minutes=rules["buffer_minutes"])
-        busy = [(b["start_at"] - buffer, b["blocked_until"]) for b in bookings.get(instructor.id, [])]
-        not_before = max(now + timedelta(minutes=rules["min_notice_minutes"]), start)
-
-        def inside(slot: Interval) -> bool:
-            return slot[0] >= start and slot[1] <= end and (keep is None or keep(slot))
-
+        instructor, availability = ask.instructor, stored[ask.instructor.id]
+        tz, (first, last) = instructor.tz, dates[instructor.timezone]
+        buffer = timedelta(minutes=availability.rules["buffer_minutes"])
+        busy = [(booked_from - buffer, blocked_until) for booked_from, blocked_until in availability.booked]
+        not_before = max(now + timedelta(minutes=availability.rules["min_notice_minutes"]), start)
+        cut = daily.cut if daily is not None and daily.timezone == instructor.timezone else None
+        request = SlotRequest(tz, ask.duration_minutes, busy, 0, not_before)
         slots: list[Interval] = []
-        for chunk_first, chunk_last in _chunks(first, last, limit is not None):
-            if not any(ranges for day, ranges in days.items() if chunk_first <= day <= chunk_last):
+        # Days are computed in order and a day's slots all come before the next day's.
+        for day, ranges in _ranges_by_day(first, last, availability, governed_from[instructor.timezone]):
+            if cut is not None:
+                ranges = cut(day, ranges)
+            if not ranges:
                 continue
-            computed = open_slot_starts(
-                days, instructor.tz, duration_minutes=ask.duration_minutes, busy=busy, buffer_minutes=0,
-                not_before=not_before, first_day=chunk_first, last_day=chunk_last,
-            )  # fmt: skip
-            slots += [slot for slot in computed if inside(slot)]
+            computed = request.slots({day: ranges}, day, day)
+            slots += [slot for slot in computed if slot[0] >= start and slot[1] <= end and (keep is None or keep(slot))]
             if limit is not None and len(slots) >= limit:
                 break
         found[instructor.id] = slots[:limit] if limit is not None else slots
     return found
 
 
-def _local_dates(instructor: Instructor, start: datetime, end: datetime) -> tuple[date, date]:
+def _local_dates(tz: ZoneInfo, start: datetime, end: datetime) -> tuple[date, date]:
     last_instant = max(start, end - timedelta(microseconds=1))
-    return start.astimezone(instructor.tz).date(), last_instant.astimezone(instructor.tz).date()
+    return start.astimezone(tz).date(), last_instant.astimezone(tz).date()
 
 
-def _chunks(first: date, last: date, stepwise: bool) -> list[tuple[date, date]]:
-    if not stepwise:
-        return [(first, last)]
-    chunks, begin = [], first
-    for days in STEPS:
-        end = min(first + timedelta(days=days - 1), last)
-        if begin <= end:
-            chunks.append((begin, end))
-        begin = end + timedelta(days=1)
-    if begin <= last:
-        chunks.append((begin, last))
-    return chunks
-
-
-def _days(instructor: Instructor, first: date, last: date, snapshots: dict[date, dict[str, Any]], weekly: Any) -> Week:
-    """As open_slots.weeks_between: a week's own snapshot, else the weekly hours that govern it."""
-    days: Week = {}
+def _ranges_by_day(
+    first: date, last: date, availability: _Availability, governed_from: date
+) -> Iterator[tuple[date, list[Range]]]:
+    """As open_slots.weeks_between, the days with ranges in order: a week's own snapshot, else the weekly
+    hours that govern it."""
     monday = monday_of(first)
     while monday <= last:
-        if monday in snapshots:
-            days.update(stored_days(snapshots[monday], monday))
-        elif weekly is not None and template.governs(instructor, monday):
-            days.update(week_from_weekdays(weekly, monday))
-        monday += timedelta(days=7)
-    return days
+        week = availability.snapshots.get(monday)
+        weekly = availability.weekly if week is None and monday >= governed_from else None
+        if week is not None or weekly is not None:
+            for weekday in range(max(0, (first - monday).days), min(6, (last - monday).days) + 1):
+                day = monday + _DAYS_IN[weekday]
+                ranges = week.get(day) if week is not None else weekly.get(weekday)  # type: ignore[union-attr]
+                if ranges:
+                    yield day, ranges
+        monday += _ONE_WEEK
 
 
-async def _snapshots(ids: list[int], first: date, last: date) -> dict[int, dict[date, dict[str, Any]]]:
-    rows = await AvailabilityWeek.select(
-        AvailabilityWeek.instructor, AvailabilityWeek.week_start, AvailabilityWeek.days
-    ).where(
-        AvailabilityWeek.instructor.is_in(ids) & (AvailabilityWeek.week_start >= first)
-        & (AvailabilityWeek.week_start <= last)
+async def _availability_of(
+    ids: list[int], first_monday: date, last_monday: date, booked_after: datetime, booked_before: datetime
+) -> dict[int, _Availability]:
+    rows = await fetch(
+        WeeklyTemplate, _AVAILABILITY_OF_MANY, first_monday, last_monday, booked_before, booked_after,
+        BookingStatus.confirmed.value, BookingStatus.held.value, clock_now(), ids,
     )  # fmt: skip
-    found: dict[int, dict[date, dict[str, Any]]] = {}
-    for row in rows:
-        found.setdefault(row["instructor"], {})[row["week_start"]] = row
-    return found
+    return {row["instructor"]: _availability(row) for row in rows}
 
 
-async def _templates(ids: list[int]) -> dict[int, dict[int, list[tuple[int, int]]]]:
-    rows = await WeeklyTemplate.select(WeeklyTemplate.instructor, WeeklyTemplate.weekdays).where(
-        WeeklyTemplate.instructor.is_in(ids)
-    )
-    return {
-        row["instructor"]: {int(day): [tuple(r) for r in ranges] for day, ranges in json_value(row["weekdays"]).items()}
-        for row in rows
-    }
-
-
-async def _settings(ids: list[int]) -> dict[int, dict[str, int]]:
-    rows = await AvailabilitySettings.select(
-        AvailabilitySettings.instructor, AvailabilitySettings.min_notice_minutes, AvailabilitySettings.buffer_minutes
-    ).where(AvailabilitySettings.instructor.is_in(ids))
-    return {row.pop("instructor"): row for row in rows}
-
-
-async def _live_bookings(ids: list[int], start: datetime, end: datetime) -> dict[int, list[dict[str, Any]]]:
-    rows = await Booking.select(Booking.instructor, Booking.start_at, Booking.blocked_until).where(
-        Booking.instructor.is_in(ids) & (Booking.start_at < end) & (Booking.blocked_until > start)
-        & live_bookings_condition()
-    )  # fmt: skip
-    found: dict[int, list[dict[str, Any]]] = {}
-    for row in rows:
-        found.setdefault(row["instructor"], []).append(row)
-    return found
+def _availability(row: Record) -> _Availability:
+    weekly = _WEEKDAYS.decode(row["weekdays"]) if row["weekdays"] is not None else None
+    snapshots = {monday: _DAYS.decode(days) for monday, days in row["weeks"]}
+    rules = DEFAULT_SETTINGS
+    if row["min_notice_minutes"] is not None:
+        rules = {"min_notice_minutes": row["min_notice_minutes"], "buffer_minutes": row["buffer_minutes"]}
+    return _Availability(weekly, snapshots, rules, list(row["booked"]))

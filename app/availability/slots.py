@@ -52,15 +52,34 @@ class _Busy:
             yield cursor, end
 
 
-class _Request:
-    def __init__(self, duration_minutes: int, busy: list[Interval], buffer_minutes: int, not_before: datetime):
+class SlotRequest:
+    """Lessons of one length against one instructor's busy times and earliest start, set up once and
+    asked for any run of days (a batch of instructors asks day by day)."""
+
+    def __init__(
+        self, tz: ZoneInfo, duration_minutes: int, busy: list[Interval], buffer_minutes: int, not_before: datetime
+    ):
         if duration_minutes <= 0:
             raise ValueError("duration_minutes must be positive")
         if buffer_minutes < 0:
             raise ValueError("buffer_minutes must not be negative")
+        self.tz = tz
         self.duration = timedelta(minutes=duration_minutes)
         self.taken = _Busy(busy, buffer_minutes)
         self.earliest = not_before.astimezone(UTC)
+
+    def slots(self, days: Week, first_day: date, last_day: date) -> list[Interval]:
+        starts: list[datetime] = []
+        for day in sorted(d for d in days if first_day <= d <= last_day):
+            offset = steady_offset(day, self.tz)
+            for range_start, range_end in days[day]:
+                if offset is None:
+                    starts += _starts_across_transition(day, range_start, range_end, self.tz, self)
+                else:
+                    starts += _starts_on_steady_day(day, range_start, range_end, offset, self)
+        starts.sort()
+        unique = [start for i, start in enumerate(starts) if i == 0 or start != starts[i - 1]]
+        return [(start, start + self.duration) for start in unique]
 
 
 def open_slot_starts(
@@ -74,22 +93,11 @@ def open_slot_starts(
     first_day: date,
     last_day: date,
 ) -> list[Interval]:
-    request = _Request(duration_minutes, busy, buffer_minutes, not_before)
-    starts: list[datetime] = []
-    for day in sorted(d for d in days if first_day <= d <= last_day):
-        offset = steady_offset(day, tz)
-        for range_start, range_end in days[day]:
-            if offset is None:
-                starts += _starts_across_transition(day, range_start, range_end, tz, request)
-            else:
-                starts += _starts_on_steady_day(day, range_start, range_end, offset, request)
-    starts.sort()
-    unique = [start for i, start in enumerate(starts) if i == 0 or start != starts[i - 1]]
-    return [(start, start + request.duration) for start in unique]
+    return SlotRequest(tz, duration_minutes, busy, buffer_minutes, not_before).slots(days, first_day, last_day)
 
 
 def _starts_on_steady_day(
-    day: date, range_start: int, range_end: int, offset: timedelta, request: _Request
+    day: date, range_start: int, range_end: int, offset: timedelta, request: SlotRequest
 ) -> list[datetime]:
     midnight = datetime(day.year, day.month, day.day, tzinfo=UTC) - offset
     opens, closes = midnight + _MINUTES[range_start], midnight + _MINUTES[range_end]
@@ -102,7 +110,7 @@ def _starts_on_steady_day(
 
 
 def _starts_across_transition(
-    day: date, range_start: int, range_end: int, tz: ZoneInfo, request: _Request
+    day: date, range_start: int, range_end: int, tz: ZoneInfo, request: SlotRequest
 ) -> list[datetime]:
     closes = boundary_to_utc(day, range_end, tz)
     starts = []

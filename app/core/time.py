@@ -7,7 +7,7 @@ exist is skipped, a repeated one means its first occurrence (fold=0), lessons la
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 _ONE_SECOND = timedelta(seconds=1)
@@ -62,9 +62,10 @@ def boundary_to_utc(day: date, minute_of_day: int, tz: ZoneInfo) -> datetime:
     return (wall - first).replace(tzinfo=UTC)
 
 
+@lru_cache(maxsize=4096)
 def steady_offset(day: date, tz: ZoneInfo) -> timedelta | None:
     # Zones never change offset and change back within one day, so equal offsets (both folds)
-    # at both midnights mean no transition on that local day.
+    # at both midnights mean no transition on that local day. Cached: slots ask it per day per instructor.
     offsets = {*_offsets(_wall(day, 0), tz), *_offsets(_wall(day, 1440), tz)}
     return offsets.pop() if len(offsets) == 1 else None
 

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.catalog.tables import Service
+from app.core.db import fetch
 from app.core.errors import ApiError, bad_input
 from app.core.parsing import WireFormatError, parse_instant
 from app.core.time import is_valid_timezone
@@ -148,7 +149,7 @@ async def resolve(ask: SearchAsk, user_timezone: str | None) -> tuple[Filters, U
     if ask.q is not None and len(ask.q) > MAX_QUERY_LENGTH:
         problems.add("q", f"At most {MAX_QUERY_LENGTH} characters")
     tz = _searchers_zone(ask, user_timezone, problems)
-    catalog = await Service.select(Service.id, Service.slug, Service.name).order_by(Service.id)
+    catalog = await fetch(Service, "SELECT id, slug, name FROM services ORDER BY id")
     ids = {row["slug"]: row["id"] for row in catalog}
     if ask.service is not None and ask.service not in ids:
         problems.add("service", "No service with this slug (GET /api/catalog/services lists them)")

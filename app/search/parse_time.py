@@ -196,9 +196,9 @@ def _read_days(query: QueryText, today: date) -> list[_Days | None]:
     return found
 
 
-def read_window(query: QueryText, now: datetime, tz: ZoneInfo) -> TimeWindow | None:
-    """None when no time is named, or when what is named cannot be one window."""
-    today = now.astimezone(tz).date()
+def read_window(query: QueryText, today: date, tz: ZoneInfo) -> TimeWindow | None:
+    """`today`: the searcher's date in `tz`. None when no time is named, or when what is named cannot be
+    one window."""
     days: list[_Days | None] = []
     hours: list[tuple[int, int, frozenset[int] | None]] = []
     for match in query.free_matches(_TODAY_PARTS):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.catalog.tables import InstructorService
+from app.core.db import fetch
 from app.search.cursor import Position
 from app.search.filters import MAX_RADIUS_MILES, Filters
 
@@ -48,6 +49,7 @@ class Candidate:
     distance_miles: float | None
     review_count: int
     rating_sum: int
+    picture_version: int | None  # app.media's profile_pictures.version, read here to spare a round trip
     position: Position
 
 
@@ -65,6 +67,11 @@ class _Sql:
 
     def text(self) -> str:
         return " ".join(self.parts)
+
+    def numbered(self) -> str:
+        """The text with asyncpg's $1, $2, ... for its {} placeholders."""
+        pieces = self.text().split("{}")
+        return "".join(f"{piece}${i}" for i, piece in enumerate(pieces[:-1], 1)) + pieces[-1]
 
 
 def _like_patterns(words: tuple[str, ...]) -> list[str]:
@@ -138,21 +145,23 @@ async def candidates(filters: Filters, after: Position | None, count: int) -> li
         "SELECT * FROM (SELECT b.*, u.full_name, u.timezone, u.created_at, s.slug, s.name AS service_name,"
     )
     sql.add("coalesce(r.review_count, 0) AS review_count, coalesce(r.rating_sum, 0) AS rating_sum,")
+    sql.add("pp.version AS picture_version,")
     sql.add(f"{k1} AS k1, {k2} AS k2", *key_args)
     sql.add("FROM (").add(offers.text(), *offers.args).add(") b")
     sql.add("JOIN users u ON u.id = b.instructor JOIN services s ON s.id = b.service")
-    sql.add("LEFT JOIN review_summaries r ON r.instructor = b.instructor) ranked")
+    sql.add("LEFT JOIN review_summaries r ON r.instructor = b.instructor")
+    sql.add('LEFT JOIN profile_pictures pp ON pp."user" = b.instructor) ranked')
     if after is not None:
         sql.add("WHERE (k1, k2, instructor) > ({}::float8, {}::float8, {})", *after.keys, after.instructor_id)
     sql.add("ORDER BY k1, k2, instructor LIMIT {}", count)
-    rows = await InstructorService.raw(sql.text(), *sql.args)
+    rows = await fetch(InstructorService, sql.numbered(), *sql.args)
     return [
         Candidate(
             instructor_id=row["instructor"], full_name=row["full_name"], timezone=row["timezone"],
             created_at=row["created_at"], headline=row["headline"], service_id=row["service"],
             service_slug=row["slug"], service_name=row["service_name"], hourly_rate_cents=row["hourly_rate_cents"],
             durations_minutes=row["durations_minutes"], distance_miles=row["distance"],
-            review_count=row["review_count"], rating_sum=row["rating_sum"],
+            review_count=row["review_count"], rating_sum=row["rating_sum"], picture_version=row["picture_version"],
             position=Position((row["k1"], row["k2"]), row["instructor"]),
         )
         for row in rows

@@ -27,6 +27,10 @@ class QueryText:
     def claim(self, start: int, end: int) -> None:
         self.claimed.append((start, end))
 
+    def claims_since(self, count: int) -> tuple[tuple[int, int], ...]:
+        """The spans claimed after the first `count`, in text order: what one reader read."""
+        return tuple(sorted(self.claimed[count:]))
+
     def free_matches(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
         """Matches over words nobody claimed yet (a later claim in the loop is seen at once)."""
         for match in pattern.finditer(self.text):

@@ -37,7 +37,9 @@ Cursor = Annotated[str | None, text("next_cursor of the previous page (same sear
     exclude_from_auth=True,
     responses=errors(400, 401),
     summary="Search live instructors (public)",
-    description="Free text `q` is read into filters (returned as `understood`); filters given directly win. "
+    description="Free text `q` is read into filters (returned as `understood`, and in `understood_from` "
+    "the character spans of `q` each was read from, so one filter can be taken out of the text); filters "
+    "given directly win. "
     "A signed-in searcher's relative times are in its own time zone unless `tz` says otherwise.",
 )
 async def search_instructors(

@@ -62,6 +62,9 @@ class SearchResults(msgspec.Struct):
     understood: UnderstoodOut
     results: list[SearchResult]
     next_cursor: str | None
+    # Each key of `understood` and the words of `q` it was read from: [[start, end], ...] character
+    # offsets, so a client can take one filter out of the text and keep the rest.
+    understood_from: dict[str, list[tuple[int, int]]] = msgspec.field(default_factory=dict)
 
 
 class InstructorList(msgspec.Struct):

@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 from app.availability.open_slots_batch import DailyHours, SlotAsk, open_slots_of_many
 from app.availability.slots import Interval
 from app.catalog.schemas import ServiceSummary
+from app.core.db import one_connection
 from app.core.time import now as clock_now
 from app.core.time import to_iso
 from app.instructors.service import Instructor
-from app.media.service import pictures_of
+from app.media.service import pictures_at_versions
 from app.places import Place
 from app.search.cursor import Position, decode, encode, search_fingerprint
 from app.search.filters import Filters, SearchAsk, resolve
@@ -44,12 +45,14 @@ Page = tuple[list[Candidate], Position | None, dict[int, list[Interval]]]
 
 
 async def search(services: Services, ask: SearchAsk, user_timezone: str | None) -> SearchResults:
-    filters, heard = await resolve(ask, user_timezone)
-    fingerprint = search_fingerprint({**ask.fingerprint_parts(), "tz": str(filters.tz)})
-    after = decode(ask.cursor, fingerprint) if ask.cursor is not None else None
-    page, next_position, slots = await find_page(filters, after, ask.limit)
+    async with one_connection(services.engine):  # the catalog, the candidates and their availability
+        filters, heard = await resolve(ask, user_timezone)
+        fingerprint = search_fingerprint({**ask.fingerprint_parts(), "tz": str(filters.tz)})
+        after = decode(ask.cursor, fingerprint) if ask.cursor is not None else None
+        page, next_position, slots = await find_page(filters, after, ask.limit)
     return SearchResults(
         understood=understood_out(heard),
+        understood_from=understood_from(heard),
         results=await results_of(services, page, slots),
         next_cursor=encode(next_position, fingerprint) if next_position else None,
     )
@@ -116,7 +119,8 @@ def recurring_test(window: TimeWindow, tz: ZoneInfo) -> Callable[[Interval], boo
 
 
 async def results_of(services: Services, page: list[Candidate], slots: dict[int, list[Interval]]) -> list[SearchResult]:
-    pictures = await pictures_of(services, [row.instructor_id for row in page])
+    versions = {row.instructor_id: row.picture_version for row in page if row.picture_version is not None}
+    pictures = await pictures_at_versions(services, [row.instructor_id for row in page], versions)
     return [
         SearchResult(
             instructor=ResultInstructor(
@@ -171,3 +175,26 @@ def understood_out(heard: Understood | None) -> UnderstoodOut:
         online=heard.online,
         times=times,
     )
+
+
+# The reader (app.search.parse) each key of `understood` comes from; start, end and times share the window's.
+_READERS = {
+    "service": "service",
+    "age_group": "age",
+    "age": "age",
+    "place": "place",
+    "max_price_cents": "max_price",
+    "online": "online",
+}
+
+
+def understood_from(heard: Understood | None) -> dict[str, list[tuple[int, int]]]:
+    """For each key `understood_out` gives, the spans of `q` it was read from."""
+    if heard is None:
+        return {}
+    keys = [key for key in _READERS if getattr(heard, key) is not None]
+    found = {key: heard.spans_of(_READERS[key]) for key in keys}
+    if heard.window is not None:
+        window_keys = ("start", "end", "times") if heard.window.is_recurring else ("start", "end")
+        found.update(dict.fromkeys(window_keys, heard.spans_of("window")))
+    return {key: list(spans) for key, spans in found.items() if spans}

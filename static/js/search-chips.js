@@ -1,13 +1,11 @@
 // The filters of a search as removable chips (#/search). Removing one keeps the rest of the search:
 // the other filters and the user's own words. A filter given directly is dropped from the address; one
-// read from the free text is taken out of the text, word by word, as the server's own reader shows:
-// a word belongs to the filter when the text without it reads that filter otherwise (one probe per
-// word, all at once). A filter the text still says after that is given up with the text, as before.
+// read from the free text is taken out of the text: the words the server says it read it from
+// (`understood_from`), nothing else.
 import { money } from './dom.js';
 import { formatMoment } from './time.js';
 
 const AGE_WORDS = { kids: 'Kids', teens: 'Teens', adults: 'Adults' };
-const MAX_PROBED_WORDS = 40;
 
 // What each chip is in `understood`, compared to tell whether a text still says it (null: it does not).
 const READS = {
@@ -52,34 +50,37 @@ export function chipsOf(understood, asked, names, tz) {
   return chips;
 }
 
-// The text less the words `key` is read from, or '' when they cannot be told apart.
-async function textWithout(q, key, understand, before) {
-  const words = q.split(/\s+/);
-  if (words.length > MAX_PROBED_WORDS) return '';
-  const said = READS[key](before);
-  const probes = await Promise.all(words.map((_, i) => understand(words.filter((__, j) => j !== i).join(' '))));
-  const kept = words.filter((_, i) => READS[key](probes[i]) === said);
-  return kept.length < words.length ? kept.join(' ') : '';
+// Where the text says each chip, from the server's `understood_from` (character spans of `q`).
+const SPANS = {
+  service: (f) => f.service, age_group: (f) => f.age_group ?? f.age, near: (f) => f.place,
+  max_price_cents: (f) => f.max_price_cents, window: (f) => f.start, online: (f) => f.online,
+};
+
+// `q` less the characters of `spans` ([[start, end]]), its spaces tidied.
+export function textWithout(q, spans) {
+  let text = q;
+  for (const [start, end] of [...spans].sort((a, b) => b[0] - a[0])) text = `${text.slice(0, start)} ${text.slice(end)}`;
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 // The search (address parameters) without `removed` and with everything else it had; `understand(text)`
-// resolves to what the server reads in `text` alone.
+// resolves to what the server reads in `text` alone ({understood, understood_from}): two readings at most.
 export async function searchWithout(asked, chips, removed, understand) {
   const next = { ...asked };
   for (const param of PARAMS[removed.key]) delete next[param];
   if (removed.key === 'near' && next.sort === 'distance') delete next.sort;
-  const q = (asked.q ?? '').trim();
-  if (!q) return next;
+  const q = asked.q ?? '';
+  if (!q.trim()) return next;
   const before = await understand(q);
-  if (READS[removed.key](before) == null) return next; // the text never said it
-  let text = await textWithout(q, removed.key, understand, before);
-  let after = text ? await understand(text) : {};
-  if (READS[removed.key](after) != null) [text, after] = ['', {}];
+  const spans = SPANS[removed.key](before.understood_from ?? {}) ?? [];
+  if (!spans.length) return next; // the text never said it
+  const text = textWithout(q, spans);
+  const after = text ? (await understand(text)).understood : {};
   if (text) next.q = text;
   else delete next.q;
   // A filter the shorter text no longer reads the same is kept by giving it directly.
   for (const chip of chips) {
-    if (chip !== removed && chip.fromText && READS[chip.key](after) !== READS[chip.key](before)) Object.assign(next, chip.explicit);
+    if (chip !== removed && chip.fromText && READS[chip.key](after) !== READS[chip.key](before.understood)) Object.assign(next, chip.explicit);
   }
   return next;
 }

@@ -49,7 +49,7 @@ export function mountSearch(root, ctx, { query }) {
   }
 
   // What the server reads in a text alone (no filters given directly), as this search's zone does.
-  const understand = (text) => api.get('/api/search', { q: text, limit: 1, ...(ctx.me ? {} : { tz }) }).then((d) => d.understood);
+  const understand = (text) => api.get('/api/search', { q: text, limit: 1, ...(ctx.me ? {} : { tz }) });
 
   async function removeChip(chips, removed) {
     for (const button of chipBar.querySelectorAll('button')) button.disabled = true;

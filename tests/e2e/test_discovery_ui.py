@@ -64,12 +64,16 @@ async def test_a_visitor_searches_in_words_sees_the_filters_as_chips_and_removes
     await shot(page, f"{pages.device}-results")
     assert await serious_axe_violations(page) == []
 
-    # Removing a chip keeps the rest: the other filters and the user's own words, less the ones it was read from.
+    # Removing a chip keeps the rest: the other filters and the user's own words, less the ones it was read
+    # from (the server's understood_from): two readings of the text and the new search, not one per word.
+    searches: list[str] = []
+    page.on("request", lambda request: searches.append(request.url) if "/api/search" in request.url else None)
     await activate(pages, page, chips.nth(2).get_by_test_id("chip-remove"))
     await expect(chips).to_have_text([re.compile("^Piano"), re.compile("^Near Park Slope")])
     await expect(page).to_have_url(re.compile(r"#/search\?q=patient\+pianno\+lessons\+in\+Park\+Slope$"))
     await expect(page.get_by_test_id("search-q")).to_have_value("patient pianno lessons in Park Slope")
     await expect(results.get_by_test_id("result-name")).to_have_text(["Ada Keys", "Bea Grand"], ignore_case=False)
+    assert len(searches) == 3, searches
     await expect(results.nth(1).get_by_test_id("next-slots-none")).to_be_visible()
     await shot(page, f"{pages.device}-results-chip-removed")
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import asyncpg
+
 from tests.search.support import search
 from tests.search.test_search import weekly_hours
+from tests.support.calendar import save_week
 
 
 async def test_next_slots_of_a_page_equal_the_slots_endpoint_for_each_instructor(client, accounts, open_week):
@@ -30,3 +33,25 @@ async def test_next_slots_of_a_page_equal_the_slots_endpoint_for_each_instructor
         assert next_slots[instructor.id] == [slot["start"] for slot in one_by_one[:3]]
     # The booking 10:00-11:00 with 15 minutes of buffer each side leaves 09:00-09:45 and 11:15-12:00.
     assert [start[11:16] for start in next_slots[booked.id]] == ["09:00", "09:15", "11:15"]
+
+
+async def test_next_slots_keep_out_an_unexpired_hold_and_not_an_expired_one(client, accounts, open_week, settings):
+    held_one, service_id, monday = open_week  # Monday 09:00-12:00, its own week
+    expired_one = await accounts.instructor()
+    week = {monday.isoformat(): [{"start": "09:00", "end": "12:00"}]}
+    await save_week(client, expired_one, expired_one, monday, week)
+    holds = []
+    for instructor in (held_one, expired_one):
+        lesson = {"instructor_id": instructor.id, "service_id": service_id, "start": f"{monday}T09:00:00-05:00"}
+        body = {**lesson, "duration_minutes": 60, "hold": True}
+        holds.append(await accounts.call("POST", "/api/bookings", await accounts.student(), 201, json=body))
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute("UPDATE bookings SET expires_at = now() - interval '1 second' WHERE id = $1", holds[1]["id"])
+    finally:
+        await conn.close()
+
+    page = await search(client, service="piano", limit=50)
+    next_slots = {r["instructor"]["id"]: [start[11:16] for start in r["next_slots"]] for r in page["results"]}
+    assert next_slots[held_one.id] == ["10:00", "10:15", "10:30"]
+    assert next_slots[expired_one.id] == ["09:00", "09:15", "09:30"]

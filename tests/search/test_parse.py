@@ -241,3 +241,14 @@ def test_a_service_the_catalog_lacks_is_never_named():
     only_piano = (("piano", "Piano"),)
     assert understand("voice lessons", now=now, tz=NEW_YORK, catalog=only_piano).service is None
     assert understand("singing", now=now, tz=NEW_YORK, catalog=(("singing", "Singing"),)).service == "singing"
+
+
+def test_the_same_words_asked_on_another_day_read_that_days_dates():
+    friday = understand(
+        "tomorrow", now=datetime.fromisoformat(FRIDAY).replace(tzinfo=NEW_YORK), tz=NEW_YORK, catalog=SEEDED
+    )
+    saturday = understand(
+        "tomorrow", now=datetime.fromisoformat(SATURDAY).replace(tzinfo=NEW_YORK), tz=NEW_YORK, catalog=SEEDED
+    )
+    assert friday.window is not None and friday.window.start.date().isoformat() == "2026-10-31"
+    assert saturday.window is not None and saturday.window.start.date().isoformat() == "2026-11-01"

@@ -51,6 +51,24 @@ def ids(body) -> list[int]:
     return [r["instructor"]["id"] for r in body["results"]]
 
 
+def said(q: str, body) -> dict[str, list[str]]:
+    """`understood_from` as the words of `q` it points at."""
+    return {key: [q[start:end] for start, end in spans] for key, spans in body["understood_from"].items()}
+
+
+async def test_understood_from_points_at_the_words_of_each_filter_in_effect(client, wednesday):
+    q = "Voice ONLINE for kids after 6pm on weekdays, please"
+    body = await search(client, q=q)
+    assert said(q, body) == {
+        "service": ["Voice"], "age_group": ["kids"], "online": ["ONLINE"],
+        **{key: ["after 6pm", "on weekdays"] for key in ("start", "end", "times")},
+    }  # fmt: skip
+
+    given = await search(client, q="piano for kids online under $50", service="guitar", online="false")
+    assert set(given["understood"]) == set(given["understood_from"]) == {"age_group", "max_price_cents"}
+    assert await search(client, service="piano") == {**await search(client, service="piano"), "understood_from": {}}
+
+
 async def test_the_contracts_example_finds_the_one_instructor_that_fits_every_filter(client, accounts, wednesday):
     slope = POINTS["Park Slope"]
     fits = await place_instructor(client, accounts, slope, radius=5, offers={"piano": FOR_KIDS}, name="Clara Keys")
@@ -66,13 +84,18 @@ async def test_the_contracts_example_finds_the_one_instructor_that_fits_every_fi
         await weekly_hours(client, teacher, sat=("09:00", "12:00"), sun=("09:00", "12:00"))
     await weekly_hours(client, weekdays, mon=("09:00", "12:00"))
 
-    body = await search(client, q="piano lessons for my 8 year old in Park Slope under $80 this weekend")
+    q = "piano lessons for my 8 year old in Park Slope under $80 this weekend"
+    body = await search(client, q=q)
 
     saturday = wednesday + timedelta(days=3)
     assert body["understood"] == {
         "service": "piano", "age_group": "kids", "age": 8, "max_price_cents": 8000,
         "place": {"kind": "neighborhood", "name": "Park Slope", "borough": "Brooklyn", "lat": 40.671, "lng": -73.9814},
         "start": at(saturday, 0, "00:00"), "end": at(saturday, 2, "00:00"),
+    }  # fmt: skip
+    assert said(q, body) == {
+        "service": ["piano"], "age_group": ["8 year old"], "age": ["8 year old"], "place": ["Park Slope"],
+        "max_price_cents": ["under $80"], "start": ["this weekend"], "end": ["this weekend"],
     }  # fmt: skip
     assert ids(body) == [fits.id]
     assert body["results"][0] == {
