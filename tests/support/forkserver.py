@@ -40,18 +40,16 @@ _MESSAGE = 1 << 20
 class ForkedProcess:
     """The part of subprocess.Popen the tests use, for a server the zygote forked."""
 
-    def __init__(self, zygote: Zygote, pid: int, args: list[str]) -> None:
-        self.zygote, self.pid, self.args = zygote, pid, args
-
-    @property
-    def returncode(self) -> int | None:
-        return self.zygote.exit_code(self.pid)
+    def __init__(self, zygote: Zygote, pid: int) -> None:
+        self.zygote, self.pid = zygote, pid
+        self.args: list[str] = []
+        self.returncode: int | None = None  # set by the zygote's report, under `zygote.changed`
 
     def poll(self) -> int | None:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        code = self.zygote.wait_for(self.pid, timeout)
+        code = self.zygote.wait_for(self, timeout)
         if code is None:
             raise subprocess.TimeoutExpired(self.args, timeout or 0)
         return code
@@ -73,20 +71,27 @@ class ForkedProcess:
 class Zygote:
     """The test side: asks the zygote for forks and collects its exit reports on a thread."""
 
-    def __init__(self) -> None:
+    @classmethod
+    def start(cls) -> Zygote:
         from app.settings import PROJECT_ROOT
 
-        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.process = subprocess.Popen(
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
             cwd=PROJECT_ROOT,
             stdin=subprocess.DEVNULL,
         )
         theirs.close()
+        return cls(ours, process)
+
+    def __init__(self, sock: socket.socket, process: subprocess.Popen) -> None:
+        self.sock, self.process = sock, process
         self.changed = threading.Condition()
-        self.started: list[str] = []
-        self.exits: dict[int, int] = {}
+        self.started: list[ForkedProcess | str] = []
+        # Forks still running, by pid: a pid is given out again only after its exit is reported, so an
+        # exit always finds its own fork, never an earlier one's.
+        self.running: dict[int, ForkedProcess] = {}
         self.alive = True
         self.asking = threading.Lock()
         threading.Thread(target=self._listen, name="forkserver-reports", daemon=True).start()
@@ -105,9 +110,13 @@ class Zygote:
                 kind, _, rest = message.partition(" ")
                 if kind == "exited":
                     pid, code = map(int, rest.split())
-                    self.exits[pid] = code
+                    if fork := self.running.pop(pid, None):
+                        fork.returncode = code
+                elif kind == "started":
+                    fork = self.running[int(rest)] = ForkedProcess(self, int(rest))
+                    self.started.append(fork)
                 else:
-                    self.started.append(message)
+                    self.started.append(rest)
                 self.changed.notify_all()
 
     def spawn(self, argv: list[str], env: dict[str, str], cwd: str) -> ForkedProcess:
@@ -123,19 +132,15 @@ class Zygote:
                 if not self.started:
                     raise RuntimeError(f"the fork server exited with {self.process.poll()}")
                 answer = self.started.pop(0)
-        kind, _, rest = answer.partition(" ")
-        if kind != "started":
-            raise RuntimeError(f"the fork server could not fork: {rest}")
-        return ForkedProcess(self, int(rest), [sys.executable, "-m", "app", *argv])
+        if isinstance(answer, str):
+            raise RuntimeError(f"the fork server could not fork: {answer}")
+        answer.args = [sys.executable, "-m", "app", *argv]
+        return answer
 
-    def exit_code(self, pid: int) -> int | None:
+    def wait_for(self, fork: ForkedProcess, timeout: float | None) -> int | None:
         with self.changed:
-            return self.exits.get(pid)
-
-    def wait_for(self, pid: int, timeout: float | None) -> int | None:
-        with self.changed:
-            self.changed.wait_for(lambda: pid in self.exits or not self.alive, timeout)
-            return self.exits.get(pid)
+            self.changed.wait_for(lambda: fork.returncode is not None or not self.alive, timeout)
+            return fork.returncode
 
     def close(self) -> None:
         self.sock.close()
@@ -157,7 +162,7 @@ def zygote() -> Zygote | None:
         return None
     with _zygote_lock:
         if _zygote is None or not _zygote.alive:
-            _zygote = Zygote()
+            _zygote = Zygote.start()
             atexit.register(_zygote.close)
         return _zygote
 
