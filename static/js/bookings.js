@@ -103,7 +103,7 @@ export function mountBookings(root, ctx, { when = 'upcoming', lesson = null } = 
       class: 'btn btn-small', 'data-testid': 'booking-reschedule', 'aria-label': `Reschedule ${lessonLabel(b)}`,
       onclick: () => openReschedule(b, actions, {
         me, label: lessonLabel(b), showStatus,
-        onMoved: (moved) => { focusId = moved.id; load(); },
+        onMoved: (moved) => { focusId = moved.id; load({ choiceDone: true }); },
         onClose: () => { showCancel(b, actions); actions.querySelector('[data-testid="booking-reschedule"]')?.focus(); },
       }),
     }, 'Reschedule') : null;
@@ -137,7 +137,7 @@ export function mountBookings(root, ctx, { when = 'upcoming', lesson = null } = 
       const result = await api.post(`/api/bookings/${b.id}/cancel`);
       if (!alive) return;
       showStatus(`Cancelled ${b.service_name ?? 'the lesson'} with ${other(b)} on ${formatMoment(new Date(b.start), me.timezone)}. ${policyInWords(result?.policy)}`, 'ok');
-      load();
+      load({ choiceDone: true });
     } catch (err) {
       if (!alive) return;
       showStatus(`Couldn't cancel: ${describeError(err)}`, 'error');
@@ -145,11 +145,17 @@ export function mountBookings(root, ctx, { when = 'upcoming', lesson = null } = 
     }
   }
 
-  async function load() {
+  // `choiceDone`: the row's open choice (a new time, a cancel question) just ended in a change; any
+  // other refresh that finds a choice open when its answer comes waits for it to close.
+  async function load({ choiceDone = false } = {}) {
     const seq = ++loadSeq;
     try {
       const bookings = await api.get('/api/bookings', { role, when });
       if (!alive || seq !== loadSeq) return;
+      if (!choiceDone && choosing()) {
+        refreshWaiting = true; // the student opened a choice while the list was on its way
+        return;
+      }
       if (!bookings?.length) {
         const action = role === 'student' && when === 'upcoming' ? h('a', { href: '#/instructors', class: 'btn btn-primary' }, 'Find an instructor') : null;
         replace(body, placeholder('empty', EMPTY[when], action));
@@ -168,7 +174,7 @@ export function mountBookings(root, ctx, { when = 'upcoming', lesson = null } = 
         focusId = null; // highlight once; later refreshes keep the user's place
       }
     } catch (err) {
-      if (alive && seq === loadSeq) replace(body, placeholder('error', describeError(err), h('button', { class: 'btn', onclick: load }, 'Try again')));
+      if (alive && seq === loadSeq) replace(body, placeholder('error', describeError(err), h('button', { class: 'btn', onclick: () => load() }, 'Try again')));
     }
   }
 

@@ -5,6 +5,7 @@ ahead (402) explained in words, the lesson keeping its time."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -145,3 +146,49 @@ async def test_a_lesson_24h_ahead_or_sooner_offers_no_reschedule(http, pages):
     row = page.get_by_test_id("booking-row")
     await expect(row.get_by_test_id("booking-cancel")).to_be_visible()
     await expect(row.get_by_test_id("booking-reschedule")).to_have_count(0)
+
+
+async def test_a_live_refresh_arriving_while_the_student_chooses_a_new_time_waits_for_the_choice(http, pages):
+    """The list refreshes when the other side changes a lesson; a refresh asked for before the student
+    opened a chooser but answered after must not wipe the open chooser: it runs when the choice closes."""
+    accounts = Accounts(http)
+    ada = await accounts.instructor(name="Ada Keys", timezone=CHICAGO)
+    service_id = await offer_piano(http, ada)
+    monday = monday_after()
+    await save_week(http, ada, ada, monday, {monday.isoformat(): [{"start": "09:00", "end": "13:00"}]})
+    student = await accounts.student(name="Sam Student", timezone=CHICAGO)
+    kept = await book(http, student, ada, service_id, f"{monday}T10:00:00-06:00")
+    dropped = await book(http, student, ada, service_id, f"{monday}T12:00:00-06:00")
+    keyboard = pages.device == "desktop"
+
+    page = await pages.open("#/bookings", as_=student)
+    rows = page.get_by_test_id("booking-row")
+    await expect(rows).to_have_count(2)
+    await page.wait_for_load_state("networkidle")
+    asked, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(route):
+        asked.set()
+        await release.wait()
+        await route.continue_()
+
+    await page.route("**/api/bookings?*", hold)
+    cancelled = await http.post(f"/api/bookings/{dropped['id']}/cancel", headers=ada.headers)
+    assert cancelled.status_code == 200, cancelled.text
+    await asyncio.wait_for(asked.wait(), 10)  # the live notification asked for a refresh; it is held
+
+    row = page.locator(f'[data-testid="booking-row"][data-id="{kept["id"]}"]')
+    await activate(page, row.get_by_test_id("booking-reschedule"), keyboard)
+    select = row.get_by_test_id("reschedule-select")
+    await expect(select).not_to_have_attribute("aria-busy", "true")
+    async with page.expect_response(lambda r: "/api/bookings?" in r.url):
+        release.set()
+    await page.wait_for_timeout(300)
+    await expect(select).to_be_visible()
+    await expect(select).to_be_focused()
+    await expect(rows).to_have_count(2)  # the refresh waits for the choice
+
+    await page.unroute("**/api/bookings?*")
+    await activate(page, row.get_by_test_id("reschedule-keep"), keyboard)
+    await expect(rows).to_have_count(1)  # then runs: the cancelled lesson leaves the upcoming list
+    await expect(row.get_by_test_id("booking-reschedule")).to_be_focused()
