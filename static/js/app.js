@@ -13,6 +13,7 @@ import { mountCredits } from './credits.js';
 import { mountSlots } from './slots.js';
 import { discardUnsavedWeeklyEdits, hasUnsavedWeeklyEdits, mountWeekly } from './weekly.js';
 import { LiveSocket } from './ws.js';
+import { mainMenu } from './main-menu.js';
 import { mountAdminChecks } from './admin-checks.js';
 import { mountAdminCatalog } from './admin-catalog.js';
 import { mountOnboarding } from './onboarding.js';
@@ -55,6 +56,7 @@ const ROUTES = [
 let teardownView = () => {};
 let routeToken = 0;
 let teardownBell = () => {};
+let menu = { close() {} }; // the header's main menu, once rendered
 let notice = null; // one-off message for the login page
 let nextRoute = sessionStorage.getItem('instainstru.next');
 
@@ -132,29 +134,12 @@ function route() {
 function markActiveNav(name) {
   const section = { search: 'home', browse: 'home', 'public-profile': 'home', instructor: 'instructors', weekly: 'calendar', settings: 'calendar', collaborators: 'calendar' }[name] ?? name;
   for (const link of header.querySelectorAll('[data-nav]')) {
-    link.classList.toggle('is-active', link.dataset.nav === section);
+    const current = link.dataset.nav === section;
+    link.classList.toggle('is-active', current);
+    if (current) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
   }
-  revealActiveNav();
-}
-
-// On a phone the menu is a strip that scrolls sideways: the current section is scrolled into it,
-// and a fading edge says which way more links lie.
-function revealActiveNav() {
-  const nav = header.querySelector('.topnav');
-  const active = nav?.querySelector('.is-active');
-  if (active && nav.scrollWidth > nav.clientWidth) {
-    const strip = nav.getBoundingClientRect();
-    const link = active.getBoundingClientRect();
-    if (link.left < strip.left) nav.scrollLeft -= strip.left - link.left + 24;
-    else if (link.right > strip.right) nav.scrollLeft += link.right - strip.right + 24;
-  }
-  if (nav) showNavEdges(nav);
-}
-
-function showNavEdges(nav) {
-  const more = nav.scrollWidth - nav.clientWidth;
-  nav.classList.toggle('more-before', more > 1 && nav.scrollLeft > 1);
-  nav.classList.toggle('more-after', more > 1 && nav.scrollLeft < more - 1);
+  menu.close(); // the back button, or a link inside the page, while the phone's menu was open
 }
 
 const wsStatus = h('span', { class: 'ws-status', 'data-testid': 'ws-status', title: 'Live updates' }, 'offline');
@@ -172,8 +157,8 @@ function renderHeader() {
   const me = session.me;
   const link = (nav, href, label) => h('a', { href, 'data-nav': nav }, label);
   const onboardingLink = me?.role === 'instructor' ? h('a', { href: '#/onboarding', 'data-nav': 'onboarding', 'data-testid': 'nav-onboarding', hidden: true }, 'Get started') : null;
-  const nav = h('nav', { class: 'topnav', 'aria-label': 'Main', onscroll: () => showNavEdges(nav) },
-    onboardingLink, // first: until live, the checklist is what an instructor needs (and a phone shows the start)
+  menu = mainMenu([
+    onboardingLink, // first: until live, the checklist is what an instructor needs
     me?.role === 'admin' ? link('admin-catalog', '#/admin/catalog', 'Catalog') : null, // first too: what only admins do
     me?.role === 'instructor' || me?.manages?.length ? link('calendar', '#/calendar', me.role === 'instructor' ? 'Calendar' : 'Calendars') : null,
     link('home', me?.role === 'instructor' || me?.manages?.length ? '#/discover' : '#/', 'Find lessons'),
@@ -183,7 +168,7 @@ function renderHeader() {
     me?.role === 'student' ? link('credits', '#/credits', 'Credits') : null,
     me?.role === 'instructor' ? link('earnings', '#/earnings', 'Earnings') : null,
     me ? link('referral', '#/referral', 'Invite') : null,
-    me?.role === 'admin' ? link('admin-checks', '#/admin/background-checks', 'Checks') : null);
+    me?.role === 'admin' ? link('admin-checks', '#/admin/background-checks', 'Checks') : null]);
   // An instructor who is not live yet has the checklist in the menu.
   if (me?.role === 'instructor') {
     api.get('/api/instructors/me/onboarding').then((o) => { onboardingLink.hidden = Boolean(o?.is_live); }).catch(() => {});
@@ -198,7 +183,7 @@ function renderHeader() {
       }, avatar(me, 'sm'), h('span', { class: 'user-name', 'data-testid': 'user-name', title: me.email }, me.full_name)),
       h('button', { class: 'btn btn-small', 'data-testid': 'logout', onclick: onLogout }, 'Log out'),
     ] : h('a', { href: '#/login', class: 'btn btn-small btn-primary' }, 'Log in'));
-  replace(header, h('a', { href: '#/', class: 'brand' }, h('span', { class: 'brand-mark' }, 'I'), 'InstaInstru'), nav, right);
+  replace(header, h('a', { href: '#/', class: 'brand' }, h('span', { class: 'brand-mark' }, 'I'), 'InstaInstru'), menu.nav, right);
   if (me) teardownBell = mountNotifications(bellSlot, ctx);
 }
 
@@ -232,7 +217,6 @@ socket.onUnauthorized = () => {
 };
 
 window.addEventListener('hashchange', route);
-window.addEventListener('resize', revealActiveNav);
 
 async function boot() {
   replace(view, placeholder('loading', 'Loading…'));

@@ -15,6 +15,13 @@ async def press(page: Page, target: Locator) -> None:
         await target.click()
 
 
+async def open_menu(page: Page) -> None:
+    """On a phone, tap the header's Menu button so its links show; a desktop shows them in a row."""
+    button = page.get_by_role("button", name="Menu")
+    if await button.is_visible():
+        await press(page, button)
+
+
 async def in_viewport(page: Page, target: Locator) -> bool:
     box = await target.bounding_box()
     size = page.viewport_size

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.booking_pages import press
+from tests.e2e.booking_pages import open_menu, press
 from tests.e2e.pages import serious_axe_violations
 from tests.media.pictures import png as tiny_png
 from tests.support.accounts import BACKGROUND_CHECK_PDF, Accounts
@@ -81,7 +81,9 @@ async def test_a_new_instructor_walks_the_checklist_to_live_and_an_admin_approve
     await expect(page.get_by_test_id("live-detail")).to_have_text(
         "Finish first: Profile, Services and prices, Identity verification, Background check, Payouts."
     )
+    await open_menu(page)
     await expect(page.get_by_test_id("nav-onboarding")).to_be_visible()
+    await page.keyboard.press("Escape")  # closes a phone's menu
     await shot(page, "start", device)
     assert await serious_axe_violations(page) == []
 

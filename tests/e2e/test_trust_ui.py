@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.booking_pages import press
+from tests.e2e.booking_pages import open_menu, press
 from tests.e2e.discovery_pages import open_monday, shot, teacher
 from tests.e2e.pages import Pages, serious_axe_violations
 from tests.support.accounts import Accounts
@@ -115,6 +115,7 @@ async def test_the_referral_page_shows_the_code_and_the_calendar_link_is_created
     sam = await accounts.student(name="Sam Student")
     referral = await accounts.call("GET", "/api/me/referral", sam, 200)
     page = await pages.open("#/bookings", as_=sam)
+    await open_menu(page)
     await activate(pages, page, page.locator('a[data-nav="referral"]'))
     await expect(page.get_by_role("heading", name="Invite friends")).to_be_visible()
     await expect(page.get_by_test_id("referral-code")).to_have_text(referral["code"])
