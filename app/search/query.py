@@ -1,6 +1,6 @@
 """The search in SQL (core PostgreSQL only): each live instructor's best-matching offer, the place
-test (a GiST-indexed box around the place, refined by the haversine distance against the instructor's
-service radius), the sort keys and keyset paging. Every sort is ascending on (k1, k2, id)."""
+test (each profile's GiST-indexed reach box holding the place, refined by the haversine distance against
+the instructor's service radius), the sort keys and keyset paging. Every sort is ascending on (k1, k2, id)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from app.catalog.tables import InstructorService
 from app.core.db import fetch
 from app.search.cursor import Position
-from app.search.filters import MAX_RADIUS_MILES, Filters
+from app.search.filters import Filters
 
 EARTH_RADIUS_MILES = 3958.8
 # A degree of latitude is at least 68.7 miles: dividing by less makes the box a little too big, never too small.
@@ -103,14 +103,16 @@ def _offers(filters: Filters) -> _Sql:
         sql.add("AND o.hourly_rate_cents <= {}", filters.max_price_cents)
     place, online = filters.place, "'online' = ANY(o.locations)"
     if place is not None:
-        reach = min(filters.radius_miles or MAX_RADIUS_MILES, MAX_RADIUS_MILES)
-        dlat = reach / MILES_PER_DEGREE
-        dlng = reach / (MILES_PER_DEGREE * max(math.cos(math.radians(abs(place.lat) + dlat)), 0.01))
-        sql.add("AND (( p.location <@ box(point({}, {}), point({}, {}))",
-                place.lng - dlng, place.lat - dlat, place.lng + dlng, place.lat + dlat)  # fmt: skip
+        # The index finds the profiles whose reach (their service radius's box, migration 0017) holds
+        # the place; the haversine keeps those whose radius truly does.
+        sql.add("AND (( p.reach && box(point({}, {}), point({}, {}))", place.lng, place.lat, place.lng, place.lat)
         sql.add("AND").add(_HAVERSINE.format(lat="{}", lng="{}"), place.lat, place.lat, place.lng)
         sql.add("<= p.service_radius_miles")
         if filters.radius_miles is not None:
+            dlat = filters.radius_miles / MILES_PER_DEGREE
+            dlng = filters.radius_miles / (MILES_PER_DEGREE * max(math.cos(math.radians(abs(place.lat) + dlat)), 0.01))
+            sql.add("AND p.location <@ box(point({}, {}), point({}, {}))",
+                    place.lng - dlng, place.lat - dlat, place.lng + dlng, place.lat + dlat)  # fmt: skip
             sql.add("AND").add(_HAVERSINE.format(lat="{}", lng="{}"), place.lat, place.lat, place.lng)
             sql.add("<= {}", filters.radius_miles)
         sql.add(f") OR {online})" if filters.online else "))")

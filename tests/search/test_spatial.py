@@ -90,3 +90,52 @@ async def test_instructors_teaching_online_are_results_from_anywhere_when_online
     assert online_anywhere["understood"] == {"service": "piano", "online": True}
     assert ids(online_anywhere) == {far_online.id}
     assert far_in_person.id in ids(await search(client, service="piano", limit=50))
+
+
+def _point_at(origin: tuple[float, float], miles: float, bearing: str) -> tuple[float, float]:
+    """The point `miles` (by haversine_miles) due north or due east of `origin` along its parallel."""
+    lat, lng = origin
+    low, high = 0.0, 2.0
+    for _ in range(60):
+        step = (low + high) / 2
+        there = (lat + step, lng) if bearing == "north" else (lat, lng + step)
+        low, high = (step, high) if haversine_miles(lat, lng, *there) < miles else (low, step)
+    return (lat + low, lng) if bearing == "north" else (lat, lng + low)
+
+
+async def test_an_instructor_is_found_just_inside_the_radius_and_not_just_beyond_it_in_each_direction(client, accounts):
+    # The index's reach box must hold the whole radius (wider in longitude than in latitude here); the
+    # haversine decides at the edge.
+    origin = POINTS["Park Slope"]
+    teacher = await place_instructor(client, accounts, origin, radius=8)
+    for bearing in ("north", "east"):
+        for miles, found in ((7.97, True), (8.03, False)):
+            lat, lng = _point_at(origin, miles, bearing)
+            body = await search(client, service="piano", lat=f"{lat:.6f}", lng=f"{lng:.6f}")
+            assert [r["instructor"]["id"] for r in body["results"]] == ([teacher.id] if found else []), (
+                bearing,
+                miles,
+            )
+
+
+async def test_a_moved_or_narrowed_service_area_is_searched_at_once(client, accounts):
+    teacher = await place_instructor(client, accounts, POINTS["Park Slope"], radius=5)
+    williamsburg = {"lat": str(POINTS["Williamsburg"][0]), "lng": str(POINTS["Williamsburg"][1])}
+    harlem = {"lat": str(POINTS["Harlem"][0]), "lng": str(POINTS["Harlem"][1])}
+
+    async def found_from(place: dict[str, str]) -> bool:
+        body = await search(client, service="piano", **place)
+        return teacher.id in [r["instructor"]["id"] for r in body["results"]]
+
+    assert await found_from(williamsburg) and not await found_from(harlem)
+    moved = {
+        "headline": "Patient teacher",
+        "location": {"lat": POINTS["Harlem"][0], "lng": POINTS["Harlem"][1]},
+        "service_radius_miles": 5,
+    }
+    await accounts.call("PUT", "/api/instructors/me/profile", teacher, 200, json=moved)
+    assert await found_from(harlem) and not await found_from(williamsburg)
+    narrowed = {**moved, "location": {"lat": POINTS["Park Slope"][0], "lng": POINTS["Park Slope"][1]}}
+    narrowed["service_radius_miles"] = 2  # Williamsburg is 2.9 miles away
+    await accounts.call("PUT", "/api/instructors/me/profile", teacher, 200, json=narrowed)
+    assert not await found_from(williamsburg) and not await found_from(harlem)
