@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.async_api import Locator, Page
+from playwright.async_api import Locator, Page, expect
 
 from tests.support.screenshots import DOCS, screenshot_path
 
@@ -17,9 +17,11 @@ async def press(page: Page, target: Locator) -> None:
 
 async def open_menu(page: Page) -> None:
     """On a phone, tap the header's Menu button so its links show; a desktop shows them in a row."""
+    await expect(page.locator("#view h1").first).to_be_visible()  # the page is in: the header is the signed-in one
     button = page.get_by_role("button", name="Menu")
     if await button.is_visible():
         await press(page, button)
+        await expect(button).to_have_attribute("aria-expanded", "true")
 
 
 async def in_viewport(page: Page, target: Locator) -> bool:
