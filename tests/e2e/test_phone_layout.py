@@ -1,0 +1,129 @@
+"""Every screen a visitor, a student, an instructor and an admin reach, on a 390x844 touch phone:
+nothing is wider than the screen (no sideways scrolling of the page) and every control is big
+enough for a thumb."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page, expect
+
+from tests.e2e.booking_pages import press
+from tests.e2e.discovery_pages import open_monday, teacher
+from tests.e2e.pages import PHONE
+from tests.support.accounts import Accounts
+from tests.support.screenshots import E2E, screenshot_path
+
+# What a person sees wrong: the page scrolls sideways, or a control is smaller than a fingertip
+# (44 CSS px, Apple's and WCAG 2.5.5's size). A link inside a sentence is exempt (WCAG 2.5.8), as are
+# the week grid's cells and ranges, which are drawn to the scale of the hours they stand for.
+AUDIT = """() => {
+  const clipped = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  const name = (el) => `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''}` +
+    `${el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : ''}` +
+    ` "${(el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 24)}"`;
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width && r.right > innerWidth + 1 && !clipped(el)) wide.push(`${name(el)} right=${Math.round(r.right)}`);
+  }
+  const small = [];
+  const controls = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
+  for (const el of document.body.querySelectorAll(controls)) {
+    if (!el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
+    if (el.closest('.week-grid')) continue;
+    const style = getComputedStyle(el);
+    if (el.tagName === 'A' && style.display === 'inline' && el.parentElement.closest('p, li, dd, span')) continue;
+    const target = el.matches('input[type=checkbox], input[type=radio]') ? (el.closest('label') ?? el) : el;
+    const r = target.getBoundingClientRect();
+    if (r.width <= 2 || r.height <= 2) continue;
+    if (r.height < 43.5 || r.width < 43.5) small.push(`${name(el)} ${Math.round(r.width)}x${Math.round(r.height)}`);
+  }
+  return { scrollWidth: document.documentElement.scrollWidth, innerWidth, wide: wide.slice(0, 8), small };
+}"""
+
+
+async def audit(page: Page, name: str, findings: dict) -> None:
+    """What is wrong on the page as it is now (nothing, or `findings[name]` says what)."""
+    await page.screenshot(path=str(screenshot_path(E2E, f"phone-walk/{name}.png")), full_page=True)
+    found = await page.evaluate(AUDIT)
+    if found["scrollWidth"] > found["innerWidth"] or found["wide"] or found["small"]:
+        findings[name] = found
+
+
+async def test_every_screen_fits_a_phone_and_its_controls_a_thumb(http, pages):
+    accounts = Accounts(http)
+    admin = await accounts.admin()
+    ada = await teacher(accounts, "Ada Keys", 6000)
+    monday = await open_monday(http, ada)
+    piano = await accounts.offer_piano(ada)
+    sam = await accounts.student(name="Sam Student")
+    body = {"instructor_id": ada.id, "service_id": piano, "start": f"{monday}T09:00:00-05:00", "duration_minutes": 60}
+    await accounts.call("POST", "/api/bookings", sam, 201, json=body)
+    body["start"] = f"{monday}T10:00:00-05:00"
+    cancelled = await accounts.call("POST", "/api/bookings", sam, 201, json=body)
+    await accounts.call("POST", f"/api/bookings/{cancelled['id']}/cancel", sam, 200)
+    nina = await accounts.instructor(live=False, name="Nina Newcomer")
+    await accounts.write_profile(nina)
+    upload = await accounts.upload_background_check(nina)
+    await accounts.call("POST", f"/api/instructors/me/background-check/{upload['document_id']}/submit", nina, 200)
+
+    findings: dict = {}
+    screens = {
+        "visitor": (None, ["#/", "#/search?q=piano", "#/browse/music/piano", f"#/instructors/{ada.id}",
+                           "#/instructors", f"#/instructor/{ada.id}", "#/login"]),
+        "student": (sam, ["#/", "#/bookings", "#/bookings/cancelled", "#/cards", "#/credits", "#/referral",
+                          "#/account", f"#/instructor/{ada.id}"]),
+        "instructor": (ada, ["#/calendar", f"#/calendar/{ada.id}/weekly", "#/settings", "#/collaborators",
+                             "#/bookings", "#/earnings", "#/profile", "#/discover"]),
+        "newcomer": (nina, ["#/onboarding", "#/profile"]),
+        "admin": (admin, ["#/admin/catalog", "#/admin/background-checks", "#/referral"]),
+    }  # fmt: skip
+    for who, (account, routes) in screens.items():
+        page = await pages.open("#/", as_=account, device=PHONE)
+        for route in routes:
+            await page.goto("/" + route)
+            await expect(page.locator("#view h1").first).to_be_visible()
+            await expect(page.locator(".placeholder-loading")).to_have_count(0)  # the page's content is in
+            await audit(page, f"{who}-{route.strip('#/').replace('/', '-').replace('?', '-') or 'home'}", findings)
+        if account is not None:
+            await press(page, page.get_by_role("button", name="Menu"))
+            await audit(page, f"{who}-menu", findings)
+            await press(page, page.get_by_role("button", name="Menu"))
+            await press(page, page.get_by_test_id("notif-bell"))
+            await expect(page.get_by_role("dialog", name="Notifications")).to_be_visible()
+            await audit(page, f"{who}-notifications", findings)
+            await press(page, page.get_by_test_id("notif-bell"))
+        if account is sam:  # the booking's review step, and cancelling a lesson
+            await page.goto(f"/#/instructor/{ada.id}")
+            await press(page, page.locator('[data-testid="slot-day"]:enabled').first)
+            await press(page, page.get_by_test_id("slot").first)
+            await expect(page.get_by_test_id("booking-review")).to_be_visible()
+            await audit(page, "student-review", findings)
+            await page.goto("/#/bookings")
+            await press(page, page.get_by_test_id("booking-cancel"))
+            await expect(page.get_by_test_id("booking-cancel-confirm")).to_be_visible()
+            await audit(page, "student-cancel", findings)
+            await press(page, page.get_by_test_id("booking-cancel-keep"))
+            await press(page, page.get_by_test_id("booking-reschedule"))
+            await expect(page.get_by_test_id("reschedule-select")).to_be_visible()
+            await audit(page, "student-reschedule", findings)
+        if account is admin:  # a new category refused with its fields' errors, and a document being rejected
+            await page.goto("/#/admin/catalog")
+            await press(page, page.get_by_test_id("category-add"))
+            await press(page, page.get_by_test_id("category-save"))
+            await expect(page.locator(".field-error:not(:empty)").first).to_be_visible()
+            await audit(page, "admin-catalog-refused", findings)
+            await page.goto("/#/admin/background-checks")
+            await press(page, page.get_by_test_id("reject"))
+            await expect(page.get_by_test_id("reject-reason")).to_be_visible()
+            await audit(page, "admin-reject", findings)
+        if account is ada:  # the week as a grid
+            await page.goto(f"/#/calendar/{ada.id}")
+            await press(page, page.get_by_test_id("view-grid"))
+            await expect(page.get_by_test_id("grid-cell").first).to_be_attached()
+            await audit(page, "instructor-grid", findings)
+    assert findings == {}, "\n".join(f"{name}: {found}" for name, found in findings.items())
