@@ -55,6 +55,7 @@ async def test_instructors_out_of_range_or_not_live_never_appear(client, account
         return [r["instructor"]["id"] for r in body["results"]]
 
     assert ids(await search(client, service="piano", **park_slope)) == [in_range.id]
+    assert ids(await search(client, **park_slope)) == [in_range.id]  # no service: the reach index leads
     assert ids(await search(client, q="piano in Flushing")) == [in_flushing.id]
     # Williamsburg is 2.9 miles from Park Slope: outside that instructor's 2-mile radius.
     assert ids(await search(client, service="piano", near="Williamsburg")) == []
