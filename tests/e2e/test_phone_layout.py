@@ -12,9 +12,10 @@ from tests.e2e.pages import PHONE
 from tests.support.accounts import Accounts
 from tests.support.screenshots import E2E, screenshot_path
 
-# What a person sees wrong: the page scrolls sideways, or a control is smaller than a fingertip
-# (44 CSS px, Apple's and WCAG 2.5.5's size). A link inside a sentence is exempt (WCAG 2.5.8), as are
-# the week grid's cells and ranges, which are drawn to the scale of the hours they stand for.
+# What a person sees wrong: the page scrolls sideways, a control is smaller than a fingertip (44 CSS
+# px, Apple's and WCAG 2.5.5's size), or a field's text is small enough for iOS to zoom in on it. A
+# link inside a sentence is exempt (WCAG 2.5.8), as are the week grid's cells and ranges, which are
+# drawn to the scale of the hours they stand for.
 AUDIT = """() => {
   const clipped = (el) => {
     for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
@@ -41,6 +42,9 @@ AUDIT = """() => {
     const r = target.getBoundingClientRect();
     if (r.width <= 2 || r.height <= 2) continue;
     if (r.height < 43.5 || r.width < 43.5) small.push(`${name(el)} ${Math.round(r.width)}x${Math.round(r.height)}`);
+    // A field's text under 16px makes iOS zoom the page in when the field is tapped.
+    const text = parseFloat(style.fontSize);
+    if (el.matches('input, select, textarea') && text < 16) small.push(`${name(el)} text ${text}px`);
   }
   return { scrollWidth: document.documentElement.scrollWidth, innerWidth, wide: wide.slice(0, 8), small };
 }"""
@@ -85,8 +89,11 @@ async def test_every_screen_fits_a_phone_and_its_controls_a_thumb(http, pages):
     for who, (account, routes) in screens.items():
         page = await pages.open("#/", as_=account, device=PHONE)
         for route in routes:
-            await page.goto("/" + route)
             await expect(page.locator("#view h1").first).to_be_visible()
+            if not page.url.endswith(route):  # and the heading then on screen is the new page's
+                await page.locator("#view h1").first.evaluate("h1 => h1.setAttribute('data-seen', '')")
+                await page.goto("/" + route)
+                await expect(page.locator("#view h1:not([data-seen])").first).to_be_visible()
             await expect(page.locator(".placeholder-loading")).to_have_count(0)  # the page's content is in
             await audit(page, f"{who}-{route.strip('#/').replace('/', '-').replace('?', '-') or 'home'}", findings)
         if account is not None:
