@@ -15,7 +15,7 @@ from tests.support.screenshots import E2E, screenshot_path
 # What a person sees wrong: the page scrolls sideways, a control is smaller than a fingertip (44 CSS
 # px, Apple's and WCAG 2.5.5's size), or a field's text is small enough for iOS to zoom in on it. A
 # link inside a sentence is exempt (WCAG 2.5.8), as are the week grid's cells and ranges, which are
-# drawn to the scale of the hours they stand for.
+# drawn to the scale of the hours they stand for. And a status pill stretched across its cell.
 AUDIT = """() => {
   const clipped = (el) => {
     for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
@@ -46,7 +46,13 @@ AUDIT = """() => {
     const text = parseFloat(style.fontSize);
     if (el.matches('input, select, textarea') && text < 16) small.push(`${name(el)} text ${text}px`);
   }
-  return { scrollWidth: document.documentElement.scrollWidth, innerWidth, wide: wide.slice(0, 8), small };
+  // A status pill stretched across its grid cell reads as an empty bar.
+  const words = document.createRange();
+  const stretched = [...document.querySelectorAll('.pill')].filter((pill) => {
+    words.selectNodeContents(pill);
+    return pill.checkVisibility() && pill.getBoundingClientRect().width > words.getBoundingClientRect().width + 24;
+  }).map(name);
+  return { scrollWidth: document.documentElement.scrollWidth, innerWidth, wide: wide.slice(0, 8), small, stretched };
 }"""
 
 
@@ -54,7 +60,7 @@ async def audit(page: Page, name: str, findings: dict) -> None:
     """What is wrong on the page as it is now (nothing, or `findings[name]` says what)."""
     await page.screenshot(path=str(screenshot_path(E2E, f"phone-walk/{name}.png")), full_page=True)
     found = await page.evaluate(AUDIT)
-    if found["scrollWidth"] > found["innerWidth"] or found["wide"] or found["small"]:
+    if found["scrollWidth"] > found["innerWidth"] or found["wide"] or found["small"] or found["stretched"]:
         findings[name] = found
 
 
