@@ -12,6 +12,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import replace
 
+from app.core.heap import freeze_startup_heap
 from app.settings import PROJECT_ROOT, InvalidSetting, Settings
 
 
@@ -116,8 +117,10 @@ def serve(settings: Settings, server: str, host: str, port: int) -> None:
     if server == "uvicorn":
         import uvicorn
 
+        app = create_app(settings)
+        freeze_startup_heap()
         uvicorn.run(
-            create_app(settings),
+            app,
             host=host,
             port=port,
             loop="uvloop",
@@ -134,6 +137,7 @@ def serve(settings: Settings, server: str, host: str, port: int) -> None:
     # Built before the app so the hub delivers through it; it asks for the hub, made at startup, on each upgrade.
     transport = SocketifyTransport(hub_provider=lambda: app.state.hub)
     app = create_app(settings, transport=transport)
+    freeze_startup_heap()
     serve_socketify(app, host=host, port=port, native_routes={"/ws": transport})
 
 
@@ -142,7 +146,9 @@ def run_worker(settings: Settings) -> None:
 
     from tasks.worker import worker_settings
 
-    arq_run_worker(worker_settings(settings))
+    settings_for_arq = worker_settings(settings)
+    freeze_startup_heap()
+    arq_run_worker(settings_for_arq)
 
 
 def dev(settings: Settings, port: int) -> None:
