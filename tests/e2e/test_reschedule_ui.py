@@ -39,13 +39,19 @@ async def activate(page: Page, target, keyboard: bool) -> None:
         await press(page, target)
 
 
-async def test_a_student_moves_a_lesson_to_another_open_time_and_is_told_when_one_was_taken(http, pages):
+async def a_morning_to_book(http):
+    """Ada's piano, open 09:00-13:00 (Chicago) on a Monday ahead, and Sam, a student."""
     accounts = Accounts(http)
     ada = await accounts.instructor(name="Ada Keys", timezone=CHICAGO)
     service_id = await offer_piano(http, ada)
     monday = monday_after()
     await save_week(http, ada, ada, monday, {monday.isoformat(): [{"start": "09:00", "end": "13:00"}]})
     student = await accounts.student(name="Sam Student", timezone=CHICAGO)
+    return accounts, ada, service_id, monday, student
+
+
+async def test_a_student_moves_a_lesson_to_another_open_time_and_is_told_when_one_was_taken(http, pages):
+    accounts, ada, service_id, monday, student = await a_morning_to_book(http)
     booked = await book(http, student, ada, service_id, f"{monday}T10:00:00-06:00")
     keyboard = pages.device == "desktop"
 
@@ -151,12 +157,7 @@ async def test_a_lesson_24h_ahead_or_sooner_offers_no_reschedule(http, pages):
 async def test_a_live_refresh_arriving_while_the_student_chooses_a_new_time_waits_for_the_choice(http, pages):
     """The list refreshes when the other side changes a lesson; a refresh asked for before the student
     opened a chooser but answered after must not wipe the open chooser: it runs when the choice closes."""
-    accounts = Accounts(http)
-    ada = await accounts.instructor(name="Ada Keys", timezone=CHICAGO)
-    service_id = await offer_piano(http, ada)
-    monday = monday_after()
-    await save_week(http, ada, ada, monday, {monday.isoformat(): [{"start": "09:00", "end": "13:00"}]})
-    student = await accounts.student(name="Sam Student", timezone=CHICAGO)
+    _, ada, service_id, monday, student = await a_morning_to_book(http)
     kept = await book(http, student, ada, service_id, f"{monday}T10:00:00-06:00")
     dropped = await book(http, student, ada, service_id, f"{monday}T12:00:00-06:00")
     keyboard = pages.device == "desktop"
