@@ -14,6 +14,7 @@ reports its exit code, so `ForkedProcess` answers `poll()`, `wait()` and `return
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import selectors
@@ -177,6 +178,10 @@ def _serve(sock: socket.socket) -> None:
         importlib.import_module(module)
     if threading.active_count() != 1:
         raise SystemExit(f"an import started a thread ({threading.enumerate()}): forking would copy it half-way")
+    # What the imports made is frozen here once, so each server's own freeze before it serves
+    # (app/core/heap.py) collects only what it built since the fork: ~14 ms, not ~125 ms a server.
+    gc.collect()
+    gc.freeze()
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
