@@ -168,6 +168,29 @@ def softirq_seconds(cpu: int) -> float:
     raise ValueError(f"no cpu{cpu} in /proc/stat")
 
 
+@contextlib.contextmanager
+def py_spy(path: str | None, pid: int) -> Iterator[None]:
+    """py-spy samples process `pid` while the block runs: collapsed stacks (`--format raw`) to `path`,
+    for a flame graph or a count of frames. Nothing when `path` is None. py-spy is no dependency of
+    the project: `pip install py-spy==0.4.3` beside the interpreter (or anywhere on PATH)."""
+    if path is None:
+        yield
+        return
+    beside = Path(sys.executable).parent / "py-spy"
+    program = str(beside) if beside.exists() else "py-spy"
+    argv = [program, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "-o", path]
+    try:
+        spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except FileNotFoundError:
+        sys.exit("--profile needs py-spy: pip install py-spy==0.4.3")
+    time.sleep(1)  # py-spy attaches
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(30)
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 

@@ -25,8 +25,6 @@ import argparse
 import asyncio
 import math
 import os
-import signal
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -49,6 +47,7 @@ from _common import (
     median,
     open_instructor,
     pin_to,
+    py_spy,
     raise_fd_limit,
     ratio,
     s3_standin,
@@ -131,14 +130,6 @@ class Probes:
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
         if self.in_flight:
             await asyncio.wait(list(self.in_flight), timeout=60)
-
-
-def profile(path: str, pid: int) -> subprocess.Popen:
-    """py-spy on the web process during run 1's checkouts: collapsed stacks (on-CPU only), to `path`."""
-    argv = ["py-spy", "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "-o", path]
-    spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1)  # py-spy attaches
-    return spy
 
 
 async def lag_histogram(session, base_url: str) -> dict[float, float]:
@@ -225,15 +216,12 @@ async def one_run(args, burst: int, latency_ms: int, setup: dict, server, standi
         stop = asyncio.Event()
         probing = asyncio.ensure_future(during.run_until(stop))
         await asyncio.sleep(0.1)
-        spy = profile(args.profile, server.pid) if args.profile and burst == 0 else None
-        cpu0 = sched_ns(server.pid)
-        started = time.perf_counter()
-        go.set()
-        await asyncio.gather(*tasks)
-        wall = time.perf_counter() - started
-        if spy is not None:
-            spy.send_signal(signal.SIGINT)
-            spy.wait(30)
+        with py_spy(args.profile if burst == 0 else None, server.pid):
+            cpu0 = sched_ns(server.pid)
+            started = time.perf_counter()
+            go.set()
+            await asyncio.gather(*tasks)
+            wall = time.perf_counter() - started
         cpu_run, cpu_wait = (a - b for a, b in zip(sched_ns(server.pid), cpu0, strict=True))
         stop.set()
         await probing

@@ -53,6 +53,7 @@ from _common import (
     forget_arq_jobs,
     loadavg,
     pin_to,
+    py_spy,
     raise_fd_limit,
     ratio,
     s3_standin,
@@ -313,7 +314,8 @@ async def orchestrate(args, services: Services, server, standin) -> None:
     sched = [sched_ns(server.pid)]
     one = await measure_http(server.url, args.rounds, 1)
     sched.append(sched_ns(server.pid))
-    many = await measure_http(server.url, args.rounds, CONCURRENT)
+    with py_spy(args.profile, server.pid):
+        many = await measure_http(server.url, args.rounds, CONCURRENT)
     sched.append(sched_ns(server.pid))
     asked = (args.rounds + 1) * len(QUERIES)  # with the warm-up round
     # (on CPU, waiting for it) per request, one at a time and 16 at once
@@ -363,6 +365,7 @@ def main() -> None:
         help="set up into database NAME and keep it; a later run with the same NAME measures it without set-up",
     )  # fmt: skip
     parser.add_argument("--setup-only", action="store_true", help="with --keep-database: set up, measure nothing")
+    parser.add_argument("--profile", metavar="FILE", help="py-spy the web process during the HTTP 16 at once")
     args = parser.parse_args()
     check_cpus()
     pin_to(CLIENT_CORE)
