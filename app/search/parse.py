@@ -46,7 +46,7 @@ class Understood:
     sources: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = ()
 
     def spans_of(self, reader: str) -> tuple[tuple[int, int], ...]:
-        return dict(self.sources).get(reader, ())
+        return next((spans for name, spans in self.sources if name == reader), ())
 
 
 def read_online(query: QueryText) -> bool | None:

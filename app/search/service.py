@@ -50,9 +50,10 @@ async def search(services: Services, ask: SearchAsk, user_timezone: str | None) 
         fingerprint = search_fingerprint({**ask.fingerprint_parts(), "tz": str(filters.tz)})
         after = decode(ask.cursor, fingerprint) if ask.cursor is not None else None
         page, next_position, slots = await find_page(filters, after, ask.limit)
+    understood = understood_out(heard)
     return SearchResults(
-        understood=understood_out(heard),
-        understood_from=understood_from(heard),
+        understood=understood,
+        understood_from=understood_from(heard, understood),
         results=await results_of(services, page, slots),
         next_cursor=encode(next_position, fingerprint) if next_position else None,
     )
@@ -177,24 +178,18 @@ def understood_out(heard: Understood | None) -> UnderstoodOut:
     )
 
 
-# The reader (app.search.parse) each key of `understood` comes from; start, end and times share the window's.
+# The reader (app.search.parse) each key of `understood` comes from; the others (start, end, times)
+# are the time window's.
 _READERS = {
-    "service": "service",
-    "age_group": "age",
-    "age": "age",
-    "place": "place",
-    "max_price_cents": "max_price",
+    "service": "service", "age_group": "age", "age": "age", "place": "place", "max_price_cents": "max_price",
     "online": "online",
-}
+}  # fmt: skip
 
 
-def understood_from(heard: Understood | None) -> dict[str, list[tuple[int, int]]]:
-    """For each key `understood_out` gives, the spans of `q` it was read from."""
+def understood_from(heard: Understood | None, understood: UnderstoodOut) -> dict[str, list[tuple[int, int]]]:
+    """For each key `understood` gives, the spans of `q` it was read from."""
     if heard is None:
         return {}
-    keys = [key for key in _READERS if getattr(heard, key) is not None]
-    found = {key: heard.spans_of(_READERS[key]) for key in keys}
-    if heard.window is not None:
-        window_keys = ("start", "end", "times") if heard.window.is_recurring else ("start", "end")
-        found.update(dict.fromkeys(window_keys, heard.spans_of("window")))
+    given = (key for key in understood.__struct_fields__ if getattr(understood, key) is not None)
+    found = {key: heard.spans_of(_READERS.get(key, "window")) for key in given}
     return {key: list(spans) for key, spans in found.items() if spans}
