@@ -55,8 +55,9 @@ const ROUTES = [
 
 let teardownView = () => {};
 let routeToken = 0;
-let teardownBell = () => {};
+let bell = { close() {}, unmount() {} }; // the header's notifications, for a signed-in user
 let menu = { close() {} }; // the header's main menu, once rendered
+let pageShown = false; // until the first page is in, the header's popups are the user's, not a page's
 let notice = null; // one-off message for the login page
 let nextRoute = sessionStorage.getItem('instainstru.next');
 
@@ -112,6 +113,13 @@ function route() {
     navigate(homeRoute(session.me), { replace: true });
     return;
   }
+  // A new page closes the header's popups (the back button, a page sending the user on); the first
+  // page of a load does not: a menu opened while the page loaded is still wanted.
+  if (pageShown) {
+    menu.close();
+    bell.close();
+  }
+  pageShown = true;
   teardownView();
   teardownView = () => {};
   view.replaceChildren();
@@ -139,7 +147,6 @@ function markActiveNav(name) {
     if (current) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  menu.close(); // the back button, or a link inside the page, while the phone's menu was open
 }
 
 const wsStatus = h('span', { class: 'ws-status', 'data-testid': 'ws-status', title: 'Live updates' }, 'offline');
@@ -152,8 +159,8 @@ const showWsStatus = (status) => {
 socket.onStatus(showWsStatus);
 
 function renderHeader() {
-  teardownBell();
-  teardownBell = () => {};
+  bell.unmount();
+  bell = { close() {}, unmount() {} };
   const me = session.me;
   const link = (nav, href, label) => h('a', { href, 'data-nav': nav }, label);
   const onboardingLink = me?.role === 'instructor' ? h('a', { href: '#/onboarding', 'data-nav': 'onboarding', 'data-testid': 'nav-onboarding', hidden: true }, 'Get started') : null;
@@ -184,7 +191,7 @@ function renderHeader() {
       h('button', { class: 'btn btn-small', 'data-testid': 'logout', onclick: onLogout }, 'Log out'),
     ] : h('a', { href: '#/login', class: 'btn btn-small btn-primary' }, 'Log in'));
   replace(header, h('a', { href: '#/', class: 'brand' }, h('span', { class: 'brand-mark' }, 'I'), 'InstaInstru'), menu.nav, right);
-  if (me) teardownBell = mountNotifications(bellSlot, ctx);
+  if (me) bell = mountNotifications(bellSlot, ctx);
 }
 
 function onLogout() {

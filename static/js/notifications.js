@@ -70,7 +70,11 @@ export function mountNotifications(container, ctx) {
 
   function render() {
     renderCount();
+    // A refresh (the first page, a live event) keeps the keyboard on the item it was on.
+    const active = list.contains(document.activeElement) ? document.activeElement : null;
+    const activeId = active?.closest('[data-id]')?.dataset.id;
     replace(list, items.length ? items.map(itemView) : h('li', { class: 'notif-empty' }, loading ? 'Loading…' : "You're all caught up."));
+    if (activeId) list.querySelector(`[data-id="${CSS.escape(activeId)}"] .${active.classList[0]}`)?.focus();
     replace(footer,
       error ? h('p', { class: 'notif-error' }, error) : null,
       hasMore ? h('button', { class: 'link-button', disabled: loading, onclick: () => loadOlder() }, loading ? 'Loading…' : 'Load older') : null);
@@ -170,7 +174,13 @@ export function mountNotifications(container, ctx) {
 
   // composedPath, not contains(): a clicked item may already be re-rendered out of the DOM.
   const onDocumentClick = (e) => { if (!panel.hidden && !e.composedPath().includes(root)) toggle(false); };
-  const onKey = (e) => { if (e.key === 'Escape' && !panel.hidden) toggle(false); };
+  // Escape gives the keyboard back to the bell, unless it had moved on into the page (a re-rendered item leaves it on body).
+  const onKey = (e) => {
+    if (e.key !== 'Escape' || panel.hidden) return;
+    const refocus = root.contains(document.activeElement) || document.activeElement === document.body;
+    toggle(false);
+    if (refocus) bell.focus();
+  };
   document.addEventListener('click', onDocumentClick);
   document.addEventListener('keydown', onKey);
 
@@ -182,11 +192,14 @@ export function mountNotifications(container, ctx) {
   render();
   loadFirstPage();
 
-  return () => {
-    alive = false;
-    unsubscribe();
-    document.removeEventListener('click', onDocumentClick);
-    document.removeEventListener('keydown', onKey);
+  return {
+    close: () => toggle(false), // the page changed under the open panel
+    unmount: () => {
+      alive = false;
+      unsubscribe();
+      document.removeEventListener('click', onDocumentClick);
+      document.removeEventListener('keydown', onKey);
+    },
   };
 }
 
