@@ -56,7 +56,7 @@ const ROUTES = [
 let teardownView = () => {};
 let routeToken = 0;
 let bell = { close() {}, unmount() {} }; // the header's notifications, for a signed-in user
-let menu = { close() {} }; // the header's main menu, once rendered
+let menu = { close() {}, state: () => null }; // the header's main menu, once rendered
 let pageShown = false; // until the first page is in, the header's popups are the user's, not a page's
 let notice = null; // one-off message for the login page
 let nextRoute = sessionStorage.getItem('instainstru.next');
@@ -163,6 +163,8 @@ function renderHeader() {
   bell = { close() {}, unmount() {} };
   const me = session.me;
   const link = (nav, href, label) => h('a', { href, 'data-nav': nav }, label);
+  const kept = menu.state(); // before the redraw takes the old menu (and the focus in it) away
+  menu.close();
   const onboardingLink = me?.role === 'instructor' ? h('a', { href: '#/onboarding', 'data-nav': 'onboarding', 'data-testid': 'nav-onboarding', hidden: true }, 'Get started') : null;
   menu = mainMenu([
     onboardingLink, // first: until live, the checklist is what an instructor needs
@@ -191,6 +193,7 @@ function renderHeader() {
       h('button', { class: 'btn btn-small', 'data-testid': 'logout', onclick: onLogout }, 'Log out'),
     ] : h('a', { href: '#/login', class: 'btn btn-small btn-primary' }, 'Log in'));
   replace(header, h('a', { href: '#/', class: 'brand' }, h('span', { class: 'brand-mark' }, 'I'), 'InstaInstru'), menu.nav, right);
+  if (kept) menu.restore(kept);
   if (me) bell = mountNotifications(bellSlot, ctx);
 }
 

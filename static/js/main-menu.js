@@ -49,5 +49,17 @@ export function mainMenu(links) {
     if (isOpen() && e.target.closest('a')) setOpen(false, { refocus: true });
   });
 
-  return { nav, close: () => { if (isOpen()) setOpen(false); } };
+  // The header is drawn again when the session comes back as a page loads: the new menu takes over
+  // the old one's open state and the keyboard's place (the button, or a link by its address).
+  function state() {
+    const active = nav.contains(document.activeElement) ? document.activeElement : null;
+    return { open: isOpen(), focus: active === button ? 'button' : active?.getAttribute('href') ?? null };
+  }
+  function restore({ open, focus }) {
+    if (open) setOpen(true);
+    const link = shownLinks().find((a) => a.getAttribute('href') === focus);
+    if (focus) (link ?? button).focus();
+  }
+
+  return { nav, close: () => { if (isOpen()) setOpen(false); }, state, restore };
 }

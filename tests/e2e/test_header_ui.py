@@ -1,12 +1,16 @@
 """The header in the browser: the notifications panel closes the way a popup should (Escape back to
-the bell, a page change, a click outside)."""
+the bell, a page change, a click outside), and the phone's Menu stays open through the header's
+redraw while the page loads."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
-from playwright.async_api import expect
+from playwright.async_api import Route, expect
 
+from tests.e2e.booking_pages import press
+from tests.e2e.pages import PHONE
 from tests.support.accounts import Accounts
 
 
@@ -59,3 +63,35 @@ async def test_the_notifications_close_when_the_page_changes_or_a_click_lands_ou
     await page.get_by_role("heading", name="Earnings").click()
     await expect(panel).to_be_hidden()
     await expect(page).to_have_url(re.compile(r"#/earnings$"))
+
+
+async def test_the_phone_menu_opened_while_the_page_loads_stays_open(http, pages):
+    """The header is drawn twice as a page loads: at once for a visitor, again when the session comes
+    back. A Menu opened in between stays open, focus on its button, now with the signed-in links."""
+    student = await Accounts(http).student(name="Sam Student")
+    page = await pages.open("#/bookings", as_=student, device=PHONE)
+    await expect(page.get_by_role("heading", name="My lessons")).to_be_visible()
+    session_back = asyncio.Event()
+
+    async def hold_the_session(route: Route) -> None:
+        await session_back.wait()
+        await route.continue_()
+
+    await page.route("**/api/me", hold_the_session)
+    await page.reload()
+    button = page.get_by_role("button", name="Menu")
+    links = page.get_by_role("navigation", name="Main").get_by_role("link")
+    await expect(page.get_by_test_id("user-link")).to_have_count(0)  # still the visitor's header
+    await press(page, button)
+    await expect(button).to_have_attribute("aria-expanded", "true")
+    await button.focus()
+    session_back.set()
+
+    await expect(page.get_by_test_id("user-link")).to_be_visible()  # the header drawn again, signed in
+    await expect(page.get_by_role("heading", name="My lessons")).to_be_visible()
+    await expect(button).to_have_attribute("aria-expanded", "true")
+    await expect(links).to_have_text(["Find lessons", "Instructors", "My lessons", "Payment", "Credits", "Invite"])
+    await expect(button).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(button).to_have_attribute("aria-expanded", "false")
+    await expect(links).to_have_count(0)
