@@ -56,7 +56,7 @@ const ROUTES = [
 let teardownView = () => {};
 let routeToken = 0;
 let bell = { close() {}, unmount() {} }; // the header's notifications, for a signed-in user
-let menu = { close() {}, state: () => null }; // the header's main menu, once rendered
+let menu = { close() {}, state: () => null, fit() {} }; // the header's main menu, once rendered
 let pageShown = false; // until the first page is in, the header's popups are the user's, not a page's
 let notice = null; // one-off message for the login page
 let nextRoute = sessionStorage.getItem('instainstru.next');
@@ -155,6 +155,7 @@ const showWsStatus = (status) => {
   wsStatus.textContent = status;
   wsStatus.classList.toggle('is-live', status === 'live');
   wsStatus.hidden = status !== 'live' && !session.me;
+  menu.fit();
 };
 socket.onStatus(showWsStatus);
 
@@ -180,7 +181,10 @@ function renderHeader() {
     me?.role === 'admin' ? link('admin-checks', '#/admin/background-checks', 'Checks') : null]);
   // An instructor who is not live yet has the checklist in the menu.
   if (me?.role === 'instructor') {
-    api.get('/api/instructors/me/onboarding').then((o) => { onboardingLink.hidden = Boolean(o?.is_live); }).catch(() => {});
+    api.get('/api/instructors/me/onboarding').then((o) => {
+      onboardingLink.hidden = Boolean(o?.is_live);
+      menu.fit();
+    }).catch(() => {});
   }
   const bellSlot = h('div', {});
   const right = h('div', { class: 'topbar-right' }, wsStatus,
@@ -193,6 +197,7 @@ function renderHeader() {
       h('button', { class: 'btn btn-small', 'data-testid': 'logout', onclick: onLogout }, 'Log out'),
     ] : h('a', { href: '#/login', class: 'btn btn-small btn-primary' }, 'Log in'));
   replace(header, h('a', { href: '#/', class: 'brand' }, h('span', { class: 'brand-mark' }, 'I'), 'InstaInstru'), menu.nav, right);
+  menu.fit();
   if (kept) menu.restore(kept);
   if (me) bell = mountNotifications(bellSlot, ctx);
 }
@@ -227,6 +232,7 @@ socket.onUnauthorized = () => {
 };
 
 window.addEventListener('hashchange', route);
+window.addEventListener('resize', () => menu.fit());
 
 async function boot() {
   replace(view, placeholder('loading', 'Loading…'));

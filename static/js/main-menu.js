@@ -1,8 +1,10 @@
-// The header's main navigation: a row of links on a wide screen; on a phone (the stylesheet's
-// 640px) a Menu button that shows them as a panel (the disclosure pattern). Escape, a chosen link
-// or Tab past the last one closes it; the first two return focus to the button.
+// The header's main navigation: a row of links where they fit beside the rest of the header; on a
+// phone, and wherever they do not fit (a tablet, for the roles with many links), a Menu button that
+// shows them as a panel (the disclosure pattern). Escape, a chosen link or Tab past the last one closes it; the
+// first two return focus to the button.
 import { h } from './dom.js';
 
+const PHONE = matchMedia('(max-width: 640px)'); // the stylesheet's phone width
 const MENU_ICON = '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M3 6h18v2H3zm0 5h18v2H3zm0 5h18v2H3z"/></svg>';
 
 export function mainMenu(links) {
@@ -61,5 +63,15 @@ export function mainMenu(links) {
     if (focus) (link ?? button).focus();
   }
 
-  return { nav, close: () => { if (isOpen()) setOpen(false); }, state, restore };
+  // Always on a phone; wider, measured with the row shown, as how many links fit depends on the role.
+  function fit() {
+    const bar = nav.parentElement;
+    if (!bar) return;
+    nav.classList.remove('is-compact');
+    const compact = PHONE.matches || bar.scrollWidth > bar.clientWidth;
+    nav.classList.toggle('is-compact', compact);
+    if (!compact && isOpen()) setOpen(false);
+  }
+
+  return { nav, close: () => { if (isOpen()) setOpen(false); }, state, restore, fit };
 }

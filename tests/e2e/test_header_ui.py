@@ -1,17 +1,48 @@
 """The header in the browser: the notifications panel closes the way a popup should (Escape back to
-the bell, a page change, a click outside), and the phone's Menu stays open through the header's
-redraw while the page loads."""
+the bell, a page change, a click outside), the phone's Menu stays open through the header's redraw
+while the page loads, and the header keeps one clean row at every width from a phone to a desktop."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 
-from playwright.async_api import Route, expect
+from playwright.async_api import Page, Route, expect
 
 from tests.e2e.booking_pages import press
-from tests.e2e.pages import PHONE
+from tests.e2e.pages import PHONE, serious_axe_violations
 from tests.support.accounts import Accounts
+from tests.support.screenshots import E2E, screenshot_path
+
+# Where the header is not one clean row: an item below another's row, a link's label on two lines,
+# two items on top of each other, or anything past the right edge of the screen.
+HEADER_ROW = """() => {
+  const header = document.getElementById('topbar');
+  const shown = (el) => el.checkVisibility() && el.getBoundingClientRect().width > 0;
+  const name = (el) => (el.innerText || el.getAttribute('aria-label') || el.className).trim().slice(0, 20);
+  const items = [header.querySelector('.brand'), ...header.querySelectorAll('.menu-button, .topnav-links a'),
+                 ...header.querySelector('.topbar-right').children].filter(shown);
+  const boxes = items.map((el) => [name(el), el.getBoundingClientRect()]);
+  const problems = [];
+  const top = Math.max(...boxes.map(([, r]) => r.top));
+  const bottom = Math.min(...boxes.map(([, r]) => r.bottom));
+  if (top >= bottom) problems.push(`not one row: ${boxes.map(([n, r]) => `${n}@${Math.round(r.top)}`).join(', ')}`);
+  for (const link of header.querySelectorAll('.topnav-links a')) {
+    if (!shown(link)) continue;
+    const words = document.createRange();
+    words.selectNodeContents(link);
+    const lines = new Set([...words.getClientRects()].map((r) => Math.round(r.top)));
+    if (lines.size > 1) problems.push(`"${name(link)}" wraps`);
+  }
+  boxes.sort(([, a], [, b]) => a.left - b.left);
+  for (let i = 1; i < boxes.length; i++) {
+    if (boxes[i][1].left < boxes[i - 1][1].right - 1) problems.push(`"${boxes[i][0]}" overlaps "${boxes[i - 1][0]}"`);
+  }
+  const right = Math.max(...boxes.map(([, r]) => r.right));
+  const edge = Math.max(right, document.documentElement.scrollWidth);
+  if (edge > innerWidth) problems.push(`past the edge: ${Math.round(edge)}`);
+  return problems;
+}"""
 
 
 async def a_notified_instructor(http):
@@ -95,3 +126,33 @@ async def test_the_phone_menu_opened_while_the_page_loads_stays_open(http, pages
     await page.keyboard.press("Escape")
     await expect(button).to_have_attribute("aria-expanded", "false")
     await expect(links).to_have_count(0)
+
+
+async def header_problems(page: Page, width: int, who: str) -> list[str]:
+    await page.set_viewport_size({"width": width, "height": 800})
+    await page.screenshot(path=str(screenshot_path(E2E, f"header/{who}-{width}.png")))
+    return await page.evaluate(HEADER_ROW)
+
+
+async def test_the_header_keeps_one_row_from_phone_to_desktop(http, pages):
+    """The longest headers: an instructor not live yet (Get started first, seven links) with a long
+    name, and a student. Below the width the links fit in, the Menu button stands for them."""
+    accounts = Accounts(http)
+    newcomer = await accounts.instructor(live=False, name="Nina Newcomer-Featherstonehaugh")
+    student = await accounts.student(name="Maximilian Bartholomew")
+    found: dict[str, list[str]] = {}
+    headers = (("newcomer", newcomer, "Lessons booked with you"), ("student", student, "My lessons"))
+    for who, account, heading in headers:
+        page = await pages.open("#/bookings", as_=account)
+        await expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        if who == "newcomer":
+            await expect(page.get_by_test_id("nav-onboarding")).to_be_visible()
+        for width in (390, 640, 641, 700, 768, 820, 900, 1024, 1280):
+            if problems := await header_problems(page, width, who):
+                found[f"{who} at {width}px"] = problems
+        await page.set_viewport_size({"width": 768, "height": 800})  # a tablet: the Menu opens as a panel
+        await page.get_by_role("button", name="Menu").click()
+        await expect(page.get_by_role("navigation", name="Main").get_by_role("link").last).to_be_visible()
+        await page.screenshot(path=str(screenshot_path(E2E, f"header/{who}-768-menu.png")))
+        assert await serious_axe_violations(page) == []
+    assert found == {}, "\n".join(f"{where}: {problems}" for where, problems in found.items())
