@@ -140,3 +140,32 @@ async def test_every_screen_fits_a_phone_and_its_controls_a_thumb(http, pages):
             await expect(page.get_by_test_id("grid-cell").first).to_be_attached()
             await audit(page, "instructor-grid", findings)
     assert findings == {}, "\n".join(f"{name}: {found}" for name, found in findings.items())
+
+
+# How many lines each piece of a lesson's date and time takes in each row of the lessons list.
+WHEN_LINES = """() => [...document.querySelectorAll('[data-testid="booking-row"] .booking-when > *')].map((el) => {
+  const words = document.createRange();
+  words.selectNodeContents(el);
+  return [el.textContent, new Set([...words.getClientRects()].map((r) => Math.round(r.top))).size];
+})"""
+
+
+async def test_a_lessons_date_and_time_read_on_one_line_each_on_a_phone(http, pages):
+    """The lessons list at 390px, for the student and the instructor: the day and start time on one
+    line, the end time and length on the next, nothing scrolling sideways."""
+    accounts = Accounts(http)
+    ada = await teacher(accounts, "Ada Keys", 6000)
+    monday = await open_monday(http, ada)
+    piano = await accounts.offer_piano(ada)
+    sam = await accounts.student(name="Maximilian Bartholomew-Featherstonehaugh")
+    body = {"instructor_id": ada.id, "service_id": piano, "start": f"{monday}T10:00:00-05:00", "duration_minutes": 60}
+    await accounts.call("POST", "/api/bookings", sam, 201, json=body)
+    for who, account in (("student", sam), ("instructor", ada)):
+        page = await pages.open("#/bookings", as_=account, device=PHONE)
+        await expect(page.get_by_test_id("booking-row")).to_have_count(1)
+        await page.screenshot(path=str(screenshot_path(E2E, f"phone-walk/{who}-lesson-row.png")), full_page=True)
+        lines = await page.evaluate(WHEN_LINES)
+        assert [text for text, _ in lines] == [f"{monday:%a, %b} {monday.day}, 10:00 AM", "until 11:00 AM EST · 1 hour"]
+        assert [count for _, count in lines] == [1, 1], lines
+        found = await page.evaluate(AUDIT)
+        assert found["scrollWidth"] <= found["innerWidth"] and found["wide"] == [], found
