@@ -116,7 +116,10 @@ async def open_slots_of_many(
                 ranges = cut(day, ranges)
             if not ranges:
                 continue
-            computed = request.slots({day: ranges}, day, day)
+            # Without `keep`, the tests below keep a day's first slots and drop the rest (the earliest
+            # start is `not_before`; only the last day can end too late), so the first few will do.
+            wanted = limit - len(slots) if limit is not None and keep is None else None
+            computed = request.slots({day: ranges}, day, day, wanted)
             slots += [slot for slot in computed if slot[0] >= start and slot[1] <= end and (keep is None or keep(slot))]
             if limit is not None and len(slots) >= limit:
                 break

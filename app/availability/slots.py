@@ -68,18 +68,20 @@ class SlotRequest:
         self.taken = _Busy(busy, buffer_minutes)
         self.earliest = not_before.astimezone(UTC)
 
-    def slots(self, days: Week, first_day: date, last_day: date) -> list[Interval]:
+    def slots(self, days: Week, first_day: date, last_day: date, limit: int | None = None) -> list[Interval]:
+        """In order; with `limit`, only the first `limit` (each range stops once it has that many: the
+        first `limit` of them all are among those, whatever ranges overlap)."""
         starts: list[datetime] = []
         for day in sorted(d for d in days if first_day <= d <= last_day):
             offset = steady_offset(day, self.tz)
             for range_start, range_end in days[day]:
                 if offset is None:
-                    starts += _starts_across_transition(day, range_start, range_end, self.tz, self)
+                    starts += _starts_across_transition(day, range_start, range_end, self.tz, self, limit)
                 else:
-                    starts += _starts_on_steady_day(day, range_start, range_end, offset, self)
+                    starts += _starts_on_steady_day(day, range_start, range_end, offset, self, limit)
         starts.sort()
         unique = [start for i, start in enumerate(starts) if i == 0 or start != starts[i - 1]]
-        return [(start, start + self.duration) for start in unique]
+        return [(start, start + self.duration) for start in unique[:limit]]
 
 
 def open_slot_starts(
@@ -97,20 +99,24 @@ def open_slot_starts(
 
 
 def _starts_on_steady_day(
-    day: date, range_start: int, range_end: int, offset: timedelta, request: SlotRequest
+    day: date, range_start: int, range_end: int, offset: timedelta, request: SlotRequest, limit: int | None
 ) -> list[datetime]:
     midnight = datetime(day.year, day.month, day.day, tzinfo=UTC) - offset
     opens, closes = midnight + _MINUTES[range_start], midnight + _MINUTES[range_end]
-    starts = []
+    starts: list[datetime] = []
     for free_from, free_until in request.taken.free_windows(max(opens, request.earliest), closes):
         first = -((opens - free_from) // _GRID)  # ceiling division
         last = (free_until - request.duration - opens) // _GRID
+        if limit is not None:
+            last = min(last, first + limit - len(starts) - 1)
         starts += [opens + _MINUTES[step * GRID_MINUTES] for step in range(first, last + 1)]
+        if limit is not None and len(starts) >= limit:
+            break
     return starts
 
 
 def _starts_across_transition(
-    day: date, range_start: int, range_end: int, tz: ZoneInfo, request: SlotRequest
+    day: date, range_start: int, range_end: int, tz: ZoneInfo, request: SlotRequest, limit: int | None
 ) -> list[datetime]:
     closes = boundary_to_utc(day, range_end, tz)
     starts = []
@@ -124,4 +130,6 @@ def _starts_across_transition(
             break
         if start >= request.earliest and not request.taken.overlaps(start, end):
             starts.append(start)
+            if len(starts) == limit:
+                break
     return starts

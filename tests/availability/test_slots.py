@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.availability.slots import open_slot_starts
+from app.availability.slots import SlotRequest, open_slot_starts
 from app.core.parsing import parse_instant
 from app.core.time import boundary_to_utc, local_to_utc, to_iso
 
@@ -312,6 +312,28 @@ def test_slots_match_the_rules_written_out_plainly(zone, first_day):
     for duration in (15, 45, 60, 120):
         got = slots(days, tz=tz, duration=duration, busy=busy, buffer=10, not_before=not_before)
         assert got == reference_slots(days, tz, duration, busy, 10, not_before)
+
+
+@pytest.mark.parametrize(
+    ("zone", "first_day"), [("America/New_York", date(2026, 3, 7)), ("Europe/London", date(2026, 10, 24))]
+)
+def test_asked_for_the_first_few_a_day_gives_the_first_few_of_all_its_slots(zone, first_day):
+    """Transition days, busy times splitting the ranges, and ranges that overlap (a lesson fits both)."""
+    rng = random.Random(zone)
+    tz = ZoneInfo(zone)
+    origin = datetime.combine(first_day, datetime.min.time(), UTC)
+    for offset in range(4):
+        day = first_day + timedelta(days=offset)
+        ranges = [(0, 180), (60, 240), (600, 660), (900, 1440)]
+        busy = [(start, start + timedelta(minutes=50)) for start in (
+            origin + timedelta(minutes=rng.randrange(0, 4 * 1440, 5)) for _ in range(12)
+        )]  # fmt: skip
+        for duration in (15, 60):
+            request = SlotRequest(tz, duration, busy, 10, origin + timedelta(minutes=offset * 1440 + 30))
+            every = request.slots({day: ranges}, day, day)
+            assert len(every) > 6
+            for limit in (1, 2, 3, 6):
+                assert request.slots({day: ranges}, day, day, limit) == every[:limit]
 
 
 def test_a_busy_month_is_computed_in_milliseconds():
