@@ -5,6 +5,7 @@ chunk at a time and kept when their batch of slots has one."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -36,8 +37,8 @@ from app.services import Services
 
 NEXT_SLOTS = 3
 NEXT_SLOT_DAYS = 14
-# With a time window: candidates read per round, and at most this many per request (a page may then
-# come back short, with a cursor to read on).
+# With a time window: candidates read per round (at most; see `_next_chunk`), and at most this many per
+# request (a page may then come back short, with a cursor to read on).
 CHUNK = 120
 SCAN_BUDGET = 240
 
@@ -69,9 +70,9 @@ async def find_page(filters: Filters, after: Position | None, limit: int) -> Pag
     window, keep, daily = filters.window, recurring_test(filters.window, filters.tz), daily_hours(filters)
     found: list[Candidate] = []
     slots: dict[int, list[Interval]] = {}
-    position, scanned = after, 0
+    position, scanned, chunk = after, 0, _next_chunk(limit + 1, 0, 0)
     while True:
-        rows = await candidates(filters, position, CHUNK)
+        rows = await candidates(filters, position, chunk)
         chunk_slots = await _slots_of(rows, window.start, window.end, keep, daily)
         for row in rows:
             scanned, position = scanned + 1, row.position
@@ -80,10 +81,22 @@ async def find_page(filters: Filters, after: Position | None, limit: int) -> Pag
                 slots[row.instructor_id] = chunk_slots[row.instructor_id]
                 if len(found) > limit:
                     return found[:limit], found[limit - 1].position, slots
-        if len(rows) < CHUNK:
+        if len(rows) < chunk:
             return found, None, slots
         if scanned >= SCAN_BUDGET:
             return found, position, slots
+        chunk = min(SCAN_BUDGET - scanned, _next_chunk(limit + 1 - len(found), len(found), scanned))
+
+
+def _next_chunk(wanted: int, found: int, scanned: int) -> int:
+    """Candidates to read for `wanted` more results: three times that at first (in the windows people
+    search, a third or more of the instructors have a slot: one round of SQL, not the 120 rows that only
+    the rarest windows need), then twice what the rate found so far asks for."""
+    if scanned == 0:
+        return min(CHUNK, 3 * wanted)
+    if found == 0:
+        return CHUNK
+    return min(CHUNK, math.ceil(wanted * scanned / found * 2))
 
 
 async def _slots_of(rows: list[Candidate], start, end, keep, daily=None) -> dict[int, list[Interval]]:

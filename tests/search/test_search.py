@@ -171,6 +171,25 @@ async def test_paging_by_cursor_never_repeats_or_skips_instructors_that_tie(clie
         assert cursor is None
 
 
+async def test_a_time_window_pages_through_instructors_without_a_slot_in_it(client, accounts, wednesday):
+    """The first round of candidates is small (twice a page); the ones after it find the rest."""
+    prices = [{"piano": {**OFFER, "hourly_rate_cents": 5000 + n}} for n in range(7)]
+    teachers = [await place_instructor(client, accounts, POINTS["Midtown"], offers=offers) for offers in prices]
+    for teacher in teachers[:5]:
+        await weekly_hours(client, teacher, fri=("14:00", "16:00"))
+    for teacher in teachers[5:]:
+        await weekly_hours(client, teacher, thu=("14:00", "16:00"))
+    window = {"start": at(wednesday, 1, "00:00"), "end": at(wednesday, 2, "00:00")}
+    seen, cursor, pages = [], None, 0
+    while pages == 0 or cursor:
+        page = await search(
+            client, service="piano", sort="price", limit=1, **window, **({"cursor": cursor} if cursor else {})
+        )
+        seen, cursor, pages = seen + ids(page), page["next_cursor"], pages + 1
+    assert seen == [teachers[5].id, teachers[6].id]
+    assert pages == 2
+
+
 async def test_sort_by_rating_and_by_price(client, accounts, settings):
     best = await place_instructor(
         client, accounts, POINTS["Midtown"], offers={"piano": {**OFFER, "hourly_rate_cents": 9000}}
