@@ -169,16 +169,19 @@ def softirq_seconds(cpu: int) -> float:
 
 
 @contextlib.contextmanager
-def py_spy(path: str | None, pid: int) -> Iterator[None]:
-    """py-spy samples process `pid` while the block runs: collapsed stacks (`--format raw`) to `path`,
-    for a flame graph or a count of frames. Nothing when `path` is None. py-spy is no dependency of
-    the project: `pip install py-spy==0.4.3` beside the interpreter (or anywhere on PATH)."""
+def py_spy(path: str | Path | None, pid: int, rate: int = 200, nonblocking: bool = False) -> Iterator[None]:
+    """py-spy samples process `pid` (`rate` a second; `nonblocking`: without pausing it) while the block
+    runs: collapsed stacks (`--format raw`) to `path`, for a flame graph or a count of frames. Nothing
+    when `path` is None. py-spy is no dependency of the project: `pip install py-spy==0.4.3` beside the
+    interpreter (or anywhere on PATH)."""
     if path is None:
         yield
         return
     beside = Path(sys.executable).parent / "py-spy"
     program = str(beside) if beside.exists() else "py-spy"
-    argv = [program, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "-o", path]
+    argv = [program, "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw", "-o", str(path)]
+    argv += ["--nonblocking"] if nonblocking else []
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
         spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except FileNotFoundError:

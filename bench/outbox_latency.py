@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -46,6 +45,7 @@ from _common import (
     loadavg,
     median,
     pin_to,
+    py_spy,
     ratio,
     sched_ns,
     start_server,
@@ -210,18 +210,6 @@ def cpu_ns_of(pids: list[int]) -> dict[int, int]:
     return readings
 
 
-def start_profiler(tree: Tree, folder: str) -> subprocess.Popen:
-    """py-spy on the web process during the first run's saves: collapsed stacks, one line per stack."""
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    output = Path(folder) / f"{tree.name}.txt"
-    argv = ["py-spy", "record", "--pid", str(tree.server.pid), "--rate", "1000", "--format", "raw"]
-    profiler = subprocess.Popen(
-        [*argv, "--output", str(output), "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    time.sleep(1)  # py-spy attaches
-    return profiler
-
-
 async def paced(count: int, rate: float, action) -> None:
     start = time.monotonic()
     for i in range(count):
@@ -256,17 +244,17 @@ async def measure(trees: dict[str, Tree], run: int, args: argparse.Namespace) ->
         name = names[(turn + i + run) % len(names)]
         times[name].append(await trees[name].save(f"r{run}-{len(times[name])}", i))
 
-    profilers = [start_profiler(t, args.profile) for t in trees.values()] if args.profile and run == 1 else []
-    any_tree = next(iter(trees.values()))
-    pids = await backend_pids(any_tree.services.server_url, [t.services.db_name for t in trees.values()])
-    cpu0 = {name: sched_ns(t.server.pid) for name, t in trees.items()}
-    pg0 = {name: cpu_ns_of(pids[t.services.db_name]) for name, t in trees.items()}
-    await paced(args.saves * len(names), args.rate, save)
-    cpu1 = {name: sched_ns(t.server.pid) for name, t in trees.items()}
-    pg1 = {name: cpu_ns_of(pids[t.services.db_name]) for name, t in trees.items()}
-    for profiler in profilers:
-        profiler.send_signal(signal.SIGINT)
-        profiler.wait(60)
+    with contextlib.ExitStack() as profiling:
+        if args.profile and run == 1:  # the web process of each tree during the first run's saves
+            for t in trees.values():
+                profiling.enter_context(py_spy(Path(args.profile) / f"{t.name}.txt", t.server.pid, 1000, True))
+        any_tree = next(iter(trees.values()))
+        pids = await backend_pids(any_tree.services.server_url, [t.services.db_name for t in trees.values()])
+        cpu0 = {name: sched_ns(t.server.pid) for name, t in trees.items()}
+        pg0 = {name: cpu_ns_of(pids[t.services.db_name]) for name, t in trees.items()}
+        await paced(args.saves * len(names), args.rate, save)
+        cpu1 = {name: sched_ns(t.server.pid) for name, t in trees.items()}
+        pg1 = {name: cpu_ns_of(pids[t.services.db_name]) for name, t in trees.items()}
     results = []
     for name, tree in trees.items():
         sub = tree.subscriber
