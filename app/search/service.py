@@ -37,8 +37,9 @@ from app.services import Services
 
 NEXT_SLOTS = 3
 NEXT_SLOT_DAYS = 14
-# With a time window: candidates read per round (at most; see `_next_chunk`), and at most this many per
-# request (a page may then come back short, with a cursor to read on).
+# With a time window: candidates read per round of SQL (their slots computed a part at a time, see
+# `_next_part`), and at most this many per request (a page may then come back short, with a cursor to
+# read on).
 CHUNK = 120
 SCAN_BUDGET = 240
 
@@ -70,33 +71,38 @@ async def find_page(filters: Filters, after: Position | None, limit: int) -> Pag
     window, keep, daily = filters.window, recurring_test(filters.window, filters.tz), daily_hours(filters)
     found: list[Candidate] = []
     slots: dict[int, list[Interval]] = {}
-    position, scanned, chunk = after, 0, _next_chunk(limit + 1, 0, 0)
+    position, scanned = after, 0
     while True:
-        rows = await candidates(filters, position, chunk)
-        chunk_slots = await _slots_of(rows, window.start, window.end, keep, daily)
-        for row in rows:
-            scanned, position = scanned + 1, row.position
-            if chunk_slots[row.instructor_id]:
-                found.append(row)
-                slots[row.instructor_id] = chunk_slots[row.instructor_id]
-                if len(found) > limit:
-                    return found[:limit], found[limit - 1].position, slots
-        if len(rows) < chunk:
+        rows = await candidates(filters, position, CHUNK)
+        taken = 0
+        while taken < len(rows):
+            # Slots for a part of the rows read at a time: reading candidates is the costly SQL, not
+            # their slots, so the rows are read once and their slots asked for only as far as needed.
+            size = min(SCAN_BUDGET - scanned, _next_part(limit + 1 - len(found), len(found), scanned))
+            part, taken = rows[taken : taken + size], taken + size
+            part_slots = await _slots_of(part, window.start, window.end, keep, daily)
+            for row in part:
+                scanned, position = scanned + 1, row.position
+                if part_slots[row.instructor_id]:
+                    found.append(row)
+                    slots[row.instructor_id] = part_slots[row.instructor_id]
+                    if len(found) > limit:
+                        return found[:limit], found[limit - 1].position, slots
+            if scanned >= SCAN_BUDGET:
+                return found, position, slots
+        if len(rows) < CHUNK:
             return found, None, slots
-        if scanned >= SCAN_BUDGET:
-            return found, position, slots
-        chunk = min(SCAN_BUDGET - scanned, _next_chunk(limit + 1 - len(found), len(found), scanned))
 
 
-def _next_chunk(wanted: int, found: int, scanned: int) -> int:
-    """Candidates to read for `wanted` more results: three times that at first (in the windows people
-    search, a third or more of the instructors have a slot: one round of SQL, not the 120 rows that only
-    the rarest windows need), then twice what the rate found so far asks for."""
+def _next_part(wanted: int, found: int, scanned: int) -> int:
+    """Candidates whose slots to compute for `wanted` more results: three times that at first (in the
+    windows people search, a third or more of the instructors have a slot), then twice what the rate
+    found so far asks for."""
     if scanned == 0:
-        return min(CHUNK, 3 * wanted)
+        return 3 * wanted
     if found == 0:
         return CHUNK
-    return min(CHUNK, math.ceil(wanted * scanned / found * 2))
+    return math.ceil(wanted * scanned / found * 2)
 
 
 async def _slots_of(rows: list[Candidate], start, end, keep, daily=None) -> dict[int, list[Interval]]:
