@@ -64,17 +64,32 @@ async def audit(page: Page, name: str, findings: dict) -> None:
         findings[name] = found
 
 
-async def test_every_screen_fits_a_phone_and_its_controls_a_thumb(http, pages):
-    accounts = Accounts(http)
-    admin = await accounts.admin()
+async def a_student_of_ada(http, accounts: Accounts, name: str):
+    """Ada Keys teaching piano with the Monday `open_monday` gives open, a student called `name`, that
+    Monday, and `book(clock)`: an hour's piano lesson for the student that Monday at `clock` (New York)."""
     ada = await teacher(accounts, "Ada Keys", 6000)
     monday = await open_monday(http, ada)
     piano = await accounts.offer_piano(ada)
-    sam = await accounts.student(name="Sam Student")
-    body = {"instructor_id": ada.id, "service_id": piano, "start": f"{monday}T09:00:00-05:00", "duration_minutes": 60}
-    await accounts.call("POST", "/api/bookings", sam, 201, json=body)
-    body["start"] = f"{monday}T10:00:00-05:00"
-    cancelled = await accounts.call("POST", "/api/bookings", sam, 201, json=body)
+    student = await accounts.student(name=name)
+
+    async def book(clock: str) -> dict:
+        body = {
+            "instructor_id": ada.id,
+            "service_id": piano,
+            "start": f"{monday}T{clock}:00-05:00",
+            "duration_minutes": 60,
+        }
+        return await accounts.call("POST", "/api/bookings", student, 201, json=body)
+
+    return ada, student, monday, book
+
+
+async def test_every_screen_fits_a_phone_and_its_controls_a_thumb(http, pages):
+    accounts = Accounts(http)
+    admin = await accounts.admin()
+    ada, sam, _, book = await a_student_of_ada(http, accounts, "Sam Student")
+    await book("09:00")
+    cancelled = await book("10:00")
     await accounts.call("POST", f"/api/bookings/{cancelled['id']}/cancel", sam, 200)
     nina = await accounts.instructor(live=False, name="Nina Newcomer")
     await accounts.write_profile(nina)
@@ -154,12 +169,8 @@ async def test_a_lessons_date_and_time_read_on_one_line_each_on_a_phone(http, pa
     """The lessons list at 390px, for the student and the instructor: the day and start time on one
     line, the end time and length on the next, nothing scrolling sideways."""
     accounts = Accounts(http)
-    ada = await teacher(accounts, "Ada Keys", 6000)
-    monday = await open_monday(http, ada)
-    piano = await accounts.offer_piano(ada)
-    sam = await accounts.student(name="Maximilian Bartholomew-Featherstonehaugh")
-    body = {"instructor_id": ada.id, "service_id": piano, "start": f"{monday}T10:00:00-05:00", "duration_minutes": 60}
-    await accounts.call("POST", "/api/bookings", sam, 201, json=body)
+    ada, sam, monday, book = await a_student_of_ada(http, accounts, "Maximilian Bartholomew-Featherstonehaugh")
+    await book("10:00")
     for who, account in (("student", sam), ("instructor", ada)):
         page = await pages.open("#/bookings", as_=account, device=PHONE)
         await expect(page.get_by_test_id("booking-row")).to_have_count(1)
