@@ -1,7 +1,7 @@
 // The header's main navigation: a row of links where they fit beside the rest of the header; on a
 // phone, and wherever they do not fit (a tablet, for the roles with many links), a Menu button that
-// shows them as a panel (the disclosure pattern). Escape, a chosen link or Tab past the last one closes it; the
-// first two return focus to the button.
+// shows them as a panel (the disclosure pattern). Escape, a chosen link or Tab past the last one
+// closes it; the first two return focus to the button.
 import { h } from './dom.js';
 
 const PHONE = matchMedia('(max-width: 640px)'); // the stylesheet's phone width

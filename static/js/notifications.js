@@ -174,7 +174,8 @@ export function mountNotifications(container, ctx) {
 
   // composedPath, not contains(): a clicked item may already be re-rendered out of the DOM.
   const onDocumentClick = (e) => { if (!panel.hidden && !e.composedPath().includes(root)) toggle(false); };
-  // Escape gives the keyboard back to the bell, unless it had moved on into the page (a re-rendered item leaves it on body).
+  // Escape gives the keyboard back to the bell, unless it had moved on into the page (a re-rendered
+  // item leaves it on body).
   const onKey = (e) => {
     if (e.key !== 'Escape' || panel.hidden) return;
     const refocus = root.contains(document.activeElement) || document.activeElement === document.body;
