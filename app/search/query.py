@@ -149,9 +149,10 @@ async def candidates(filters: Filters, after: Position | None, count: int) -> li
     """Up to `count` results in sort order after `after`."""
     k1, k2, key_args = _sort_keys(filters, _like_patterns(filters.words))
     offers = _offers(filters)
-    sql = _Sql().add(
-        "SELECT * FROM (SELECT b.*, u.full_name, u.timezone, u.created_at, s.slug, s.name AS service_name,"
+    sql = _Sql().add(  # b.bio only scores words here: it is not sent back
+        "SELECT * FROM (SELECT b.instructor, b.service, b.hourly_rate_cents, b.durations_minutes, b.headline,"
     )
+    sql.add("b.distance, u.full_name, u.timezone, u.created_at, s.slug, s.name AS service_name,")
     sql.add("coalesce(r.review_count, 0) AS review_count, coalesce(r.rating_sum, 0) AS rating_sum,")
     sql.add("pp.version AS picture_version,")
     sql.add(f"{k1} AS k1, {k2} AS k2", *key_args)
