@@ -7,15 +7,13 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.booking_pages import in_viewport, open_menu, press, screenshot
-from tests.e2e.editor_pages import tab_to
+from tests.e2e.booking_pages import open_menu, press, screenshot
 from tests.e2e.pages import serious_axe_violations
 from tests.e2e.test_payments_ui import open_first_time
 from tests.support.accounts import Accounts
 from tests.support.calendar import monday_after, offer_piano, save_week
 
 CHICAGO = "America/Chicago"
-MENU = ["Find lessons", "Instructors", "My lessons", "Payment", "Credits", "Invite"]  # a student's
 
 
 pytestmark = pytest.mark.both_devices  # `pages` opens at desktop size and as a touch phone
@@ -74,87 +72,3 @@ async def test_a_student_without_credit_is_told_where_it_comes_from(http, pages)
     await expect(page.get_by_test_id("credits-balance")).to_have_text("$0")
     await expect(page.get_by_text("No credit yet.")).to_be_visible()
     await expect(page.get_by_text("Credit comes from referrals")).to_be_visible()
-
-
-async def test_the_menu_names_the_current_page_and_a_phone_opens_it_as_a_panel(http, pages):
-    """A desktop shows the links in a row. A phone has a Menu button that opens them as a panel of
-    tap-sized rows, closed again by a tap outside it or by choosing a link, which goes there."""
-    student = await Accounts(http).student(name="Ivy Invite")
-    page = await pages.open("#/referral", as_=student)
-    await expect(page.get_by_role("heading", name="Invite friends")).to_be_visible()
-    nav = page.get_by_role("navigation", name="Main")
-    links = nav.get_by_role("link")  # only the links a person can see and reach
-    current = nav.locator('[aria-current="page"]')
-    await expect(current).to_have_text("Invite")
-    button = nav.get_by_role("button", name="Menu")
-    if pages.device == "desktop":
-        await expect(button).to_be_hidden()
-        await expect(links).to_have_text(MENU)
-        assert len({(await link.bounding_box() or {})["y"] for link in await links.all()}) == 1
-        return
-
-    await expect(button).to_have_attribute("aria-expanded", "false")
-    await expect(links).to_have_count(0)
-    await press(page, button)
-    await expect(button).to_have_attribute("aria-expanded", "true")
-    await expect(links).to_have_text(MENU)
-    for link in await links.all():
-        box = await link.bounding_box()
-        assert box is not None and box["height"] >= 44, await link.text_content()
-        assert await in_viewport(page, link)
-    await screenshot(page, "menu-phone.png")
-    assert await serious_axe_violations(page) == []
-    await page.touchscreen.tap(195, 800)  # below the panel
-    await expect(button).to_have_attribute("aria-expanded", "false")
-    await expect(links).to_have_count(0)
-
-    await press(page, button)
-    await press(page, links.get_by_text("Credits"))
-    await expect(page.get_by_role("heading", name="Credits", exact=True)).to_be_visible()
-    await expect(button).to_have_attribute("aria-expanded", "false")
-    await expect(links).to_have_count(0)
-    await expect(current).to_have_text("Credits")
-
-
-async def test_the_menu_works_from_the_keyboard(http, pages):
-    """On a phone Enter on the Menu button opens it, the arrows, Home, End and Tab walk its links,
-    Escape closes it with focus back on the button, Enter on a link goes there and closes it, and Tab
-    past the last link closes it. A desktop's row of links is reached with Tab."""
-    student = await Accounts(http).student(name="Kit Keys")
-    page = await pages.open("#/bookings", as_=student)
-    await expect(page.get_by_role("heading", name="My lessons")).to_be_visible()
-    if pages.device == "desktop":
-        await tab_to(page, 'a[data-nav="credits"]')
-        await page.keyboard.press("Enter")
-        await expect(page.get_by_role("heading", name="Credits", exact=True)).to_be_visible()
-        await expect(page.locator('a[data-nav="credits"]')).to_have_attribute("aria-current", "page")
-        return
-
-    button = page.get_by_role("button", name="Menu")
-
-    async def keys(*names: str) -> str:
-        for name in names:
-            await page.keyboard.press(name)
-        return await page.evaluate("document.activeElement.textContent")
-
-    await tab_to(page, '[data-testid="menu-button"]')
-    await page.keyboard.press("Enter")
-    await expect(button).to_have_attribute("aria-expanded", "true")
-    assert await keys("ArrowDown") == "Find lessons"
-    assert await keys("ArrowDown") == "Instructors"
-    assert await keys("End") == "Invite"
-    assert await keys("ArrowUp") == "Credits"
-    assert await keys("Home") == "Find lessons"
-    assert await keys("Tab") == "Instructors"
-    assert await keys("Escape") == "Menu"
-    await expect(button).to_have_attribute("aria-expanded", "false")
-    await expect(page.get_by_role("navigation", name="Main").get_by_role("link")).to_have_count(0)
-
-    assert await keys("Enter", "End", "ArrowUp") == "Credits"
-    assert await keys("Enter") == "Menu"
-    await expect(page.get_by_role("heading", name="Credits", exact=True)).to_be_visible()
-    await expect(button).to_have_attribute("aria-expanded", "false")
-
-    assert await keys("Enter", "End") == "Invite"
-    await page.keyboard.press("Tab")  # on to the notifications bell, out of the menu
-    await expect(button).to_have_attribute("aria-expanded", "false")
