@@ -111,7 +111,15 @@ def audit_payments(settings: Settings) -> None:
         raise SystemExit(1)
 
 
-def serve(settings: Settings, server: str, host: str, port: int) -> None:
+def web_concurrency(parser: argparse.ArgumentParser) -> int:
+    raw = os.environ.get("WEB_CONCURRENCY", "1")
+    try:
+        return int(raw)
+    except ValueError:
+        parser.error(f"WEB_CONCURRENCY must be a whole number, not {raw!r}")
+
+
+def serve(settings: Settings, server: str, host: str, port: int, workers: int = 1) -> None:
     from app.main import create_app
 
     if server == "uvicorn":
@@ -138,7 +146,9 @@ def serve(settings: Settings, server: str, host: str, port: int) -> None:
     transport = SocketifyTransport(hub_provider=lambda: app.state.hub)
     app = create_app(settings, transport=transport)
     freeze_startup_heap()
-    serve_socketify(app, host=host, port=port, native_routes={"/ws": transport})
+    # With workers, this process only supervises: each worker is this command run again (the app above
+    # is built but never started here; see socketify_asgi/workers.py).
+    serve_socketify(app, host=host, port=port, native_routes={"/ws": transport}, workers=workers)
 
 
 def run_worker(settings: Settings) -> None:
@@ -237,10 +247,14 @@ def run(argv: list[str] | None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("dev", help="run the whole platform locally (embedded services unless URLs set)")
     p.add_argument("--port", type=int, help="default: PORT, else 8000")
-    p = commands.add_parser("serve", help="one web process")
+    p = commands.add_parser("serve", help="the web server (one process, or --workers of them)")
     p.add_argument("--server", choices=["socketify", "uvicorn"], default="socketify")
     p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, help="default: PORT, else 8000")
+    p.add_argument(
+        "--workers", type=int, default=None,
+        help="socketify: web processes sharing the port, e.g. one per core (default: WEB_CONCURRENCY, else 1)",
+    )  # fmt: skip
     commands.add_parser("worker", help="one arq worker process")
     commands.add_parser("migrate", help="apply database migrations")
     p = commands.add_parser("seed", help="insert the catalog (and demo accounts with --demo)")
@@ -266,7 +280,10 @@ def run(argv: list[str] | None) -> None:
     if args.command == "dev":
         dev(settings, args.port or settings.port)
     elif args.command == "serve":
-        serve(settings, args.server, args.host, args.port or settings.port)
+        workers = args.workers if args.workers is not None else web_concurrency(parser)
+        if workers < 1 or (workers > 1 and args.server != "socketify"):
+            parser.error("--workers: a whole number from 1, above 1 with --server socketify only")
+        serve(settings, args.server, args.host, args.port or settings.port, workers)
     elif args.command == "worker":
         run_worker(settings)
     elif args.command == "migrate":

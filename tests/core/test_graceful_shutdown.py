@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 import asyncpg
+import httpx
 import pytest
 
-from tests.support.live import SERVERS
+from app.settings import PROJECT_ROOT
+from tests.support.live import SERVERS, free_port, server_env
 
 
 async def database_connections(settings) -> int:
@@ -49,3 +54,40 @@ async def test_sigterm_closes_the_pool_and_leaves_no_process_behind(live, settin
         await asyncio.sleep(0.1)
     assert await database_connections(settings) == 0, "the pool was closed"
     assert all(not os.path.exists(f"/proc/{pid}") for pid in [server.process.pid, *children])
+
+
+def web_process(settings, port: int, **env: str) -> subprocess.Popen:
+    argv = [sys.executable, "-m", "app", "serve", "--port", str(port)]
+    return subprocess.Popen(argv, env=server_env(settings, **env), cwd=PROJECT_ROOT, start_new_session=True)
+
+
+async def test_web_concurrency_runs_that_many_workers_on_one_port_and_sigterm_stops_them_all(settings):
+    """`python -m app serve` with WEB_CONCURRENCY=2 (a real process: workers are this command run
+    again, which a test server forked from the suite's zygote is not): two workers, each with its own
+    pool, answering on one port; SIGTERM to the supervisor closes both pools and leaves no process."""
+    port = free_port()
+    process = web_process(settings, port, WEB_CONCURRENCY="2")
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            for _ in range(300):
+                if await database_connections(settings) >= 2 and len(children_of(process.pid)) == 2:
+                    with contextlib.suppress(httpx.HTTPError):
+                        if (await http.get("/ready", timeout=1)).status_code == 200:
+                            break
+                await asyncio.sleep(0.1)
+            workers = children_of(process.pid)
+            assert len(workers) == 2, workers
+            assert await database_connections(settings) >= 2, "a pool in each worker"
+            assert [(await http.get("/ready")).status_code for _ in range(6)] == [200] * 6
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(process.wait, 30) == 0
+        for _ in range(50):
+            if await database_connections(settings) == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert await database_connections(settings) == 0, "both pools were closed"
+        assert all(not os.path.exists(f"/proc/{pid}") for pid in workers)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
