@@ -158,6 +158,20 @@ def sched_ns(pid: int | str = "self") -> tuple[int, int]:
     return run, wait
 
 
+def sched_ns_with_children(pid: int) -> tuple[int, int]:
+    """`sched_ns` of a process and its children together (a supervisor and its web workers)."""
+    pids = [pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    pids.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    readings = [sched_ns(p) for p in pids]
+    return sum(r for r, _ in readings), sum(w for _, w in readings)
+
+
 def softirq_seconds(cpu: int) -> float:
     """Softirq time of one CPU so far (/proc/stat). On loopback the receiver's TCP work runs there,
     in softirq context, and is not in the sending process's own CPU time."""
@@ -342,13 +356,20 @@ class Server:
 
 
 def start_server(
-    kind: str, services: Services, core: int = SERVER_CORE, timeout: float = 60, port: int | None = None
+    kind: str,
+    services: Services,
+    core: int | str = SERVER_CORE,
+    timeout: float = 60,
+    port: int | None = None,
+    workers: int = 1,
 ) -> Server:
-    """A web process of `services.root`'s code (its `app` package comes first on the path)."""
+    """A web process of `services.root`'s code (its `app` package comes first on the path); with
+    `workers`, a supervisor of that many sharing the port (`core`: a CPU list for taskset, "0,1")."""
     port = port or free_port()
     log = tempfile.NamedTemporaryFile(prefix=f"bench-{kind}-", suffix=".log", delete=False)
+    serve = ["serve", "--server", kind, "--port", str(port), *(["--workers", str(workers)] if workers > 1 else [])]
     process = subprocess.Popen(
-        ["taskset", "-c", str(core), PYTHON, "-m", "app", "serve", "--server", kind, "--port", str(port)],
+        ["taskset", "-c", str(core), PYTHON, "-m", "app", *serve],
         env=services.env(),
         cwd=services.root,
         stdout=log,

@@ -57,7 +57,7 @@ from _common import (
     raise_fd_limit,
     ratio,
     s3_standin,
-    sched_ns,
+    sched_ns_with_children,
     start_server,
     stripe_standin,
     summary_ms,
@@ -311,6 +311,7 @@ async def orchestrate(args, services: Services, server, standin) -> None:
             print(f"# set up: {args.instructors} live instructors at {rate:.1f}/s; load {loadavg()}", flush=True)
     if args.setup_only:
         return
+    sched_ns = sched_ns_with_children  # the web workers' CPU with `--web-processes`
     sched = [sched_ns(server.pid)]
     one = await measure_http(server.url, args.rounds, 1)
     sched.append(sched_ns(server.pid))
@@ -366,15 +367,24 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--setup-only", action="store_true", help="with --keep-database: set up, measure nothing")
     parser.add_argument("--profile", metavar="FILE", help="py-spy the web process during the HTTP 16 at once")
+    parser.add_argument(
+        "--web-processes", type=int, default=1,
+        help="HTTP against this many socketify workers on one port, not pinned (as `serve --workers N` on this "
+        "machine); the in-process figures are one process's",
+    )  # fmt: skip
     args = parser.parse_args()
     check_cpus()
     pin_to(CLIENT_CORE)
     raise_fd_limit(4096)
     import uvloop
 
+    web = (
+        f"{args.web_processes} socketify workers on both CPUs" if args.web_processes > 1
+        else f"one socketify process on CPU {SERVER_CORE}"
+    )  # fmt: skip
     print(
-        f"# search at scale: {args.instructors} live instructors, {len(QUERIES)} queries x {args.rounds}; one "
-        f"socketify process on CPU {SERVER_CORE}, client and stand-ins on CPU {CLIENT_CORE}; loadavg {loadavg()}",
+        f"# search at scale: {args.instructors} live instructors, {len(QUERIES)} queries x {args.rounds}; {web}, "
+        f"client and stand-ins on CPU {CLIENT_CORE}; loadavg {loadavg()}",
         flush=True,
     )
     os.environ.update(CHEAP_PASSWORDS, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
@@ -382,7 +392,10 @@ def main() -> None:
     kept = {"db_name": args.keep_database, "keep": True} if args.keep_database else {}
     with stripe_standin(CLIENT_CORE, WEBHOOK_SECRET) as standin, s3_standin(), Services(seed=True, **kept) as services:
         os.environ["STRIPE_API_BASE"] = standin.base_url
-        server = start_server("socketify", services)
+        if args.web_processes > 1:  # the web workers on both cores, beside the client and PostgreSQL
+            server = start_server("socketify", services, f"{CLIENT_CORE},{SERVER_CORE}", workers=args.web_processes)
+        else:
+            server = start_server("socketify", services)
         try:
             standin.configure(webhook_url=f"{server.url}/api/payments/webhook")
             uvloop.run(orchestrate(args, services, server, standin))
