@@ -184,6 +184,11 @@ export function mountNotifications(container, ctx) {
   };
   document.addEventListener('click', onDocumentClick);
   document.addEventListener('keydown', onKey);
+  // Tab (or Shift+Tab) out of the bell and its panel closes the panel, the keyboard where it went. Focus
+  // dropped to nowhere (an item re-rendered under it) is no leaving.
+  root.addEventListener('focusout', (e) => {
+    if (!panel.hidden && e.relatedTarget && !root.contains(e.relatedTarget)) toggle(false);
+  });
 
   const unsubscribe = ctx.socket.subscribe(`notifications:${ctx.me.id}`, {
     onSubscribed: (_msg, { resumed }) => { if (!resumed) loadFirstPage(); },

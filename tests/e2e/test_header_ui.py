@@ -73,6 +73,31 @@ async def test_escape_closes_the_notifications_and_gives_focus_back_to_the_bell(
     await expect(bell).to_be_focused()
 
 
+async def test_tabbing_out_of_the_notifications_closes_them_where_the_keyboard_went(http, pages):
+    page = await pages.open("#/bookings", as_=await a_notified_instructor(http))
+    bell = page.get_by_test_id("notif-bell")
+    panel = page.get_by_role("dialog", name="Notifications")
+    await expect(page.get_by_role("heading", name="Lessons booked with you")).to_be_visible()
+    await bell.focus()
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".notif-link").first).to_be_visible()
+    inside = "document.activeElement.closest('.notif') !== null"
+    for _ in range(30):  # through the panel's items and buttons, then out of it
+        await page.keyboard.press("Tab")
+        if not await page.evaluate(inside):
+            break
+    assert not await page.evaluate(inside)
+    await expect(panel).to_be_hidden()
+    await expect(bell).to_have_attribute("aria-expanded", "false")
+    assert await page.evaluate("document.activeElement.closest('#topbar') !== null")  # on to the header's next
+
+    await bell.focus()
+    await page.keyboard.press("Enter")
+    await expect(panel).to_be_visible()
+    await page.keyboard.press("Shift+Tab")  # back out, before the bell
+    await expect(panel).to_be_hidden()
+
+
 async def test_the_notifications_close_when_the_page_changes_or_a_click_lands_outside(http, pages):
     page = await pages.open("#/bookings", as_=await a_notified_instructor(http))
     bell = page.get_by_test_id("notif-bell")
