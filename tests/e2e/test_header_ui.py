@@ -9,7 +9,7 @@ import asyncio
 import re
 
 import pytest
-from playwright.async_api import Page, Route, expect
+from playwright.async_api import Locator, Page, Route, expect
 
 from tests.e2e.booking_pages import in_viewport, press, screenshot
 from tests.e2e.editor_pages import tab_to
@@ -50,16 +50,17 @@ HEADER_ROW = """() => {
 }"""
 
 
-async def a_notified_instructor(http):
-    """A live instructor: going live put a notification in the bell, so the panel has an item to focus."""
-    return await Accounts(http).instructor(name="Ada Keys")
+async def the_bell(http, pages) -> tuple[Page, Locator, Locator]:
+    """A live instructor's lessons page (going live put a notification in the bell, so the panel has an
+    item to focus): the page, the bell and its panel."""
+    instructor = await Accounts(http).instructor(name="Ada Keys")
+    page = await pages.open("#/bookings", as_=instructor)
+    await expect(page.get_by_role("heading", name="Lessons booked with you")).to_be_visible()
+    return page, page.get_by_test_id("notif-bell"), page.get_by_role("dialog", name="Notifications")
 
 
 async def test_escape_closes_the_notifications_and_gives_focus_back_to_the_bell(http, pages):
-    page = await pages.open("#/bookings", as_=await a_notified_instructor(http))
-    bell = page.get_by_test_id("notif-bell")
-    panel = page.get_by_role("dialog", name="Notifications")
-    await expect(page.get_by_role("heading", name="Lessons booked with you")).to_be_visible()
+    page, bell, panel = await the_bell(http, pages)
     await bell.focus()
     await page.keyboard.press("Enter")
     await expect(panel).to_be_visible()
@@ -74,10 +75,7 @@ async def test_escape_closes_the_notifications_and_gives_focus_back_to_the_bell(
 
 
 async def test_tabbing_out_of_the_notifications_closes_them_where_the_keyboard_went(http, pages):
-    page = await pages.open("#/bookings", as_=await a_notified_instructor(http))
-    bell = page.get_by_test_id("notif-bell")
-    panel = page.get_by_role("dialog", name="Notifications")
-    await expect(page.get_by_role("heading", name="Lessons booked with you")).to_be_visible()
+    page, bell, panel = await the_bell(http, pages)
     await bell.focus()
     await page.keyboard.press("Enter")
     await expect(page.locator(".notif-link").first).to_be_visible()
@@ -99,10 +97,7 @@ async def test_tabbing_out_of_the_notifications_closes_them_where_the_keyboard_w
 
 
 async def test_the_notifications_close_when_the_page_changes_or_a_click_lands_outside(http, pages):
-    page = await pages.open("#/bookings", as_=await a_notified_instructor(http))
-    bell = page.get_by_test_id("notif-bell")
-    panel = page.get_by_role("dialog", name="Notifications")
-    await expect(page.get_by_role("heading", name="Lessons booked with you")).to_be_visible()
+    page, bell, panel = await the_bell(http, pages)
     await page.goto("/#/earnings")
     await expect(page.get_by_role("heading", name="Earnings")).to_be_visible()
 
