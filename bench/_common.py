@@ -160,15 +160,9 @@ def sched_ns(pid: int | str = "self") -> tuple[int, int]:
 
 def sched_ns_with_children(pid: int) -> tuple[int, int]:
     """`sched_ns` of a process and its children together (a supervisor and its web workers)."""
-    pids = [pid]
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    pids.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    readings = [sched_ns(p) for p in pids]
+    from tests.support.processes import children_of
+
+    readings = [sched_ns(p) for p in [pid, *children_of(pid)]]
     return sum(r for r, _ in readings), sum(w for _, w in readings)
 
 

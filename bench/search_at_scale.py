@@ -311,13 +311,12 @@ async def orchestrate(args, services: Services, server, standin) -> None:
             print(f"# set up: {args.instructors} live instructors at {rate:.1f}/s; load {loadavg()}", flush=True)
     if args.setup_only:
         return
-    sched_ns = sched_ns_with_children  # the web workers' CPU with `--web-processes`
-    sched = [sched_ns(server.pid)]
+    sched = [sched_ns_with_children(server.pid)]  # with `--web-processes`, the workers' CPU too
     one = await measure_http(server.url, args.rounds, 1)
-    sched.append(sched_ns(server.pid))
+    sched.append(sched_ns_with_children(server.pid))
     with py_spy(args.profile, server.pid):
         many = await measure_http(server.url, args.rounds, CONCURRENT)
-    sched.append(sched_ns(server.pid))
+    sched.append(sched_ns_with_children(server.pid))
     asked = (args.rounds + 1) * len(QUERIES)  # with the warm-up round
     # (on CPU, waiting for it) per request, one at a time and 16 at once
     web_ms = [[(b - a) / 1e6 / asked for a, b in zip(sched[i], sched[i + 1], strict=True)] for i in (0, 1)]

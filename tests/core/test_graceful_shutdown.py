@@ -14,6 +14,7 @@ import pytest
 
 from app.settings import PROJECT_ROOT
 from tests.support.live import SERVERS, free_port, server_env
+from tests.support.processes import children_of
 
 
 async def database_connections(settings) -> int:
@@ -25,19 +26,6 @@ async def database_connections(settings) -> int:
         )
     finally:
         await conn.close()
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
-            except (FileNotFoundError, ProcessLookupError, IndexError):
-                continue
-    return found
 
 
 @pytest.mark.parametrize("server_kind", SERVERS)
