@@ -2,7 +2,9 @@
 percentiles, and per-process CPU / memory readings from /proc.
 
 Not a benchmark itself. Every helper here is bounded: waits have deadlines, servers are stopped
-(SIGTERM, then SIGKILL) and the database is dropped when the `Services` context exits.
+(SIGTERM, then SIGKILL) and the database is dropped when the `Services` context exits. A bench told to
+stop (SIGTERM, SIGHUP) exits as after Ctrl-C, through those exits, so its servers and stand-ins (each
+in a session of its own) stop with it.
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 PYTHON = sys.executable
 SERVER_CORE = 1
 CLIENT_CORE = 0
+
+
+def _exit_through_cleanups(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+for _stop in (signal.SIGTERM, signal.SIGHUP):
+    signal.signal(_stop, _exit_through_cleanups)
 
 
 def pin_to(core: int) -> None:

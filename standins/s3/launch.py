@@ -13,11 +13,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from standins.ready import wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,16 +64,6 @@ def start_s3_standin(
     with open(log or os.devnull, "ab") as output:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)
     standin = RunningS3(f"http://{host}:{port}", process, log)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the S3 stand-in exited with {process.returncode} before it was ready")
-        try:
-            # moto answers ListBuckets without credentials checks
-            if httpx.get(f"{standin.endpoint_url}/", timeout=1).status_code == 200:
-                return standin
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    standin.stop()
-    raise RuntimeError(f"the S3 stand-in did not answer on {standin.endpoint_url} within {timeout} s")
+    # moto answers ListBuckets without credentials checks
+    wait_until_ready(process, f"{standin.endpoint_url}/", standin.stop, "S3", timeout)
+    return standin

@@ -16,13 +16,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from standins.ready import wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,15 +94,5 @@ def start_stripe_standin(
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     standin = RunningStandin(f"http://{host}:{port}", data_dir, process)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the Stripe stand-in exited with {process.returncode} before it was ready")
-        try:
-            if httpx.get(f"{standin.base_url}/_standin/health", timeout=1).status_code == 200:
-                return standin
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    standin.stop()
-    raise RuntimeError(f"the Stripe stand-in did not answer on {standin.base_url} within {timeout} s")
+    wait_until_ready(process, f"{standin.base_url}/_standin/health", standin.stop, "Stripe", timeout)
+    return standin
