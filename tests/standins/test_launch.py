@@ -33,14 +33,17 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("kind", sorted(STARTS_A_STANDIN))
 def test_a_launcher_stopped_while_its_standin_starts_leaves_no_standin(kind: str) -> None:
-    script = textwrap.dedent(
-        """
+    script = (
+        textwrap.dedent(
+            """
         import signal, sys
         def stop(signum, frame):
             raise SystemExit(128 + signum)
         signal.signal(signal.SIGTERM, stop)
         """
-    ) + STARTS_A_STANDIN[kind]
+        )
+        + STARTS_A_STANDIN[kind]
+    )
     launcher = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     standins: list[int] = []
     try:
