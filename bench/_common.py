@@ -59,6 +59,17 @@ def pin_to(core: int) -> None:
     os.sched_setaffinity(0, {core})
 
 
+def pids_named(names: tuple[str, ...]) -> list[int]:
+    """The running processes whose command name (/proc/PID/comm) is one of `names`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() in names:
+                    found.append(int(entry.name))
+    return found
+
+
 @contextlib.contextmanager
 def services_pinned_to(core: int, names: tuple[str, ...] = ("postgres", "redis-server")) -> Iterator[list[int]]:
     """Pin every running process named in `names` (PostgreSQL's postmaster and backends, Redis) to
@@ -66,16 +77,13 @@ def services_pinned_to(core: int, names: tuple[str, ...] = ("postgres", "redis-s
     forks later backends from the postmaster, so they inherit it. Left as they are where this
     process may not change them. Yields the pids pinned."""
     saved: dict[int, set[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in pids_named(names):
         with contextlib.suppress(OSError):
-            if (entry / "comm").read_text().strip() in names:
-                for task in (entry / "task").iterdir():
-                    tid = int(task.name)
-                    previous = os.sched_getaffinity(tid)
-                    os.sched_setaffinity(tid, {core})
-                    saved[tid] = previous
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                tid = int(task.name)
+                previous = os.sched_getaffinity(tid)
+                os.sched_setaffinity(tid, {core})
+                saved[tid] = previous
     try:
         yield sorted(saved)
     finally:
@@ -174,6 +182,16 @@ def sched_ns_with_children(pid: int) -> tuple[int, int]:
 
     readings = [sched_ns(p) for p in [pid, *children_of(pid)]]
     return sum(r for r, _ in readings), sum(w for _, w in readings)
+
+
+def sched_ns_of_named(names: tuple[str, ...]) -> int:
+    """On-CPU nanoseconds so far of every running process named in `names` (PostgreSQL's backends:
+    a backend gone meanwhile takes its share with it, so read across runs that keep their connections)."""
+    total = 0
+    for pid in pids_named(names):
+        with contextlib.suppress(OSError):  # gone while read
+            total += sched_ns(pid)[0]
+    return total
 
 
 def softirq_seconds(cpu: int) -> float:

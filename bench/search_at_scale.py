@@ -19,9 +19,10 @@ Measured, web process on CPU 1, this script on CPU 0:
   time window the real search keeps only candidates with an open slot inside it, chunk by chunk; the
   variant without slots takes the first page of candidates, so it shows what the window costs too).
   The time spent inside the slots batch (`_slots_of`) of the real search is summed beside it.
-- CPU per search, what one web core's throughput hangs on (wall times move with the machine's load):
-  the web process's on-CPU time over each HTTP run (schedstat, warm-up included) per request, and the
-  child's own CPU time (process_time) around each search, one at a time.
+- CPU per search, what the two cores' throughput hangs on (wall times move with the machine's load):
+  over each HTTP run (schedstat, warm-up included) per request, the web process's on-CPU time,
+  PostgreSQL's backends' and this script's (the load generator's); and the child's own CPU time
+  (process_time) around each search, one at a time.
 
     .venv/bin/python bench/search_at_scale.py [--instructors 10000] [--rounds 10] [--setup-concurrency 32]
         [--keep-database NAME [--setup-only]]   # set up once (long at 10,000), measure again later
@@ -57,6 +58,8 @@ from _common import (
     raise_fd_limit,
     ratio,
     s3_standin,
+    sched_ns,
+    sched_ns_of_named,
     sched_ns_with_children,
     start_server,
     stripe_standin,
@@ -311,15 +314,21 @@ async def orchestrate(args, services: Services, server, standin) -> None:
             print(f"# set up: {args.instructors} live instructors at {rate:.1f}/s; load {loadavg()}", flush=True)
     if args.setup_only:
         return
-    sched = [sched_ns_with_children(server.pid)]  # with `--web-processes`, the workers' CPU too
+    # CPU readings around each HTTP run: the web process (with `--web-processes`, its workers too),
+    # PostgreSQL's backends and this process, the load generator
+    sched = [sched_ns_with_children(server.pid)]
+    others = [(sched_ns_of_named(("postgres",)), sched_ns()[0])]
     one = await measure_http(server.url, args.rounds, 1)
     sched.append(sched_ns_with_children(server.pid))
+    others.append((sched_ns_of_named(("postgres",)), sched_ns()[0]))
     with py_spy(args.profile, server.pid):
         many = await measure_http(server.url, args.rounds, CONCURRENT)
     sched.append(sched_ns_with_children(server.pid))
+    others.append((sched_ns_of_named(("postgres",)), sched_ns()[0]))
     asked = (args.rounds + 1) * len(QUERIES)  # with the warm-up round
     # (on CPU, waiting for it) per request, one at a time and 16 at once
     web_ms = [[(b - a) / 1e6 / asked for a, b in zip(sched[i], sched[i + 1], strict=True)] for i in (0, 1)]
+    pg_ms, client_ms = ([(others[i + 1][k] - others[i][k]) / 1e6 / asked for i in (0, 1)] for k in (0, 1))
     print("\n## per query, HTTP (results on the first page; p50 / p99 ms one at a time | 16 at once)")
     for q in QUERIES:
         a, b = one["per_query"][q], many["per_query"][q]
@@ -336,6 +345,8 @@ async def orchestrate(args, services: Services, server, standin) -> None:
           f"p99 {ratio(w['p99'], wo['p99'])}")  # fmt: skip
     print(f"web process CPU per HTTP search: {web_ms[0][0]:.2f} ms one at a time, {web_ms[1][0]:.2f} ms 16 at once "
           f"(waiting for CPU {SERVER_CORE}: {web_ms[0][1]:.2f} / {web_ms[1][1]:.2f} ms)")  # fmt: skip
+    print(f"PostgreSQL CPU per HTTP search: {pg_ms[0]:.2f} ms one at a time, {pg_ms[1]:.2f} ms 16 at once; "
+          f"load generator (this process) {client_ms[0]:.2f} / {client_ms[1]:.2f} ms")  # fmt: skip
     cw, cwo = inproc["cpu_with"], inproc["cpu_without"]
     print(f"in-process CPU per search, one at a time: p50 {cw['p50']:.2f} / p99 {cw['p99']:.2f} ms; without next "
           f"slots p50 {cwo['p50']:.2f} / p99 {cwo['p99']:.2f} ms")  # fmt: skip

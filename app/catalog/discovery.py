@@ -30,8 +30,7 @@ CACHE_SECONDS = 24 * 3600  # housekeeping only: freshness comes from the stream,
 # always come from the catalog as it is read.
 KIDS_SERVICE_IDS = """
 SELECT DISTINCT o.service AS id FROM instructor_services o
-JOIN onboarding_states l ON l.instructor = o.instructor AND l.is_live
-WHERE o.age_groups @> ARRAY['kids']::varchar[]
+WHERE o.live AND o.age_groups @> ARRAY['kids']::varchar[]
 """
 
 

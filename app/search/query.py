@@ -1,6 +1,7 @@
 """The search in SQL (core PostgreSQL only): each live instructor's best-matching offer, the place
-test (each profile's GiST-indexed reach box holding the place, refined by the haversine distance against
-the instructor's service radius), the sort keys and keyset paging. Every sort is ascending on (k1, k2, id)."""
+test (the offer's GiST-indexed reach box, its instructor's service radius around its place, holding the
+place, refined by the haversine distance against that radius), the sort keys and keyset paging. Every
+sort is ascending on (k1, k2, id)."""
 
 from __future__ import annotations
 
@@ -92,9 +93,8 @@ def _offers(filters: Filters) -> _Sql:
     sql = _Sql().add("SELECT DISTINCT ON (o.instructor) o.instructor, o.service, o.hourly_rate_cents,")
     sql.add("o.durations_minutes, p.headline, p.bio,")
     _distance(sql, filters)
-    sql.add("AS distance FROM instructor_services o")
-    sql.add("JOIN onboarding_states l ON l.instructor = o.instructor AND l.is_live")
-    sql.add("LEFT JOIN instructor_profiles p ON p.instructor = o.instructor WHERE true")
+    sql.add("AS distance FROM instructor_services o")  # live and reach: the instructor's, copied (migration 0018)
+    sql.add("LEFT JOIN instructor_profiles p ON p.instructor = o.instructor WHERE o.live")
     if filters.service_id is not None:
         sql.add("AND o.service = {}", filters.service_id)
     if filters.age_group is not None:
@@ -103,14 +103,14 @@ def _offers(filters: Filters) -> _Sql:
         sql.add("AND o.hourly_rate_cents <= {}", filters.max_price_cents)
     place, online = filters.place, "'online' = ANY(o.locations)"
     if place is not None:
-        # Each profile's reach (its service radius's box, migration 0017) must hold the place; the
-        # haversine keeps those whose radius truly does. Without a service, the reach index finds them.
-        # With one, its offers (hundreds at 10,000 instructors) are fewer than the profiles reaching a
-        # central place (thousands), but PostgreSQL guesses any `&&` on a GiST box at 0.5 % of rows
-        # and would start from the reach index: `box_overlap`, the same test as a function call, is no
-        # index condition, so the plan starts from the service (29 -> 3 ms for "guitar in Astoria").
+        # The offer's reach (its instructor's service radius's box, migrations 0017 and 0018) must hold
+        # the place; the haversine keeps those whose radius truly does. Without a service, the live
+        # offers' reach index finds them. With one, its live offers (hundreds at 10,000 instructors)
+        # are fewer than those reaching a central place (thousands), but PostgreSQL guesses any `&&`
+        # on a GiST box at 0.5 % of rows and would start from the reach index: `box_overlap`, the same
+        # test as a function call, is no index condition, so the plan starts from the service.
         here = "box(point({}, {}), point({}, {}))"
-        reach = f"p.reach && {here}" if filters.service_id is None else f"box_overlap(p.reach, {here})"
+        reach = f"o.reach && {here}" if filters.service_id is None else f"box_overlap(o.reach, {here})"
         sql.add(f"AND (( {reach}", place.lng, place.lat, place.lng, place.lat)
         sql.add("AND").add(_HAVERSINE.format(lat="{}", lng="{}"), place.lat, place.lat, place.lng)
         sql.add("<= p.service_radius_miles")
@@ -149,20 +149,21 @@ async def candidates(filters: Filters, after: Position | None, count: int) -> li
     """Up to `count` results in sort order after `after`."""
     k1, k2, key_args = _sort_keys(filters, _like_patterns(filters.words))
     offers = _offers(filters)
-    sql = _Sql().add(  # b.bio only scores words here: it is not sent back
-        "SELECT * FROM (SELECT b.instructor, b.service, b.hourly_rate_cents, b.durations_minutes, b.headline,"
+    # Ranked from the offers and ratings alone; names, services and pictures joined to the page only.
+    sql = _Sql().add("SELECT top.*, u.full_name, u.timezone, u.created_at, s.slug, s.name AS service_name,")
+    sql.add("pp.version AS picture_version FROM (SELECT * FROM (")
+    sql.add(  # b.bio only scores words here: it is not sent back
+        "SELECT b.instructor, b.service, b.hourly_rate_cents, b.durations_minutes, b.headline, b.distance,"
     )
-    sql.add("b.distance, u.full_name, u.timezone, u.created_at, s.slug, s.name AS service_name,")
     sql.add("coalesce(r.review_count, 0) AS review_count, coalesce(r.rating_sum, 0) AS rating_sum,")
-    sql.add("pp.version AS picture_version,")
     sql.add(f"{k1} AS k1, {k2} AS k2", *key_args)
     sql.add("FROM (").add(offers.text(), *offers.args).add(") b")
-    sql.add("JOIN users u ON u.id = b.instructor JOIN services s ON s.id = b.service")
-    sql.add("LEFT JOIN review_summaries r ON r.instructor = b.instructor")
-    sql.add('LEFT JOIN profile_pictures pp ON pp."user" = b.instructor) ranked')
+    sql.add("LEFT JOIN review_summaries r ON r.instructor = b.instructor) ranked")
     if after is not None:
         sql.add("WHERE (k1, k2, instructor) > ({}::float8, {}::float8, {})", *after.keys, after.instructor_id)
-    sql.add("ORDER BY k1, k2, instructor LIMIT {}", count)
+    sql.add("ORDER BY k1, k2, instructor LIMIT {}) top", count)
+    sql.add("JOIN users u ON u.id = top.instructor JOIN services s ON s.id = top.service")
+    sql.add('LEFT JOIN profile_pictures pp ON pp."user" = top.instructor ORDER BY top.k1, top.k2, top.instructor')
     rows = await fetch(InstructorService, sql.numbered(), *sql.args)
     return [
         Candidate(
