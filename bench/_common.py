@@ -271,21 +271,25 @@ class Services:
         parts = urlsplit(self.server_url)
         self.database_url = urlunsplit(parts._replace(path=f"/{self.db_name}"))
         self.reused = self.keep and asyncio.run(self._exists())
-        if self.reused:
+        if self.reused:  # kept from an earlier run: brought up to this tree's migrations
+            self._app_commands(["migrate"])
             return self
         asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}"', f'CREATE DATABASE "{self.db_name}"'))
-        env = {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "LOG_LEVEL": "WARNING"}
         try:
-            for command in (["migrate"], ["seed"]) if self.seed else (["migrate"],):
-                done = subprocess.run(
-                    [PYTHON, "-m", "app", *command], env=env, cwd=self.root, capture_output=True, text=True, timeout=300
-                )
-                if done.returncode:
-                    raise RuntimeError(f"python -m app {command[0]} failed:\n{done.stdout}\n{done.stderr}")
+            self._app_commands(["migrate", "seed"] if self.seed else ["migrate"])
         except BaseException:
             self.__exit__(None, None, None)
             raise
         return self
+
+    def _app_commands(self, commands: list[str]) -> None:
+        env = {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "LOG_LEVEL": "WARNING"}
+        for command in commands:
+            done = subprocess.run(
+                [PYTHON, "-m", "app", command], env=env, cwd=self.root, capture_output=True, text=True, timeout=300
+            )
+            if done.returncode:
+                raise RuntimeError(f"python -m app {command} failed:\n{done.stdout}\n{done.stderr}")
 
     def __exit__(self, *exc: object) -> None:
         if not self.keep:

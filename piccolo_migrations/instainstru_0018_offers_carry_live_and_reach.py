@@ -19,6 +19,7 @@ DESCRIPTION = "offers carry live and reach"
 STATEMENTS = [
     "ALTER TABLE instructor_services ADD COLUMN live boolean NOT NULL DEFAULT false",
     "ALTER TABLE instructor_services ADD COLUMN reach box",
+    # A new offer (or one moved to another instructor) takes its instructor's copies.
     """CREATE FUNCTION offer_takes_live_and_reach() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         NEW.live := coalesce(
@@ -26,8 +27,10 @@ STATEMENTS = [
         NEW.reach := (SELECT reach FROM instructor_profiles WHERE instructor = NEW.instructor FOR SHARE);
         RETURN NEW;
     END $$""",
-    """CREATE TRIGGER offer_takes_live_and_reach BEFORE INSERT OR UPDATE ON instructor_services
+    """CREATE TRIGGER offer_takes_live_and_reach BEFORE INSERT OR UPDATE OF instructor ON instructor_services
     FOR EACH ROW EXECUTE FUNCTION offer_takes_live_and_reach()""",
+    # A change of a source writes its value on the instructor's offers (no read of the other source:
+    # going live and moving at once only queue on the offers' rows, they cannot deadlock).
     """CREATE FUNCTION offers_follow_live() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'DELETE' THEN
@@ -50,8 +53,12 @@ STATEMENTS = [
     END $$""",
     """CREATE TRIGGER offers_follow_reach AFTER INSERT OR DELETE OR UPDATE OF lat, lng, service_radius_miles, instructor
     ON instructor_profiles FOR EACH ROW EXECUTE FUNCTION offers_follow_reach()""",
-    # The offers as they are now (the BEFORE UPDATE trigger copies both in).
-    "UPDATE instructor_services SET live = live",
+    # The offers as they are now.
+    """UPDATE instructor_services o SET live = coalesce(l.is_live, false), reach = p.reach
+    FROM instructor_services x
+    LEFT JOIN onboarding_states l ON l.instructor = x.instructor
+    LEFT JOIN instructor_profiles p ON p.instructor = x.instructor
+    WHERE x.id = o.id""",
     "CREATE INDEX instructor_services_live ON instructor_services (service, hourly_rate_cents, instructor) WHERE live",
     "CREATE INDEX instructor_services_live_reach ON instructor_services USING gist (reach) WHERE live",
 ]
