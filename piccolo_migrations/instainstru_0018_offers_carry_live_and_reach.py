@@ -16,6 +16,20 @@ ID = "2026-12-14T10:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "offers carry live and reach"
 
+
+def _offers_follow(copy: str, value: str, when_gone: str) -> str:
+    """The trigger function writing a source row's value on its instructor's offers."""
+    return f"""CREATE FUNCTION offers_follow_{copy}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' THEN
+            UPDATE instructor_services SET {copy} = {when_gone} WHERE instructor = OLD.instructor;
+        ELSE
+            UPDATE instructor_services SET {copy} = {value} WHERE instructor = NEW.instructor;
+        END IF;
+        RETURN NULL;
+    END $$"""
+
+
 STATEMENTS = [
     "ALTER TABLE instructor_services ADD COLUMN live boolean NOT NULL DEFAULT false",
     "ALTER TABLE instructor_services ADD COLUMN reach box",
@@ -31,26 +45,10 @@ STATEMENTS = [
     FOR EACH ROW EXECUTE FUNCTION offer_takes_live_and_reach()""",
     # A change of a source writes its value on the instructor's offers (no read of the other source:
     # going live and moving at once only queue on the offers' rows, they cannot deadlock).
-    """CREATE FUNCTION offers_follow_live() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'DELETE' THEN
-            UPDATE instructor_services SET live = false WHERE instructor = OLD.instructor;
-        ELSE
-            UPDATE instructor_services SET live = NEW.is_live WHERE instructor = NEW.instructor;
-        END IF;
-        RETURN NULL;
-    END $$""",
+    _offers_follow("live", "NEW.is_live", "false"),
     """CREATE TRIGGER offers_follow_live AFTER INSERT OR DELETE OR UPDATE OF is_live, instructor
     ON onboarding_states FOR EACH ROW EXECUTE FUNCTION offers_follow_live()""",
-    """CREATE FUNCTION offers_follow_reach() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'DELETE' THEN
-            UPDATE instructor_services SET reach = NULL WHERE instructor = OLD.instructor;
-        ELSE
-            UPDATE instructor_services SET reach = NEW.reach WHERE instructor = NEW.instructor;
-        END IF;
-        RETURN NULL;
-    END $$""",
+    _offers_follow("reach", "NEW.reach", "NULL"),
     """CREATE TRIGGER offers_follow_reach AFTER INSERT OR DELETE OR UPDATE OF lat, lng, service_radius_miles, instructor
     ON instructor_profiles FOR EACH ROW EXECUTE FUNCTION offers_follow_reach()""",
     # The offers as they are now.
