@@ -59,23 +59,14 @@ def pin_to(core: int) -> None:
     os.sched_setaffinity(0, {core})
 
 
-def pids_named(names: tuple[str, ...]) -> list[int]:
-    """The running processes whose command name (/proc/PID/comm) is one of `names`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if (entry / "comm").read_text().strip() in names:
-                    found.append(int(entry.name))
-    return found
-
-
 @contextlib.contextmanager
 def services_pinned_to(core: int, names: tuple[str, ...] = ("postgres", "redis-server")) -> Iterator[list[int]]:
     """Pin every running process named in `names` (PostgreSQL's postmaster and backends, Redis) to
     one CPU, every thread of them, for the duration; their affinity is restored after. PostgreSQL
     forks later backends from the postmaster, so they inherit it. Left as they are where this
     process may not change them. Yields the pids pinned."""
+    from tests.support.processes import pids_named
+
     saved: dict[int, set[int]] = {}
     for pid in pids_named(names):
         with contextlib.suppress(OSError):
@@ -187,6 +178,8 @@ def sched_ns_with_children(pid: int) -> tuple[int, int]:
 def sched_ns_of_named(names: tuple[str, ...]) -> int:
     """On-CPU nanoseconds so far of every running process named in `names` (PostgreSQL's backends:
     a backend gone meanwhile takes its share with it, so read across runs that keep their connections)."""
+    from tests.support.processes import pids_named
+
     total = 0
     for pid in pids_named(names):
         with contextlib.suppress(OSError):  # gone while read

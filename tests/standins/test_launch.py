@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import children_of
+from tests.support.processes import children_of, is_running
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,13 +22,6 @@ STARTS_A_STANDIN = {
     "stripe": "from standins.stripe.launch import start_stripe_standin as start\nimport tempfile, pathlib\n"
     "start(pathlib.Path(tempfile.mkdtemp()))",
 }
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
-    except OSError:
-        return False
 
 
 @pytest.mark.parametrize("kind", sorted(STARTS_A_STANDIN))
@@ -54,11 +47,11 @@ def test_a_launcher_stopped_while_its_standin_starts_leaves_no_standin(kind: str
         launcher.send_signal(signal.SIGTERM)  # at once: the stand-in is still importing, not yet answering
         assert launcher.wait(timeout=20) == 128 + signal.SIGTERM
         deadline = time.monotonic() + 5
-        while any(_alive(pid) for pid in standins) and time.monotonic() < deadline:
+        while any(is_running(pid) for pid in standins) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not [pid for pid in standins if _alive(pid)], "the stand-in outlived its launcher"
+        assert not [pid for pid in standins if is_running(pid)], "the stand-in outlived its launcher"
     finally:
         launcher.kill()
         for pid in standins:
-            if _alive(pid):
+            if is_running(pid):
                 os.kill(pid, signal.SIGKILL)
