@@ -314,21 +314,24 @@ async def orchestrate(args, services: Services, server, standin) -> None:
             print(f"# set up: {args.instructors} live instructors at {rate:.1f}/s; load {loadavg()}", flush=True)
     if args.setup_only:
         return
-    # CPU readings around each HTTP run: the web process (with `--web-processes`, its workers too),
-    # PostgreSQL's backends and this process, the load generator
-    sched = [sched_ns_with_children(server.pid)]
-    others = [(sched_ns_of_named(("postgres",)), sched_ns()[0])]
+
+    def cpu_ns() -> tuple[int, int, int, int]:
+        """Around each HTTP run: the web process's (with `--web-processes`, its workers' too) on CPU and
+        waiting for it, PostgreSQL's backends' and this process's (the load generator's) on CPU."""
+        web_run, web_wait = sched_ns_with_children(server.pid)
+        return web_run, web_wait, sched_ns_of_named(("postgres",)), sched_ns()[0]
+
+    readings = [cpu_ns()]
     one = await measure_http(server.url, args.rounds, 1)
-    sched.append(sched_ns_with_children(server.pid))
-    others.append((sched_ns_of_named(("postgres",)), sched_ns()[0]))
+    readings.append(cpu_ns())
     with py_spy(args.profile, server.pid):
         many = await measure_http(server.url, args.rounds, CONCURRENT)
-    sched.append(sched_ns_with_children(server.pid))
-    others.append((sched_ns_of_named(("postgres",)), sched_ns()[0]))
+    readings.append(cpu_ns())
     asked = (args.rounds + 1) * len(QUERIES)  # with the warm-up round
-    # (on CPU, waiting for it) per request, one at a time and 16 at once
-    web_ms = [[(b - a) / 1e6 / asked for a, b in zip(sched[i], sched[i + 1], strict=True)] for i in (0, 1)]
-    pg_ms, client_ms = ([(others[i + 1][k] - others[i][k]) / 1e6 / asked for i in (0, 1)] for k in (0, 1))
+    # per request, [one at a time, 16 at once] of: web on CPU, web waiting, PostgreSQL, load generator
+    web_run, web_wait, pg_ms, client_ms = (
+        [(readings[i + 1][k] - readings[i][k]) / 1e6 / asked for i in (0, 1)] for k in range(4)
+    )
     print("\n## per query, HTTP (results on the first page; p50 / p99 ms one at a time | 16 at once)")
     for q in QUERIES:
         a, b = one["per_query"][q], many["per_query"][q]
@@ -343,8 +346,8 @@ async def orchestrate(args, services: Services, server, standin) -> None:
     print(show("in-process search, one at a time        ", w))
     print(show("in-process without next slots, one      ", wo) + f"  with/without p50 {ratio(w['p50'], wo['p50'])} "
           f"p99 {ratio(w['p99'], wo['p99'])}")  # fmt: skip
-    print(f"web process CPU per HTTP search: {web_ms[0][0]:.2f} ms one at a time, {web_ms[1][0]:.2f} ms 16 at once "
-          f"(waiting for CPU {SERVER_CORE}: {web_ms[0][1]:.2f} / {web_ms[1][1]:.2f} ms)")  # fmt: skip
+    print(f"web process CPU per HTTP search: {web_run[0]:.2f} ms one at a time, {web_run[1]:.2f} ms 16 at once "
+          f"(waiting for CPU {SERVER_CORE}: {web_wait[0]:.2f} / {web_wait[1]:.2f} ms)")  # fmt: skip
     print(f"PostgreSQL CPU per HTTP search: {pg_ms[0]:.2f} ms one at a time, {pg_ms[1]:.2f} ms 16 at once; "
           f"load generator (this process) {client_ms[0]:.2f} / {client_ms[1]:.2f} ms")  # fmt: skip
     cw, cwo = inproc["cpu_with"], inproc["cpu_without"]
