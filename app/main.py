@@ -126,7 +126,8 @@ def create_app(settings: Settings, *, transport: Transport | None = None) -> Lit
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         services = app.state.services = replace(
-            await open_services(settings, hub.publisher),
+            # Searches beyond 8 at once wait for a connection: two cores gain nothing from more backends.
+            await open_services(settings, hub.publisher, search_pool_size=8),
             tokens=tokens,
             passwords=Passwords.create(settings.password_time_cost, settings.password_memory_kib),
             login_limiter=LoginLimiter(

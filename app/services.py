@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from asyncpg import Pool
 from piccolo.engine.postgres import PostgresEngine
 
 from app.accounts.limits import AccountLookupLimiter, LoginLimiter
 from app.accounts.passwords import Passwords
 from app.clock.service import refresh, start_following, stop_following
 from app.core.auth import Tokens
-from app.core.db import bind_tables, make_engine, open_pool
+from app.core.db import bind_tables, make_engine, open_planned_once_pool, open_pool
 from app.core.outbox import Relay
 from app.media.storage import Storage
 from app.payments.stripe_api import StripeApi
@@ -52,6 +53,8 @@ class Services:
     clock_follower: asyncio.Task[None] | None = None
     # The process's one object-storage client (the S3 stand-in without S3_ENDPOINT_URL in dev and tests).
     storage: Storage | None = None
+    # A web process's: the search's connections, planning each statement once (app.core.db).
+    search_pool: Pool | None = None
 
     def job_id(self, *business_ids: object) -> str:
         """arq's job ids are not prefixed: ours carry the deployment prefix so deployments never collide."""
@@ -62,6 +65,8 @@ class Services:
         await self.close_clients()
         await self.queue.aclose()
         await self.engine.close_connection_pool()
+        if self.search_pool is not None:
+            await self.search_pool.close()
 
     async def close_clients(self) -> None:
         """Web and worker: the Stripe client and the test clock's follower."""
@@ -74,13 +79,22 @@ class Services:
 
 
 async def open_services(
-    settings: Settings, publisher: Publisher, *, pool_size: int = 20, queue: ArqRedis | None = None
+    settings: Settings,
+    publisher: Publisher,
+    *,
+    pool_size: int = 20,
+    search_pool_size: int = 0,
+    queue: ArqRedis | None = None,
 ) -> Services:
     """`publisher`: the hub's in a web process, one of its own in a worker; `queue`: arq's own pool
-    in a worker."""
+    in a worker; `search_pool_size`: a web process's connections for searches (none: they share the
+    engine's pool)."""
     engine = make_engine(settings.database_url or "")
     bind_tables(engine)
     await open_pool(engine, max_size=pool_size)
+    search_pool = None
+    if search_pool_size:
+        search_pool = await open_planned_once_pool(settings.database_url or "", search_pool_size)
     if queue is None:
         queue = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
     # Changes in flight per process (Relay.writers): a few, since a checkout costs ~20 ms of CPU
@@ -99,5 +113,6 @@ async def open_services(
         follower = start_following(publisher.redis, settings.redis_prefix)
     storage = await Storage.open(settings, allowed_origins=settings.cors_origins)
     return Services(
-        settings, engine, publisher, queue, relay, StripeApi(settings), clock_follower=follower, storage=storage
-    )
+        settings, engine, publisher, queue, relay, StripeApi(settings),
+        clock_follower=follower, storage=storage, search_pool=search_pool,
+    )  # fmt: skip

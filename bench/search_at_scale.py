@@ -229,6 +229,7 @@ def measure_in_process(services: Services, rounds: int) -> dict:
 async def _child(rounds: int) -> None:
     """In-process: the real search, and the same search without next slots, alternating per query."""
     from app.cli import resolved_settings
+    from app.core.db import one_connection
     from app.core.heap import freeze_startup_heap
     from app.search import service as search_service
     from app.search.cursor import search_fingerprint
@@ -239,7 +240,7 @@ async def _child(rounds: int) -> None:
 
     settings = resolved_settings()
     publisher = Publisher.connect(settings.redis_url or "", settings.redis_prefix, settings.channel_history)
-    services = await open_services(settings, publisher, pool_size=20)
+    services = await open_services(settings, publisher, pool_size=20, search_pool_size=8)
     freeze_startup_heap()  # as `python -m app serve` does before it serves
     slots_ns = [0]
     real_slots_of = search_service._slots_of
@@ -258,9 +259,10 @@ async def _child(rounds: int) -> None:
 
     async def without_slots(q: str) -> None:
         ask = SearchAsk(q=q)
-        filters, heard = await resolve(ask, None)
-        search_fingerprint({**ask.fingerprint_parts(), "tz": str(filters.tz)})
-        rows = await candidates(filters, None, ask.limit + 1)
+        async with one_connection(services.engine, services.search_pool):  # as the search reads
+            filters, heard = await resolve(ask, None)
+            search_fingerprint({**ask.fingerprint_parts(), "tz": str(filters.tz)})
+            rows = await candidates(filters, None, ask.limit + 1)
         await search_service.results_of(services, rows[: ask.limit], {})
         search_service.understood_out(heard)
 

@@ -6,9 +6,13 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from asyncpg import Connection, Record
+import asyncpg
+from asyncpg import Connection, Pool, Record
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
+
+# What the search pool's sessions call themselves (pg_stat_activity.application_name).
+PLANNED_ONCE_APPLICATION = "instainstru search"
 
 # The connection `one_connection` holds for the reads inside it.
 _held: ContextVar[Connection | None] = ContextVar("held_connection", default=None)
@@ -51,6 +55,23 @@ def make_engine(database_url: str) -> PostgresEngine:
 
 async def open_pool(engine: PostgresEngine, max_size: int = 20) -> None:
     await engine.start_connection_pool(min_size=1, max_size=max_size, reset=_nothing_left_in_the_session)
+
+
+async def open_planned_once_pool(database_url: str, max_size: int) -> Pool:
+    """A pool for the search's reads, whose sessions plan each prepared statement once, for any
+    arguments (`plan_cache_mode = force_generic_plan`). By default PostgreSQL plans a statement afresh
+    for its arguments on its first five runs on a connection, and on every run after them when its plan
+    for any arguments is guessed dearer, as it is for the search's: a search then spends ~40 % of its
+    PostgreSQL CPU planning. On the bench's 10,000 instructors the plans for any arguments run the
+    search's statements as fast as the custom ones (bench/README, session O). The rest of the app keeps
+    the default on the engine's pool."""
+    return await asyncpg.create_pool(
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        reset=_nothing_left_in_the_session,
+        server_settings={"plan_cache_mode": "force_generic_plan", "application_name": PLANNED_ONCE_APPLICATION},
+    )
 
 
 async def _nothing_left_in_the_session(connection: Any) -> None:
@@ -99,14 +120,16 @@ async def fetch(table: type[Table], sql: str, *args: Any) -> list[Record]:
 
 
 @asynccontextmanager
-async def one_connection(engine: PostgresEngine) -> AsyncIterator[None]:
-    """The `fetch` reads inside share one pooled connection: one acquire and one reset (a round trip)
-    instead of one per read. Not a transaction: each read sees what is committed when it runs. For
-    reads one after another only: tasks started inside (gather) would share the connection too."""
-    if engine.current_transaction.get() is not None or _held.get() is not None or engine.pool is None:
+async def one_connection(engine: PostgresEngine, pool: Pool | None = None) -> AsyncIterator[None]:
+    """The `fetch` reads inside share one pooled connection (from `pool`, else the engine's): one
+    acquire and one reset (a round trip) instead of one per read. Not a transaction: each read sees what
+    is committed when it runs. For reads one after another only: tasks started inside (gather) would
+    share the connection too."""
+    pool = pool or engine.pool
+    if engine.current_transaction.get() is not None or _held.get() is not None or pool is None:
         yield
         return
-    async with engine.pool.acquire() as connection:
+    async with pool.acquire() as connection:
         token = _held.set(connection)
         try:
             yield

@@ -1,9 +1,10 @@
-"""The connection pool (app.core.db.open_pool): a connection given back is as the next user needs it,
-without the default reset query's round trip on every release."""
+"""The connection pools (app.core.db): a connection given back is as the next user needs it, without
+the default reset query's round trip on every release; the search's own plans each statement once."""
 
 from __future__ import annotations
 
-from app.core.db import make_engine, open_pool
+from app.catalog.tables import Category
+from app.core.db import bind_tables, fetch, make_engine, one_connection, open_planned_once_pool, open_pool
 
 
 async def test_a_connection_given_back_inside_a_transaction_comes_back_rolled_back(database_url):
@@ -35,4 +36,20 @@ async def test_giving_a_connection_back_sends_no_reset_query(database_url):
             await connection.fetchval("SELECT 2")
         assert sent == ["SELECT 1", "SELECT 2"]
     finally:
+        await engine.close_connection_pool()
+
+
+async def test_reads_inside_one_connection_of_the_search_pool_plan_each_statement_once(database_url):
+    engine = make_engine(database_url)
+    bind_tables(engine)
+    await open_pool(engine, max_size=1)
+    search_pool = await open_planned_once_pool(database_url, max_size=1)
+    mode = "SELECT current_setting('plan_cache_mode') AS mode"
+    try:
+        async with one_connection(engine, search_pool):
+            assert (await fetch(Category, mode))[0]["mode"] == "force_generic_plan"
+        async with one_connection(engine):
+            assert (await fetch(Category, mode))[0]["mode"] == "auto"
+    finally:
+        await search_pool.close()
         await engine.close_connection_pool()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
+from app.core.db import PLANNED_ONCE_APPLICATION
 from app.core.time import set_clock
 from tests.search.support import OFFER, POINTS, place_instructor, search
 from tests.support.calendar import monday_after
@@ -227,3 +228,17 @@ async def test_a_signed_in_searchers_relative_times_are_in_their_own_zone(client
     assert explicit["understood"]["start"] == at(wednesday, 0, "00:00")
     anonymous = await search(client, q="piano today")
     assert anonymous["understood"]["start"] == at(wednesday, 0, "00:00")
+
+
+async def test_searches_read_on_the_search_pools_connections(client, accounts, settings):
+    await place_instructor(client, accounts, POINTS["Midtown"], offers={"piano": OFFER})
+    assert len(ids(await search(client, service="piano"))) == 1
+    conn = await asyncpg.connect(settings.database_url)
+    try:  # each search pool connection's last statement
+        last = await conn.fetch(
+            "SELECT query FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()",
+            PLANNED_ONCE_APPLICATION,
+        )
+    finally:
+        await conn.close()
+    assert any("FROM availability_weeks" in row["query"] for row in last), last  # the page's next slots
