@@ -13,7 +13,7 @@ from app.availability.tables import AvailabilityWeek
 from app.bookings.live import live_bookings_between
 from app.core.errors import bad_input
 from app.core.parsing import WireFormatError, parse_count, parse_date
-from app.core.time import boundary_to_utc, monday_of, to_iso
+from app.core.time import boundary_to_utc, monday_of, slot_time_iso
 from app.instructors.service import Instructor, settings_of
 
 MAX_DAYS = 31
@@ -99,7 +99,7 @@ async def open_slots(instructor: Instructor, first: date, last: date, duration: 
         instructor_id=instructor.id,
         timezone=instructor.timezone,
         duration=duration,
-        slots=[Slot(to_iso(s, tz), to_iso(e, tz)) for s, e in slots],
+        slots=[Slot(slot_time_iso(s, tz), slot_time_iso(e, tz)) for s, e in slots],
     )
 
 

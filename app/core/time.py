@@ -118,6 +118,13 @@ def to_iso(dt_utc: datetime, tz: ZoneInfo) -> str:
     return _require_aware(dt_utc).astimezone(tz).isoformat(timespec="seconds")
 
 
+@lru_cache(maxsize=16384)
+def slot_time_iso(at: datetime, tz: ZoneInfo) -> str:
+    """As to_iso, for open slots' times: they lie on a 15-minute grid over the weeks ahead, so the same
+    few thousand recur in every answer, and formatting one (~3 µs) costs more than looking it up."""
+    return to_iso(at, tz)
+
+
 def _require_aware(dt: datetime) -> datetime:
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError("a time with an offset (or Z) is required")

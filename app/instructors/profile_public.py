@@ -10,7 +10,7 @@ from app.availability.open_slots import compute_open_slots
 from app.catalog.schemas import ServiceSummary
 from app.core.auth import CurrentUser
 from app.core.errors import ApiError
-from app.core.time import now, to_iso, today_in
+from app.core.time import now, slot_time_iso, today_in
 from app.instructors.live import is_live
 from app.instructors.profile import bio_of, offers_for_bio, stored_profile
 from app.instructors.profile_schemas import OfferedService, PublicLocation, PublicProfile, Rating
@@ -40,7 +40,7 @@ async def next_open_starts(instructor: Instructor, offers: list[dict[str, Any]])
     first = today_in(instructor.tz, at)
     last = first + timedelta(days=NEXT_SLOT_DAYS - 1)
     slots = await compute_open_slots(instructor, first, last, min(durations), now=at)
-    return [to_iso(start, instructor.tz) for start, _ in slots[:NEXT_SLOTS]]
+    return [slot_time_iso(start, instructor.tz) for start, _ in slots[:NEXT_SLOTS]]
 
 
 async def public_profile(services: Services, instructor_id: int, viewer: CurrentUser | None) -> PublicProfile:

@@ -15,7 +15,7 @@ from app.availability.slots import Interval
 from app.catalog.schemas import ServiceSummary
 from app.core.db import one_connection
 from app.core.time import now as clock_now
-from app.core.time import to_iso
+from app.core.time import slot_time_iso
 from app.instructors.service import Instructor
 from app.media.service import pictures_at_versions
 from app.places import Place
@@ -155,7 +155,7 @@ async def results_of(services: Services, page: list[Candidate], slots: dict[int,
                 average=round(row.rating_sum / row.review_count, 2) if row.review_count else None,
                 count=row.review_count,
             ),
-            next_slots=[to_iso(start, ZoneInfo(row.timezone)) for start, _ in slots.get(row.instructor_id, [])],
+            next_slots=[slot_time_iso(start, ZoneInfo(row.timezone)) for start, _ in slots.get(row.instructor_id, [])],
         )
         for row in page
     ]  # fmt: skip

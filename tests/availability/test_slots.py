@@ -7,7 +7,7 @@ import pytest
 
 from app.availability.slots import SlotRequest, open_slot_starts
 from app.core.parsing import parse_instant
-from app.core.time import boundary_to_utc, local_to_utc, to_iso
+from app.core.time import boundary_to_utc, local_to_utc, slot_time_iso, to_iso
 
 NEW_YORK = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -352,3 +352,13 @@ def test_a_busy_month_is_computed_in_milliseconds():
         timings.append(time.perf_counter() - began)
     assert found
     assert min(timings) < 0.02
+
+
+def test_a_slot_time_is_its_instant_read_in_the_zone_asked_whatever_zone_it_came_in():
+    first_one_thirty, second_one_thirty = utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 6, 30)  # the fall back
+    assert slot_time_iso(first_one_thirty, NEW_YORK) == "2026-11-01T01:30:00-04:00"
+    assert slot_time_iso(second_one_thirty, NEW_YORK) == "2026-11-01T01:30:00-05:00"
+    assert slot_time_iso(second_one_thirty.astimezone(TOKYO), NEW_YORK) == "2026-11-01T01:30:00-05:00"
+    assert slot_time_iso(second_one_thirty, TOKYO) == "2026-11-01T15:30:00+09:00"
+    with pytest.raises(ValueError):
+        slot_time_iso(datetime(2026, 11, 1, 6, 30), NEW_YORK)
