@@ -12,14 +12,13 @@ from dataclasses import dataclass
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
-from asyncpg import Pool
 from piccolo.engine.postgres import PostgresEngine
 
 from app.accounts.limits import AccountLookupLimiter, LoginLimiter
 from app.accounts.passwords import Passwords
 from app.clock.service import refresh, start_following, stop_following
 from app.core.auth import Tokens
-from app.core.db import bind_tables, make_engine, open_planned_once_pool, open_pool
+from app.core.db import FairPool, bind_tables, make_engine, open_planned_once_pool, open_pool
 from app.core.outbox import Relay
 from app.media.storage import Storage
 from app.payments.stripe_api import StripeApi
@@ -54,7 +53,7 @@ class Services:
     # The process's one object-storage client (the S3 stand-in without S3_ENDPOINT_URL in dev and tests).
     storage: Storage | None = None
     # A web process's: the search's connections, planning each statement once (app.core.db).
-    search_pool: Pool | None = None
+    search_pool: FairPool | None = None
 
     def job_id(self, *business_ids: object) -> str:
         """arq's job ids are not prefixed: ours carry the deployment prefix so deployments never collide."""
