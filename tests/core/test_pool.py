@@ -3,6 +3,8 @@ the default reset query's round trip on every release; the search's own plans ea
 
 from __future__ import annotations
 
+import asyncio
+
 from app.catalog.tables import Category
 from app.core.db import bind_tables, fetch, make_engine, one_connection, open_planned_once_pool, open_pool
 
@@ -53,3 +55,32 @@ async def test_reads_inside_one_connection_of_the_search_pool_plan_each_statemen
     finally:
         await search_pool.close()
         await engine.close_connection_pool()
+
+
+async def test_the_search_pool_serves_its_waiters_in_the_order_they_asked(database_url):
+    """A newcomer asking while a freed connection is on its way to the oldest waiter waits its turn (on
+    asyncpg's own queue it took the connection: ['late', 'second', 'first'])."""
+    pool = await open_planned_once_pool(database_url, max_size=1)
+    served: list[str] = []
+
+    async def read(name: str, asks: asyncio.Event | None = None) -> None:
+        if asks is not None:
+            await asks.wait()
+        async with pool.acquire():
+            served.append(name)
+            await asyncio.sleep(0.01)
+
+    try:
+        held = pool.acquire()
+        await held.__aenter__()
+        waiting = [asyncio.create_task(read(name)) for name in ("first", "second")]
+        await asyncio.sleep(0.05)
+        asks = asyncio.Event()
+        late = asyncio.create_task(read("late", asks))
+        # The newcomer's turn of the loop falls between the release's start and the oldest waiter's wake-up.
+        asyncio.get_running_loop().call_soon(asks.set)
+        await held.__aexit__(None, None, None)
+        await asyncio.wait_for(asyncio.gather(*waiting, late), 10)
+    finally:
+        await pool.close()
+    assert served == ["first", "second", "late"]
