@@ -82,8 +82,8 @@ async def open_planned_once_pool(database_url: str, max_size: int) -> FairPool:
     arguments (`plan_cache_mode = force_generic_plan`). By default PostgreSQL plans a statement afresh
     for its arguments on its first five runs on a connection, and on every run after them when its plan
     for any arguments is guessed dearer, as it is for the search's: a search then spends ~40 % of its
-    PostgreSQL CPU planning. On the bench's 10,000 instructors the plans for any arguments run the
-    search's statements as fast as the custom ones (bench/README, session O). The rest of the app keeps
+    PostgreSQL CPU planning. On the bench's 10,000 instructors each of its 20 queries got faster with
+    the plans for any arguments (bench/README, session O). The rest of the app keeps
     the default on the engine's pool."""
     pool = await asyncpg.create_pool(
         database_url,
