@@ -83,8 +83,8 @@ async def open_planned_once_pool(database_url: str, max_size: int) -> FairPool:
     for its arguments on its first five runs on a connection, and on every run after them when its plan
     for any arguments is guessed dearer, as it is for the search's: a search then spends ~40 % of its
     PostgreSQL CPU planning. On the bench's 10,000 instructors each of its 20 queries got faster with
-    the plans for any arguments (bench/README, session O). The rest of the app keeps
-    the default on the engine's pool."""
+    the plans for any arguments (bench/README, session O). The rest of the app keeps the default on the
+    engine's pool."""
     pool = await asyncpg.create_pool(
         database_url,
         min_size=1,
@@ -141,16 +141,16 @@ async def fetch(table: type[Table], sql: str, *args: Any) -> list[Record]:
 
 
 @asynccontextmanager
-async def one_connection(engine: PostgresEngine, pool: Pool | FairPool | None = None) -> AsyncIterator[None]:
+async def one_connection(engine: PostgresEngine, pool: FairPool | None = None) -> AsyncIterator[None]:
     """The `fetch` reads inside share one pooled connection (from `pool`, else the engine's): one
     acquire and one reset (a round trip) instead of one per read. Not a transaction: each read sees what
     is committed when it runs. For reads one after another only: tasks started inside (gather) would
     share the connection too."""
-    pool = pool or engine.pool
-    if engine.current_transaction.get() is not None or _held.get() is not None or pool is None:
+    source = pool or engine.pool
+    if engine.current_transaction.get() is not None or _held.get() is not None or source is None:
         yield
         return
-    async with pool.acquire() as connection:
+    async with source.acquire() as connection:
         token = _held.set(connection)
         try:
             yield
