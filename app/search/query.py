@@ -145,8 +145,8 @@ def _sort_keys(filters: Filters, patterns: list[str]) -> tuple[str, str, list[An
     return f"-({score})", "0::float8", args
 
 
-async def candidates(filters: Filters, after: Position | None, count: int) -> list[Candidate]:
-    """Up to `count` results in sort order after `after`."""
+def candidates_query(filters: Filters, after: Position | None, count: int) -> tuple[str, list[Any]]:
+    """The SQL of `candidates` and its arguments."""
     k1, k2, key_args = _sort_keys(filters, _like_patterns(filters.words))
     offers = _offers(filters)
     # Ranked from the offers and ratings alone; names, services and pictures joined to the page only.
@@ -164,7 +164,13 @@ async def candidates(filters: Filters, after: Position | None, count: int) -> li
     sql.add("ORDER BY k1, k2, instructor LIMIT {}) top", count)
     sql.add("JOIN users u ON u.id = top.instructor JOIN services s ON s.id = top.service")
     sql.add('LEFT JOIN profile_pictures pp ON pp."user" = top.instructor ORDER BY top.k1, top.k2, top.instructor')
-    rows = await fetch(InstructorService, sql.numbered(), *sql.args)
+    return sql.numbered(), sql.args
+
+
+async def candidates(filters: Filters, after: Position | None, count: int) -> list[Candidate]:
+    """Up to `count` results in sort order after `after`."""
+    text, args = candidates_query(filters, after, count)
+    rows = await fetch(InstructorService, text, *args)
     return [
         Candidate(
             instructor_id=row["instructor"], full_name=row["full_name"], timezone=row["timezone"],

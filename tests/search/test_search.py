@@ -11,7 +11,10 @@ import pytest
 
 from app.core.db import PLANNED_ONCE_APPLICATION
 from app.core.time import set_clock
-from tests.search.support import OFFER, POINTS, place_instructor, search
+from app.places.resolve import place_by_neighborhood
+from app.search.filters import Filters
+from app.search.query import candidates_query
+from tests.search.support import OFFER, POINTS, place_instructor, search, service_ids
 from tests.support.calendar import monday_after
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -242,3 +245,22 @@ async def test_searches_read_on_the_search_pools_connections(client, accounts, s
     finally:
         await conn.close()
     assert any("FROM availability_weeks" in row["query"] for row in last), last  # the page's next slots
+
+
+async def test_a_services_live_offers_are_read_from_their_index_alone(client, accounts, settings):
+    """Migration 0019: the live offers' index holds every column of an offer the search reads, so
+    PostgreSQL can answer the offers part from the index (once the table is vacuumed: all-visible)."""
+    await place_instructor(client, accounts, POINTS["Astoria"], offers={"piano": OFFER})
+    filters = Filters(
+        service_id=(await service_ids(client))["piano"], age_group="adults", max_price_cents=8000,
+        place=place_by_neighborhood("Astoria"), online=True, words=("patient",),
+    )  # fmt: skip
+    text, args = candidates_query(filters, None, 21)
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute("VACUUM instructor_services")
+        await conn.execute("SET enable_seqscan = off; SET enable_bitmapscan = off")
+        plan = "\n".join(row[0] for row in await conn.fetch(f"EXPLAIN {text}", *args))
+    finally:
+        await conn.close()
+    assert "Index Only Scan using instructor_services_live on instructor_services" in plan, plan
