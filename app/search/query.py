@@ -1,7 +1,9 @@
 """The search in SQL (core PostgreSQL only): each live instructor's best-matching offer, the place
 test (the offer's GiST-indexed reach box, its instructor's service radius around its place, holding the
 place, refined by the haversine distance against that radius), the sort keys and keyset paging. Every
-sort is ascending on (k1, k2, id)."""
+sort is ascending on (k1, k2, id). An offer carries its instructor's live flag, place and radius
+(migrations 0018 and 0019), so the offers are read alone; profiles only for the page's headlines and,
+when words are left in the query, for the relevance of their headline and bio."""
 
 from __future__ import annotations
 
@@ -25,8 +27,8 @@ FAR = 1e6  # the distance of an instructor without a place (none is live without
 
 _HAVERSINE = (
     f"(2 * {EARTH_RADIUS_MILES} * asin(sqrt(least(1.0::float8, "
-    "power(sin(radians(p.lat - {lat}) / 2), 2) "
-    "+ cos(radians({lat})) * cos(radians(p.lat)) * power(sin(radians(p.lng - {lng}) / 2), 2)))))"
+    "power(sin(radians(o.lat - {lat}) / 2), 2) "
+    "+ cos(radians({lat})) * cos(radians(o.lat)) * power(sin(radians(o.lng - {lng}) / 2), 2)))))"
 )
 _SHRUNK_RATING = (
     f"((coalesce(r.rating_sum, 0) + {PRIOR_RATING * PRIOR_WEIGHT})::float8"
@@ -91,10 +93,10 @@ def _distance(sql: _Sql, filters: Filters) -> None:
 def _offers(filters: Filters) -> _Sql:
     """Each live instructor's best offer among those passing the filters, with its distance."""
     sql = _Sql().add("SELECT DISTINCT ON (o.instructor) o.instructor, o.service, o.hourly_rate_cents,")
-    sql.add("o.durations_minutes, p.headline, p.bio,")
+    sql.add("o.durations_minutes,")
     _distance(sql, filters)
-    sql.add("AS distance FROM instructor_services o")  # live and reach: the instructor's, copied (migration 0018)
-    sql.add("LEFT JOIN instructor_profiles p ON p.instructor = o.instructor WHERE o.live")
+    # live, reach, place and radius: the instructor's, copied (migrations 0018 and 0019)
+    sql.add("AS distance FROM instructor_services o WHERE o.live")
     if filters.service_id is not None:
         sql.add("AND o.service = {}", filters.service_id)
     if filters.age_group is not None:
@@ -113,11 +115,11 @@ def _offers(filters: Filters) -> _Sql:
         reach = f"o.reach && {here}" if filters.service_id is None else f"box_overlap(o.reach, {here})"
         sql.add(f"AND (( {reach}", place.lng, place.lat, place.lng, place.lat)
         sql.add("AND").add(_HAVERSINE.format(lat="{}", lng="{}"), place.lat, place.lat, place.lng)
-        sql.add("<= p.service_radius_miles")
+        sql.add("<= o.service_radius_miles")
         if filters.radius_miles is not None:
             dlat = filters.radius_miles / MILES_PER_DEGREE
             dlng = filters.radius_miles / (MILES_PER_DEGREE * max(math.cos(math.radians(abs(place.lat) + dlat)), 0.01))
-            sql.add("AND p.location <@ box(point({}, {}), point({}, {}))",
+            sql.add("AND point(o.lng, o.lat) <@ box(point({}, {}), point({}, {}))",
                     place.lng - dlng, place.lat - dlat, place.lng + dlng, place.lat + dlat)  # fmt: skip
             sql.add("AND").add(_HAVERSINE.format(lat="{}", lng="{}"), place.lat, place.lat, place.lng)
             sql.add("<= {}", filters.radius_miles)
@@ -139,7 +141,7 @@ def _sort_keys(filters: Filters, patterns: list[str]) -> tuple[str, str, list[An
         score += f" - {POINTS_PER_MILE}::float8 * least(coalesce(b.distance, {FAR}), {DISTANCE_CAP_MILES})"
     args: list[Any] = []
     if patterns:
-        mentioned = "concat_ws(' ', b.headline, b.bio) ILIKE ANY({}::text[])"
+        mentioned = "concat_ws(' ', w.headline, w.bio) ILIKE ANY({}::text[])"
         score += f" + CASE WHEN {mentioned} THEN {WORD_POINTS}::float8 ELSE 0 END"
         args.append(patterns)
     return f"-({score})", "0::float8", args
@@ -149,20 +151,22 @@ def candidates_query(filters: Filters, after: Position | None, count: int) -> tu
     """The SQL of `candidates` and its arguments."""
     k1, k2, key_args = _sort_keys(filters, _like_patterns(filters.words))
     offers = _offers(filters)
-    # Ranked from the offers and ratings alone; names, services and pictures joined to the page only.
+    # Ranked from the offers and ratings alone; names, headlines, services and pictures joined to the page only.
     sql = _Sql().add("SELECT top.*, u.full_name, u.timezone, u.created_at, s.slug, s.name AS service_name,")
-    sql.add("pp.version AS picture_version FROM (SELECT * FROM (")
-    sql.add(  # b.bio only scores words here: it is not sent back
-        "SELECT b.instructor, b.service, b.hourly_rate_cents, b.durations_minutes, b.headline, b.distance,"
-    )
+    sql.add("p.headline, pp.version AS picture_version FROM (SELECT * FROM (")
+    sql.add("SELECT b.instructor, b.service, b.hourly_rate_cents, b.durations_minutes, b.distance,")
     sql.add("coalesce(r.review_count, 0) AS review_count, coalesce(r.rating_sum, 0) AS rating_sum,")
     sql.add(f"{k1} AS k1, {k2} AS k2", *key_args)
     sql.add("FROM (").add(offers.text(), *offers.args).add(") b")
-    sql.add("LEFT JOIN review_summaries r ON r.instructor = b.instructor) ranked")
+    sql.add("LEFT JOIN review_summaries r ON r.instructor = b.instructor")
+    if key_args:  # words left in the query: every candidate's headline and bio score them
+        sql.add("LEFT JOIN instructor_profiles w ON w.instructor = b.instructor")
+    sql.add(") ranked")
     if after is not None:
         sql.add("WHERE (k1, k2, instructor) > ({}::float8, {}::float8, {})", *after.keys, after.instructor_id)
     sql.add("ORDER BY k1, k2, instructor LIMIT {}) top", count)
     sql.add("JOIN users u ON u.id = top.instructor JOIN services s ON s.id = top.service")
+    sql.add("LEFT JOIN instructor_profiles p ON p.instructor = top.instructor")
     sql.add('LEFT JOIN profile_pictures pp ON pp."user" = top.instructor ORDER BY top.k1, top.k2, top.instructor')
     return sql.numbered(), sql.args
 

@@ -1,5 +1,5 @@
-"""Each offer carries its instructor's live flag and service reach (migration 0018), which the search
-reads instead of the sources: the copies follow every change of those sources, in the same
+"""Each offer carries its instructor's live flag, service reach, place and radius (migrations 0018 and
+0019), which the search reads instead of the sources: the copies follow every change of those sources, in the same
 transaction, also when an offer is written while its instructor goes offline or moves."""
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ LEFT JOIN onboarding_states l ON l.instructor = o.instructor
 LEFT JOIN instructor_profiles p ON p.instructor = o.instructor
 WHERE o.live IS DISTINCT FROM coalesce(l.is_live, false)
    OR (o.reach IS NULL) <> (p.reach IS NULL) OR NOT (o.reach ~= p.reach)
+   OR o.lat IS DISTINCT FROM p.lat OR o.lng IS DISTINCT FROM p.lng
+   OR o.service_radius_miles IS DISTINCT FROM p.service_radius_miles
 """
 
 
@@ -93,3 +95,16 @@ async def test_an_offer_written_while_its_instructor_goes_offline_is_not_live(cl
     assert [live for live, _ in await _copies(conn, teacher.id)] == [False, False]
     assert await conn.fetch(DRIFTED) == []
     assert (await search(client, q="guitar in Astoria"))["results"] == []
+
+
+@pytest.mark.parametrize("source", ["instructor_profiles", "onboarding_states"])
+async def test_a_source_row_moved_to_another_instructor_takes_its_copies_along(client, accounts, conn, source):
+    teacher = await place_instructor(client, accounts, POINTS["Astoria"], radius=5)
+    other = await place_instructor(client, accounts, POINTS["Harlem"], radius=2)
+    await conn.execute(f"DELETE FROM {source} WHERE instructor = $1", other.id)
+    await conn.execute(f"UPDATE {source} SET instructor = $1 WHERE instructor = $2", other.id, teacher.id)
+    assert await conn.fetch(DRIFTED) == []
+    left = await conn.fetchrow("SELECT live, reach, lat FROM instructor_services WHERE instructor = $1", teacher.id)
+    assert (not left["live"]) if source == "onboarding_states" else (left["reach"], left["lat"]) == (None, None)
+    found = [r["instructor"]["id"] for r in (await search(client, q="piano in Astoria"))["results"]]
+    assert found == ([other.id] if source == "instructor_profiles" else [])  # the place went with the profile
