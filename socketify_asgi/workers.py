@@ -39,7 +39,8 @@ def _supervise(count: int) -> int:
     logging queue listener, for one) that a fork would leave half-copied. SIGTERM/SIGINT stop
     them all; a worker that exits on its own takes the others down and the first non-zero exit
     code is returned, so the process manager restarts the whole. Workers get SIGTERM if this
-    process dies.
+    process dies. A worker still starting when they are stopped has no handler yet and dies of
+    the SIGTERM: that is the stop asked for, not a failure.
     """
     command = [sys.executable, *sys.orig_argv[1:]]
     environment = {**os.environ, _WORKER_OF: str(os.getpid())}
@@ -64,6 +65,8 @@ def _supervise(count: int) -> int:
         pid, status = os.wait()
         children.discard(pid)
         code = os.waitstatus_to_exitcode(status)
+        if stopping and code == -signal.SIGTERM:
+            code = 0
         if code and not exit_code:
             exit_code = code if code > 0 else 1
         if not stopping:

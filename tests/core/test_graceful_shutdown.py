@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import subprocess
@@ -14,7 +13,7 @@ import pytest
 
 from app.settings import PROJECT_ROOT
 from tests.support.live import SERVERS, free_port, server_env
-from tests.support.processes import children_of
+from tests.support.processes import children_of, listening_on
 
 
 async def database_connections(settings) -> int:
@@ -58,24 +57,51 @@ async def test_web_concurrency_runs_that_many_workers_on_one_port_and_sigterm_st
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             for _ in range(300):
-                if await database_connections(settings) >= 2 and len(children_of(process.pid)) == 2:
-                    with contextlib.suppress(httpx.HTTPError):
-                        if (await http.get("/ready", timeout=1)).status_code == 200:
-                            break
+                workers = children_of(process.pid)
+                if len(workers) == 2 and sorted(listening_on(port)) == sorted(workers):
+                    break
                 await asyncio.sleep(0.1)
-            workers = children_of(process.pid)
             assert len(workers) == 2, workers
+            assert sorted(listening_on(port)) == sorted(workers), "each worker listens on the port"
             assert await database_connections(settings) >= 2, "a pool in each worker"
             assert [(await http.get("/ready")).status_code for _ in range(6)] == [200] * 6
         process.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(process.wait, 30) == 0
-        for _ in range(50):
-            if await database_connections(settings) == 0:
-                break
-            await asyncio.sleep(0.1)
-        assert await database_connections(settings) == 0, "both pools were closed"
+        await assert_no_connection_left(settings)
         assert all(not os.path.exists(f"/proc/{pid}") for pid in workers)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_for_good(process)
+
+
+async def test_sigterm_while_the_workers_are_still_starting_is_a_clean_stop(settings):
+    """A worker stopped before it could install its handler dies of the SIGTERM: the supervisor
+    counts that as the stop it asked for (exit 0, as a process manager expects), not as a crash."""
+    port = free_port()
+    process = web_process(settings, port, WEB_CONCURRENCY="2")
+    try:
+        for _ in range(300):
+            if len(workers := children_of(process.pid)) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert len(workers) == 2, workers
+        assert listening_on(port) == [], "no worker is serving yet"
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(process.wait, 30) == 0
+        await assert_no_connection_left(settings)
+        assert all(not os.path.exists(f"/proc/{pid}") for pid in workers)
+    finally:
+        stop_for_good(process)
+
+
+async def assert_no_connection_left(settings) -> None:
+    for _ in range(50):
+        if await database_connections(settings) == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert await database_connections(settings) == 0, "every pool was closed"
+
+
+def stop_for_good(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

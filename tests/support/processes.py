@@ -38,3 +38,18 @@ def is_running(pid: int) -> bool:
         return _stat(pid)[0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def listening_on(port: int) -> list[int]:
+    """The processes holding a TCP socket that listens on `port` (IPv4, any address)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, state, inode = fields[1], fields[3], fields[9]
+        if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+            inodes.add(f"socket:[{inode}]")
+
+    def holds_one(entry: Path) -> bool:
+        return any(str(fd.readlink()) in inodes for fd in (entry / "fd").iterdir())
+
+    return list(_processes_where(holds_one))
