@@ -4,7 +4,7 @@ Asked for the first few slots, it computes one day at a time and stops once it h
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from app.bookings.tables import BookingStatus
 from app.core.db import fetch
 from app.core.time import monday_of, today_in
 from app.core.time import now as clock_now
-from app.instructors.service import DEFAULT_SETTINGS, Instructor
+from app.instructors.service import DEFAULT_SETTINGS
 
 _ONE_DAY, _ONE_WEEK = timedelta(days=1), timedelta(weeks=1)
 _DAYS_IN = [timedelta(days=n) for n in range(7)]  # a week's days after its Monday
@@ -42,18 +42,21 @@ LEFT JOIN availability_settings s ON s.instructor = i.id
 """
 
 
-@dataclass(frozen=True)
-class SlotAsk:
-    instructor: Instructor
+class SlotAsk(msgspec.Struct, frozen=True):
+    """One instructor's lessons of one length (a struct: made for each candidate of a search)."""
+
+    instructor_id: int
+    timezone: str
     duration_minutes: int
 
 
 @dataclass(frozen=True)
 class DailyHours:
-    """Days of the week (Monday 0) and minutes of the day slots must keep to, in `timezone`: for an
-    instructor in that zone the ranges are cut to them before any slot is computed."""
+    """Days of the week (Monday 0) and minutes of the day [day_from, day_until) slots must keep to, read
+    in `tz`. For an instructor in that zone the ranges are cut to them before any slot is computed (every
+    slot of a cut range keeps to them); another's slots are each tested."""
 
-    timezone: str
+    tz: ZoneInfo
     weekdays: frozenset[int] | None
     day_from: int
     day_until: int
@@ -66,6 +69,13 @@ class DailyHours:
             for s, e in ranges
             if s < self.day_until and e > self.day_from
         ]
+
+    def keeps(self, slot: Interval) -> bool:
+        start, end = slot[0].astimezone(self.tz), slot[1].astimezone(self.tz)
+        if self.weekdays is not None and start.weekday() not in self.weekdays:
+            return False
+        ends_at = (end.date() - start.date()).days * 1440 + end.hour * 60 + end.minute
+        return self.day_from <= start.hour * 60 + start.minute and ends_at <= self.day_until
 
 
 @dataclass
@@ -82,36 +92,36 @@ async def open_slots_of_many(
     end: datetime,
     *,
     limit: int | None = None,
-    keep: Callable[[Interval], bool] | None = None,
     daily: DailyHours | None = None,
     now: datetime | None = None,
 ) -> dict[int, list[Interval]]:
-    """Each instructor's open slots lying inside [start, end) (and passing `keep`), at most `limit`;
-    `daily` spares computing slots `keep` would refuse anyway."""
+    """Each instructor's open slots lying inside [start, end) (and keeping to `daily`), at most `limit`."""
     if not asks:
         return {}
     now = now or clock_now()
-    zones = {ask.instructor.timezone for ask in asks}
+    zones = {ask.timezone for ask in asks}
     # Per zone: the local dates [start, end) touches, and the Monday from which weekly hours govern
     # (template.governs: the current week on).
     dates = {zone: _local_dates(ZoneInfo(zone), start, end) for zone in zones}
     governed_from = {zone: monday_of(today_in(ZoneInfo(zone))) for zone in zones}
     first_monday = monday_of(min(first for first, _ in dates.values()))
     last_monday = monday_of(max(last for _, last in dates.values()))
-    ids = list(dict.fromkeys(ask.instructor.id for ask in asks))
+    ids = list(dict.fromkeys(ask.instructor_id for ask in asks))
     stored = await _availability_of(ids, first_monday, last_monday, start - _ONE_DAY, end + _ONE_DAY)
     found: dict[int, list[Interval]] = {}
     for ask in asks:
-        instructor, availability = ask.instructor, stored[ask.instructor.id]
-        tz, (first, last) = instructor.tz, dates[instructor.timezone]
+        availability, zone = stored[ask.instructor_id], ask.timezone
+        tz, (first, last) = ZoneInfo(zone), dates[zone]
         buffer = timedelta(minutes=availability.rules["buffer_minutes"])
         busy = [(booked_from - buffer, blocked_until) for booked_from, blocked_until in availability.booked]
         not_before = max(now + timedelta(minutes=availability.rules["min_notice_minutes"]), start)
-        cut = daily.cut if daily is not None and daily.timezone == instructor.timezone else None
+        cut = keep = None
+        if daily is not None:
+            cut, keep = (daily.cut, None) if daily.tz.key == zone else (None, daily.keeps)
         request = SlotRequest(tz, ask.duration_minutes, busy, 0, not_before)
         slots: list[Interval] = []
         # Days are computed in order and a day's slots all come before the next day's.
-        for day, ranges in _ranges_by_day(first, last, availability, governed_from[instructor.timezone]):
+        for day, ranges in _ranges_by_day(first, last, availability, governed_from[zone]):
             if cut is not None:
                 ranges = cut(day, ranges)
             if not ranges:
@@ -119,11 +129,14 @@ async def open_slots_of_many(
             # Without `keep`, the tests below keep a day's first slots and drop the rest (the earliest
             # start is `not_before`; only the last day can end too late), so the first few will do.
             wanted = limit - len(slots) if limit is not None and keep is None else None
-            computed = request.slots({day: ranges}, day, day, wanted)
-            slots += [slot for slot in computed if slot[0] >= start and slot[1] <= end and (keep is None or keep(slot))]
-            if limit is not None and len(slots) >= limit:
+            for slot in request.slots({day: ranges}, day, day, wanted):
+                if slot[0] >= start and slot[1] <= end and (keep is None or keep(slot)):
+                    slots.append(slot)
+                    if len(slots) == limit:
+                        break
+            if len(slots) == limit:
                 break
-        found[instructor.id] = slots[:limit] if limit is not None else slots
+        found[ask.instructor_id] = slots
     return found
 
 

@@ -8,15 +8,15 @@ import binascii
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+
+import msgspec
 
 from app.core.errors import bad_input
 
 MAX_CURSOR = 300
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(msgspec.Struct, frozen=True):
     keys: tuple[float, float]
     instructor_id: int
 

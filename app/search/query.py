@@ -8,8 +8,9 @@ when words are left in the query, for the relevance of their headline and bio.""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from app.catalog.tables import InstructorService
 from app.core.db import fetch
@@ -37,12 +38,12 @@ _SHRUNK_RATING = (
 _AVERAGE = "(r.rating_sum::float8 / nullif(r.review_count, 0))"
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(msgspec.Struct, frozen=True):
+    """A struct, not a frozen dataclass: made up to 120 times a search, at a quarter of the cost."""
+
     instructor_id: int
     full_name: str
     timezone: str
-    created_at: Any
     headline: str | None
     service_id: int
     service_slug: str
@@ -152,7 +153,7 @@ def candidates_query(filters: Filters, after: Position | None, count: int) -> tu
     k1, k2, key_args = _sort_keys(filters, _like_patterns(filters.words))
     offers = _offers(filters)
     # Ranked from the offers and ratings alone; names, headlines, services and pictures joined to the page only.
-    sql = _Sql().add("SELECT top.*, u.full_name, u.timezone, u.created_at, s.slug, s.name AS service_name,")
+    sql = _Sql().add("SELECT top.*, u.full_name, u.timezone, s.slug, s.name AS service_name,")
     sql.add("p.headline, pp.version AS picture_version FROM (SELECT * FROM (")
     sql.add("SELECT b.instructor, b.service, b.hourly_rate_cents, b.durations_minutes, b.distance,")
     sql.add("coalesce(r.review_count, 0) AS review_count, coalesce(r.rating_sum, 0) AS rating_sum,")
@@ -178,7 +179,7 @@ async def candidates(filters: Filters, after: Position | None, count: int) -> li
     return [
         Candidate(
             instructor_id=row["instructor"], full_name=row["full_name"], timezone=row["timezone"],
-            created_at=row["created_at"], headline=row["headline"], service_id=row["service"],
+            headline=row["headline"], service_id=row["service"],
             service_slug=row["slug"], service_name=row["service_name"], hourly_rate_cents=row["hourly_rate_cents"],
             durations_minutes=row["durations_minutes"], distance_miles=row["distance"],
             review_count=row["review_count"], rating_sum=row["rating_sum"], picture_version=row["picture_version"],

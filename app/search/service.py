@@ -6,7 +6,6 @@ chunk at a time and kept when their batch of slots has one."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,13 +15,12 @@ from app.catalog.schemas import ServiceSummary
 from app.core.db import one_connection
 from app.core.time import now as clock_now
 from app.core.time import slot_time_iso
-from app.instructors.service import Instructor
 from app.media.service import pictures_at_versions
 from app.places import Place
 from app.search.cursor import Position, decode, encode, search_fingerprint
 from app.search.filters import Filters, SearchAsk, resolve
 from app.search.parse import Understood
-from app.search.parse_time import WEEKDAYS, TimeWindow
+from app.search.parse_time import WEEKDAYS
 from app.search.query import Candidate, candidates
 from app.search.schemas import (
     PlaceOut,
@@ -67,9 +65,9 @@ async def find_page(filters: Filters, after: Position | None, limit: int) -> Pag
         rows = await candidates(filters, after, limit + 1)
         page = rows[:limit]
         start = clock_now()
-        slots = await _slots_of(page, start, start + timedelta(days=NEXT_SLOT_DAYS), None)
+        slots = await _slots_of(page, start, start + timedelta(days=NEXT_SLOT_DAYS))
         return page, page[-1].position if len(rows) > limit else None, slots
-    window, keep, daily = filters.window, recurring_test(filters.window, filters.tz), daily_hours(filters)
+    window, daily = filters.window, daily_hours(filters)
     found: list[Candidate] = []
     slots: dict[int, list[Interval]] = {}
     position, scanned = after, 0
@@ -81,7 +79,7 @@ async def find_page(filters: Filters, after: Position | None, limit: int) -> Pag
             # their slots, so the rows are read once and their slots asked for only as far as needed.
             size = min(SCAN_BUDGET - scanned, _next_part(limit + 1 - len(found), len(found), scanned))
             part, taken = rows[taken : taken + size], taken + size
-            part_slots = await _slots_of(part, window.start, window.end, keep, daily)
+            part_slots = await _slots_of(part, window.start, window.end, daily)
             for row in part:
                 scanned, position = scanned + 1, row.position
                 if part_slots[row.instructor_id]:
@@ -106,37 +104,18 @@ def _next_part(wanted: int, found: int, scanned: int) -> int:
     return math.ceil(wanted * scanned / found * 2)
 
 
-async def _slots_of(rows: list[Candidate], start, end, keep, daily=None) -> dict[int, list[Interval]]:
-    asks = [
-        SlotAsk(Instructor(row.instructor_id, row.full_name, row.timezone, row.created_at), min(row.durations_minutes))
-        for row in rows
-    ]
-    return await open_slots_of_many(asks, start, end, limit=NEXT_SLOTS, keep=keep, daily=daily)
+async def _slots_of(rows: list[Candidate], start, end, daily=None) -> dict[int, list[Interval]]:
+    asks = [SlotAsk(row.instructor_id, row.timezone, min(row.durations_minutes)) for row in rows]
+    return await open_slots_of_many(asks, start, end, limit=NEXT_SLOTS, daily=daily)
 
 
 def daily_hours(filters: Filters) -> DailyHours | None:
+    """A recurring window's days of the week and hours of the day, in the searcher's zone."""
     window = filters.window
     if window is None or not window.is_recurring:
         return None
     day_until = window.day_until if window.day_until is not None else 1440
-    return DailyHours(str(filters.tz), window.weekdays, window.day_from or 0, day_until)
-
-
-def recurring_test(window: TimeWindow, tz: ZoneInfo) -> Callable[[Interval], bool] | None:
-    """Days of the week and hours of the day a slot must keep to, read in the searcher's zone."""
-    if not window.is_recurring:
-        return None
-    day_from = window.day_from or 0
-    day_until = window.day_until if window.day_until is not None else 1440
-
-    def keeps(slot: Interval) -> bool:
-        start, end = slot[0].astimezone(tz), slot[1].astimezone(tz)
-        if window.weekdays is not None and start.weekday() not in window.weekdays:
-            return False
-        ends_at = (end.date() - start.date()).days * 1440 + end.hour * 60 + end.minute
-        return day_from <= start.hour * 60 + start.minute and ends_at <= day_until
-
-    return keeps
+    return DailyHours(filters.tz, window.weekdays, window.day_from or 0, day_until)
 
 
 async def results_of(services: Services, page: list[Candidate], slots: dict[int, list[Interval]]) -> list[SearchResult]:

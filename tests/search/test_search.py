@@ -163,6 +163,25 @@ async def test_after_6pm_on_weekdays_keeps_evening_weekday_teachers(client, acco
     assert body["results"][0]["next_slots"][0] == at(wednesday, 1, "18:00")
 
 
+async def test_after_6pm_on_weekdays_is_read_in_the_searchers_zone_for_an_instructor_in_another(
+    client, accounts, wednesday
+):
+    """Tokyo is 13-14 hours ahead of New York: a New York Monday 05:00 is a Tokyo Monday evening, a New
+    York Monday 18:00 a Tokyo Tuesday morning, a New York Sunday 05:00 a Tokyo Sunday evening."""
+    tokyo_evenings = await place_instructor(client, accounts, POINTS["Midtown"])
+    new_york_evenings = await place_instructor(client, accounts, POINTS["Harlem"])
+    tokyo_sundays = await place_instructor(client, accounts, POINTS["Astoria"])
+    await weekly_hours(client, tokyo_evenings, mon=("05:00", "07:00"))
+    await weekly_hours(client, new_york_evenings, mon=("18:00", "20:00"))
+    await weekly_hours(client, tokyo_sundays, sun=("05:00", "07:00"))
+    body = await search(client, q="piano after 6pm on weekdays", tz="Asia/Tokyo")
+    assert ids(body) == [tokyo_evenings.id]
+    monday = [at(wednesday, 5, clock) for clock in ("05:00", "05:15", "05:30")]
+    assert body["results"][0]["next_slots"] == monday
+    in_new_york = await search(client, q="piano after 6pm on weekdays")
+    assert ids(in_new_york) == [new_york_evenings.id]
+
+
 async def test_paging_by_cursor_never_repeats_or_skips_instructors_that_tie(client, accounts):
     teachers = [await place_instructor(client, accounts, POINTS["Midtown"]) for _ in range(5)]
     for sort in ("price", "relevance"):
