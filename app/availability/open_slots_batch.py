@@ -27,15 +27,20 @@ _DAYS_IN = [timedelta(days=n) for n in range(7)]  # a week's days after its Mond
 _WEEKDAYS = msgspec.json.Decoder(dict[int, list[tuple[int, int]]])
 _DAYS = msgspec.json.Decoder(dict[date, list[tuple[int, int]]])
 
-# Per instructor: weekly hours, settings, week snapshots in [first, last] and live bookings (held and
-# unexpired, or confirmed: app.bookings.live's condition) overlapping [start, end).
+# Per instructor: weekly hours, week snapshots in [first, last], the earliest bookable start (its minimum
+# notice from now, or the start asked) and the live bookings (held and unexpired, or confirmed:
+# app.bookings.live's condition) overlapping [start, end), each from its start less the buffer to the
+# end of its block.
 _AVAILABILITY_OF_MANY = """
-SELECT i.id AS instructor, t.weekdays, s.min_notice_minutes, s.buffer_minutes,
+SELECT i.id AS instructor, t.weekdays,
+  greatest($7::timestamptz + make_interval(mins => coalesce(s.min_notice_minutes, $9)), $10::timestamptz)
+    AS not_before,
   ARRAY(SELECT ROW(w.week_start, w.days) FROM availability_weeks w
         WHERE w.instructor = i.id AND w.week_start >= $1 AND w.week_start <= $2) AS weeks,
-  ARRAY(SELECT ROW(b.start_at, b.blocked_until) FROM bookings b
+  ARRAY(SELECT ROW(b.start_at - make_interval(mins => coalesce(s.buffer_minutes, $11)), b.blocked_until)
+        FROM bookings b
         WHERE b.instructor = i.id AND b.start_at < $3 AND b.blocked_until > $4
-          AND (b.status = $5 OR (b.status = $6 AND b.expires_at > $7))) AS booked
+          AND (b.status = $5 OR (b.status = $6 AND b.expires_at > $7))) AS busy
 FROM unnest($8::int[]) AS i(id)
 LEFT JOIN availability_templates t ON t.instructor = i.id
 LEFT JOIN availability_settings s ON s.instructor = i.id
@@ -82,8 +87,8 @@ class DailyHours:
 class _Availability:
     weekly: dict[int, list[Range]] | None
     snapshots: dict[date, dict[date, list[Range]]]  # Monday → that week's own days
-    rules: dict[str, int]
-    booked: list[Interval]  # (start, blocked until) of each live booking
+    not_before: datetime
+    busy: list[Interval]  # (start less the buffer, blocked until) of each live booking
 
 
 async def open_slots_of_many(
@@ -107,18 +112,15 @@ async def open_slots_of_many(
     first_monday = monday_of(min(first for first, _ in dates.values()))
     last_monday = monday_of(max(last for _, last in dates.values()))
     ids = list(dict.fromkeys(ask.instructor_id for ask in asks))
-    stored = await _availability_of(ids, first_monday, last_monday, start - _ONE_DAY, end + _ONE_DAY)
+    stored = await _availability_of(ids, first_monday, last_monday, start, end, now)
     found: dict[int, list[Interval]] = {}
     for ask in asks:
         availability, zone = stored[ask.instructor_id], ask.timezone
-        tz, (first, last) = ZoneInfo(zone), dates[zone]
-        buffer = timedelta(minutes=availability.rules["buffer_minutes"])
-        busy = [(booked_from - buffer, blocked_until) for booked_from, blocked_until in availability.booked]
-        not_before = max(now + timedelta(minutes=availability.rules["min_notice_minutes"]), start)
+        first, last = dates[zone]
         cut = keep = None
         if daily is not None:
             cut, keep = (daily.cut, None) if daily.tz.key == zone else (None, daily.keeps)
-        request = SlotRequest(tz, ask.duration_minutes, busy, 0, not_before)
+        request = SlotRequest(ZoneInfo(zone), ask.duration_minutes, availability.busy, 0, availability.not_before)
         slots: list[Interval] = []
         # Days are computed in order and a day's slots all come before the next day's.
         for day, ranges in _ranges_by_day(first, last, availability, governed_from[zone]):
@@ -129,7 +131,7 @@ async def open_slots_of_many(
             # Without `keep`, the tests below keep a day's first slots and drop the rest (the earliest
             # start is `not_before`; only the last day can end too late), so the first few will do.
             wanted = limit - len(slots) if limit is not None and keep is None else None
-            for slot in request.slots({day: ranges}, day, day, wanted):
+            for slot in request.slots_on(day, ranges, wanted):
                 if slot[0] >= start and slot[1] <= end and (keep is None or keep(slot)):
                     slots.append(slot)
                     if len(slots) == limit:
@@ -164,11 +166,12 @@ def _ranges_by_day(
 
 
 async def _availability_of(
-    ids: list[int], first_monday: date, last_monday: date, booked_after: datetime, booked_before: datetime
+    ids: list[int], first_monday: date, last_monday: date, start: datetime, end: datetime, now: datetime
 ) -> dict[int, _Availability]:
     rows = await fetch(
-        WeeklyTemplate, _AVAILABILITY_OF_MANY, first_monday, last_monday, booked_before, booked_after,
-        BookingStatus.confirmed.value, BookingStatus.held.value, clock_now(), ids,
+        WeeklyTemplate, _AVAILABILITY_OF_MANY, first_monday, last_monday, end + _ONE_DAY, start - _ONE_DAY,
+        BookingStatus.confirmed.value, BookingStatus.held.value, now, ids,
+        DEFAULT_SETTINGS["min_notice_minutes"], start, DEFAULT_SETTINGS["buffer_minutes"],
     )  # fmt: skip
     return {row["instructor"]: _availability(row) for row in rows}
 
@@ -176,7 +179,4 @@ async def _availability_of(
 def _availability(row: Record) -> _Availability:
     weekly = _WEEKDAYS.decode(row["weekdays"]) if row["weekdays"] is not None else None
     snapshots = {monday: _DAYS.decode(days) for monday, days in row["weeks"]}
-    rules = DEFAULT_SETTINGS
-    if row["min_notice_minutes"] is not None:
-        rules = {"min_notice_minutes": row["min_notice_minutes"], "buffer_minutes": row["buffer_minutes"]}
-    return _Availability(weekly, snapshots, rules, list(row["booked"]))
+    return _Availability(weekly, snapshots, row["not_before"], list(row["busy"]))

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.availability.ranges import DAY_MINUTES, Week
+from app.availability.ranges import DAY_MINUTES, Range, Week
 from app.core.time import boundary_to_utc, local_to_utc, steady_offset
 
 GRID_MINUTES = 15
@@ -25,6 +25,10 @@ _MINUTES = [timedelta(minutes=m) for m in range(DAY_MINUTES + 1)]
 
 class _Busy:
     def __init__(self, busy: list[Interval], buffer_minutes: int):
+        if not busy:  # most instructors' next weeks
+            self._starts: list[datetime] = []
+            self._ends: list[datetime] = []
+            return
         widen = timedelta(minutes=buffer_minutes)
         widened = sorted((start.astimezone(UTC) - widen, end.astimezone(UTC) + widen) for start, end in busy)
         merged: list[list[datetime]] = []
@@ -73,12 +77,24 @@ class SlotRequest:
         first `limit` of them all are among those, whatever ranges overlap)."""
         starts: list[datetime] = []
         for day in sorted(d for d in days if first_day <= d <= last_day):
-            offset = steady_offset(day, self.tz)
-            for range_start, range_end in days[day]:
-                if offset is None:
-                    starts += _starts_across_transition(day, range_start, range_end, self.tz, self, limit)
-                else:
-                    starts += _starts_on_steady_day(day, range_start, range_end, offset, self, limit)
+            starts += self._starts_on(day, days[day], limit)
+        return self._in_order(starts, limit)
+
+    def slots_on(self, day: date, ranges: list[Range], limit: int | None = None) -> list[Interval]:
+        """One day's, as `slots`."""
+        return self._in_order(self._starts_on(day, ranges, limit), limit)
+
+    def _starts_on(self, day: date, ranges: list[Range], limit: int | None) -> list[datetime]:
+        offset = steady_offset(day, self.tz)
+        starts: list[datetime] = []
+        for range_start, range_end in ranges:
+            if offset is None:
+                starts += _starts_across_transition(day, range_start, range_end, self.tz, self, limit)
+            else:
+                starts += _starts_on_steady_day(day, range_start, range_end, offset, self, limit)
+        return starts
+
+    def _in_order(self, starts: list[datetime], limit: int | None) -> list[Interval]:
         starts.sort()
         unique = [start for i, start in enumerate(starts) if i == 0 or start != starts[i - 1]]
         return [(start, start + self.duration) for start in unique[:limit]]
