@@ -92,19 +92,23 @@ def _distance(sql: _Sql, filters: Filters) -> None:
 
 
 def _offers(filters: Filters) -> _Sql:
-    """Each live instructor's best offer among those passing the filters, with its distance."""
-    sql = _Sql().add("SELECT DISTINCT ON (o.instructor) o.instructor, o.service, o.hourly_rate_cents,")
-    sql.add("o.durations_minutes,")
-    _distance(sql, filters)
+    """Each live instructor's best offer among those passing the filters, with its distance. The inner
+    query (kept whole by OFFSET 0: PostgreSQL would copy the distance into every test of it) computes
+    each distance once, for the offers the cheap tests let through; the outer one keeps those within
+    their radius."""
+    inner = _Sql().add("SELECT o.instructor, o.service, o.hourly_rate_cents, o.durations_minutes,")
+    inner.add("o.service_radius_miles, o.locations,")
+    _distance(inner, filters)
     # live, reach, place and radius: the instructor's, copied (migrations 0018 and 0019)
-    sql.add("AS distance FROM instructor_services o WHERE o.live")
+    inner.add("AS distance FROM instructor_services o WHERE o.live")
     if filters.service_id is not None:
-        sql.add("AND o.service = {}", filters.service_id)
+        inner.add("AND o.service = {}", filters.service_id)
     if filters.age_group is not None:
-        sql.add("AND {} = ANY(o.age_groups)", filters.age_group)
+        inner.add("AND {} = ANY(o.age_groups)", filters.age_group)
     if filters.max_price_cents is not None:
-        sql.add("AND o.hourly_rate_cents <= {}", filters.max_price_cents)
-    place, online = filters.place, "'online' = ANY(o.locations)"
+        inner.add("AND o.hourly_rate_cents <= {}", filters.max_price_cents)
+    place, online = filters.place, "'online' = ANY({}.locations)"
+    within = _Sql()
     if place is not None:
         # The offer's reach (its instructor's service radius's box, migrations 0017 and 0018) must hold
         # the place; the haversine keeps those whose radius truly does. Without a service, the live
@@ -114,20 +118,23 @@ def _offers(filters: Filters) -> _Sql:
         # test as a function call, is no index condition, so the plan starts from the service.
         here = "box(point({}, {}), point({}, {}))"
         reach = f"o.reach && {here}" if filters.service_id is None else f"box_overlap(o.reach, {here})"
-        sql.add(f"AND (( {reach}", place.lng, place.lat, place.lng, place.lat)
-        sql.add("AND").add(_HAVERSINE.format(lat="{}", lng="{}"), place.lat, place.lat, place.lng)
-        sql.add("<= o.service_radius_miles")
+        inner.add(f"AND (( {reach}", place.lng, place.lat, place.lng, place.lat)
+        within.add("(x.distance <= x.service_radius_miles")
         if filters.radius_miles is not None:
             dlat = filters.radius_miles / MILES_PER_DEGREE
             dlng = filters.radius_miles / (MILES_PER_DEGREE * max(math.cos(math.radians(abs(place.lat) + dlat)), 0.01))
-            sql.add("AND point(o.lng, o.lat) <@ box(point({}, {}), point({}, {}))",
-                    place.lng - dlng, place.lat - dlat, place.lng + dlng, place.lat + dlat)  # fmt: skip
-            sql.add("AND").add(_HAVERSINE.format(lat="{}", lng="{}"), place.lat, place.lat, place.lng)
-            sql.add("<= {}", filters.radius_miles)
-        sql.add(f") OR {online})" if filters.online else "))")
+            inner.add("AND point(o.lng, o.lat) <@ box(point({}, {}), point({}, {}))",
+                      place.lng - dlng, place.lat - dlat, place.lng + dlng, place.lat + dlat)  # fmt: skip
+            within.add("AND x.distance <= {}", filters.radius_miles)
+        inner.add(f") OR {online.format('o')})" if filters.online else "))")
+        within.add(f") OR {online.format('x')}" if filters.online else ")")
     elif filters.online:
-        sql.add(f"AND {online}")
-    return sql.add("ORDER BY o.instructor, o.hourly_rate_cents, o.service")
+        inner.add(f"AND {online.format('o')}")
+    sql = _Sql().add("SELECT DISTINCT ON (x.instructor) x.instructor, x.service, x.hourly_rate_cents,")
+    sql.add("x.durations_minutes, x.distance FROM (").add(inner.text(), *inner.args).add("OFFSET 0) x")
+    if within.parts:
+        sql.add("WHERE").add(within.text(), *within.args)
+    return sql.add("ORDER BY x.instructor, x.hourly_rate_cents, x.service")
 
 
 def _sort_keys(filters: Filters, patterns: list[str]) -> tuple[str, str, list[Any]]:
