@@ -1,12 +1,13 @@
 """Open slots of many instructors at once (a page of search results): one query for their week
-snapshots, weekly hours, settings and live bookings, then open_slots.py's computation per instructor.
-Asked for the first few slots, it computes one day at a time and stops once it has them."""
+snapshots, weekly hours, settings and live bookings (or the same columns beside another query's rows,
+`availability_columns`), then open_slots.py's computation per instructor. Asked for the first few
+slots, it computes one day at a time and stops once it has them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -17,6 +18,7 @@ from app.availability.slots import Interval, SlotRequest
 from app.availability.tables import WeeklyTemplate
 from app.bookings.tables import BookingStatus
 from app.core.db import fetch
+from app.core.sql import Sql
 from app.core.time import monday_of, today_in
 from app.core.time import now as clock_now
 from app.instructors.service import DEFAULT_SETTINGS
@@ -27,23 +29,21 @@ _DAYS_IN = [timedelta(days=n) for n in range(7)]  # a week's days after its Mond
 _WEEKDAYS = msgspec.json.Decoder(dict[int, list[tuple[int, int]]])
 _DAYS = msgspec.json.Decoder(dict[date, list[tuple[int, int]]])
 
-# Per instructor: weekly hours, week snapshots in [first, last], the earliest bookable start (its minimum
-# notice from now, or the start asked) and the live bookings (held and unexpired, or confirmed:
-# app.bookings.live's condition) overlapping [start, end), each from its start less the buffer to the
-# end of its block.
-_AVAILABILITY_OF_MANY = """
-SELECT i.id AS instructor, t.weekdays,
-  greatest($7::timestamptz + make_interval(mins => coalesce(s.min_notice_minutes, $9)), $10::timestamptz)
-    AS not_before,
-  ARRAY(SELECT ROW(w.week_start, w.days) FROM availability_weeks w
-        WHERE w.instructor = i.id AND w.week_start >= $1 AND w.week_start <= $2) AS weeks,
-  ARRAY(SELECT ROW(b.start_at - make_interval(mins => coalesce(s.buffer_minutes, $11)), b.blocked_until)
-        FROM bookings b
-        WHERE b.instructor = i.id AND b.start_at < $3 AND b.blocked_until > $4
-          AND (b.status = $5 OR (b.status = $6 AND b.expires_at > $7))) AS busy
-FROM unnest($8::int[]) AS i(id)
-LEFT JOIN availability_templates t ON t.instructor = i.id
-LEFT JOIN availability_settings s ON s.instructor = i.id
+# An instructor's weekly hours, week snapshots, earliest bookable start (its minimum notice from now,
+# or the start asked) and live bookings (held and unexpired, or confirmed: app.bookings.live's
+# condition) overlapping the days asked for, each from its start less the buffer to the end of its block.
+_COLUMNS = """
+(SELECT t.weekdays FROM availability_templates t WHERE t.instructor = {of}) AS weekdays,
+greatest({{}}::timestamptz + make_interval(mins => coalesce(
+  (SELECT s.min_notice_minutes FROM availability_settings s WHERE s.instructor = {of}), {{}})), {{}}::timestamptz)
+  AS not_before,
+ARRAY(SELECT ROW(w.week_start, w.days) FROM availability_weeks w
+      WHERE w.instructor = {of} AND w.week_start >= {{}} AND w.week_start <= {{}}) AS weeks,
+ARRAY(SELECT ROW(b.start_at - make_interval(mins => coalesce(
+        (SELECT s.buffer_minutes FROM availability_settings s WHERE s.instructor = {of}), {{}})), b.blocked_until)
+      FROM bookings b
+      WHERE b.instructor = {of} AND b.start_at < {{}} AND b.blocked_until > {{}}
+        AND (b.status = {{}} OR (b.status = {{}} AND b.expires_at > {{}}::timestamptz))) AS busy
 """
 
 
@@ -84,11 +84,31 @@ class DailyHours:
 
 
 @dataclass
-class _Availability:
+class Availability:
     weekly: dict[int, list[Range]] | None
     snapshots: dict[date, dict[date, list[Range]]]  # Monday → that week's own days
     not_before: datetime
     busy: list[Interval]  # (start less the buffer, blocked until) of each live booking
+
+
+def availability_columns(of: str, start: datetime, end: datetime, now: datetime) -> Sql:
+    """The columns `availability` reads, for the instructor whose id the SQL expression `of` gives, with
+    what slots in [start, end) need (weeks and bookings of the days around it in any zone)."""
+    first_day, last_day = start.astimezone(UTC).date() - _ONE_DAY, end.astimezone(UTC).date() + _ONE_DAY
+    first_monday, last_monday = monday_of(first_day), monday_of(last_day)
+    return Sql(
+        _COLUMNS.format(of=of),
+        now, DEFAULT_SETTINGS["min_notice_minutes"], start, first_monday, last_monday,
+        DEFAULT_SETTINGS["buffer_minutes"], end + _ONE_DAY, start - _ONE_DAY,
+        BookingStatus.confirmed.value, BookingStatus.held.value, now,
+    )  # fmt: skip
+
+
+def availability(row: Record) -> Availability:
+    """From a row with `availability_columns`."""
+    weekly = _WEEKDAYS.decode(row["weekdays"]) if row["weekdays"] is not None else None
+    snapshots = {monday: _DAYS.decode(days) for monday, days in row["weeks"]}
+    return Availability(weekly, snapshots, row["not_before"], list(row["busy"]))
 
 
 async def open_slots_of_many(
@@ -104,15 +124,29 @@ async def open_slots_of_many(
     if not asks:
         return {}
     now = now or clock_now()
+    ids = list(dict.fromkeys(ask.instructor_id for ask in asks))
+    sql = Sql("SELECT i.id AS instructor,").add(availability_columns("i.id", start, end, now))
+    rows = await fetch(WeeklyTemplate, sql.add("FROM unnest({}::int[]) AS i(id)", ids).numbered(), *sql.args)
+    stored = {row["instructor"]: availability(row) for row in rows}
+    return slots_of_many(asks, stored, start, end, limit=limit, daily=daily)
+
+
+def slots_of_many(
+    asks: list[SlotAsk],
+    stored: Mapping[int, Availability],
+    start: datetime,
+    end: datetime,
+    *,
+    limit: int | None = None,
+    daily: DailyHours | None = None,
+) -> dict[int, list[Interval]]:
+    """As open_slots_of_many, from each instructor's availability read with `availability_columns` for
+    [start, end)."""
     zones = {ask.timezone for ask in asks}
     # Per zone: the local dates [start, end) touches, and the Monday from which weekly hours govern
     # (template.governs: the current week on).
     dates = {zone: _local_dates(ZoneInfo(zone), start, end) for zone in zones}
     governed_from = {zone: monday_of(today_in(ZoneInfo(zone))) for zone in zones}
-    first_monday = monday_of(min(first for first, _ in dates.values()))
-    last_monday = monday_of(max(last for _, last in dates.values()))
-    ids = list(dict.fromkeys(ask.instructor_id for ask in asks))
-    stored = await _availability_of(ids, first_monday, last_monday, start, end, now)
     found: dict[int, list[Interval]] = {}
     for ask in asks:
         availability, zone = stored[ask.instructor_id], ask.timezone
@@ -148,7 +182,7 @@ def _local_dates(tz: ZoneInfo, start: datetime, end: datetime) -> tuple[date, da
 
 
 def _ranges_by_day(
-    first: date, last: date, availability: _Availability, governed_from: date
+    first: date, last: date, availability: Availability, governed_from: date
 ) -> Iterator[tuple[date, list[Range]]]:
     """As open_slots.weeks_between, the days with ranges in order: a week's own snapshot, else the weekly
     hours that govern it."""
@@ -163,20 +197,3 @@ def _ranges_by_day(
                 if ranges:
                     yield day, ranges
         monday += _ONE_WEEK
-
-
-async def _availability_of(
-    ids: list[int], first_monday: date, last_monday: date, start: datetime, end: datetime, now: datetime
-) -> dict[int, _Availability]:
-    rows = await fetch(
-        WeeklyTemplate, _AVAILABILITY_OF_MANY, first_monday, last_monday, end + _ONE_DAY, start - _ONE_DAY,
-        BookingStatus.confirmed.value, BookingStatus.held.value, now, ids,
-        DEFAULT_SETTINGS["min_notice_minutes"], start, DEFAULT_SETTINGS["buffer_minutes"],
-    )  # fmt: skip
-    return {row["instructor"]: _availability(row) for row in rows}
-
-
-def _availability(row: Record) -> _Availability:
-    weekly = _WEEKDAYS.decode(row["weekdays"]) if row["weekdays"] is not None else None
-    snapshots = {monday: _DAYS.decode(days) for monday, days in row["weeks"]}
-    return _Availability(weekly, snapshots, row["not_before"], list(row["busy"]))

@@ -8,14 +8,19 @@ when words are left in the query, for the relevance of their headline and bio.""
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
+from app.availability.open_slots_batch import Availability, availability, availability_columns
 from app.catalog.tables import InstructorService
 from app.core.db import fetch
+from app.core.sql import Sql
 from app.search.cursor import Position
 from app.search.filters import Filters
+
+SlotsBetween = tuple[datetime, datetime, datetime]  # start, end, now
 
 EARTH_RADIUS_MILES = 3958.8
 # A degree of latitude is at least 68.7 miles: dividing by less makes the box a little too big, never too small.
@@ -55,27 +60,7 @@ class Candidate(msgspec.Struct, frozen=True):
     rating_sum: int
     picture_version: int | None  # app.media's profile_pictures.version, read here to spare a round trip
     position: Position
-
-
-class _Sql:
-    """Fragments with {} placeholders and their arguments, in order."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.args: list[Any] = []
-
-    def add(self, fragment: str, *args: Any) -> _Sql:
-        self.parts.append(fragment)
-        self.args.extend(args)
-        return self
-
-    def text(self) -> str:
-        return " ".join(self.parts)
-
-    def numbered(self) -> str:
-        """The text with asyncpg's $1, $2, ... for its {} placeholders."""
-        pieces = self.text().split("{}")
-        return "".join(f"{piece}${i}" for i, piece in enumerate(pieces[:-1], 1)) + pieces[-1]
+    availability: Availability | None = None  # when asked for with the candidates
 
 
 def _like_patterns(words: tuple[str, ...]) -> list[str]:
@@ -83,7 +68,7 @@ def _like_patterns(words: tuple[str, ...]) -> list[str]:
     return [f"%{w}%" for w in escaped]
 
 
-def _distance(sql: _Sql, filters: Filters) -> None:
+def _distance(sql: Sql, filters: Filters) -> None:
     place = filters.place
     if place is None:
         sql.add("NULL::float8")
@@ -91,12 +76,12 @@ def _distance(sql: _Sql, filters: Filters) -> None:
         sql.add(_HAVERSINE.format(lat="{}", lng="{}"), place.lat, place.lat, place.lng)
 
 
-def _offers(filters: Filters) -> _Sql:
+def _offers(filters: Filters) -> Sql:
     """Each live instructor's best offer among those passing the filters, with its distance. The inner
     query (kept whole by OFFSET 0: PostgreSQL would copy the distance into every test of it) computes
     each distance once, for the offers the cheap tests let through; the outer one keeps those within
     their radius."""
-    inner = _Sql().add("SELECT o.instructor, o.service, o.hourly_rate_cents, o.durations_minutes,")
+    inner = Sql().add("SELECT o.instructor, o.service, o.hourly_rate_cents, o.durations_minutes,")
     inner.add("o.service_radius_miles, o.locations,")
     _distance(inner, filters)
     # live, reach, place and radius: the instructor's, copied (migrations 0018 and 0019)
@@ -108,7 +93,7 @@ def _offers(filters: Filters) -> _Sql:
     if filters.max_price_cents is not None:
         inner.add("AND o.hourly_rate_cents <= {}", filters.max_price_cents)
     place, online = filters.place, "'online' = ANY({}.locations)"
-    within = _Sql()
+    within = Sql()
     if place is not None:
         # The offer's reach (its instructor's service radius's box, migrations 0017 and 0018) must hold
         # the place; the haversine keeps those whose radius truly does. Without a service, the live
@@ -130,10 +115,10 @@ def _offers(filters: Filters) -> _Sql:
         within.add(f") OR {online.format('x')}" if filters.online else ")")
     elif filters.online:
         inner.add(f"AND {online.format('o')}")
-    sql = _Sql().add("SELECT DISTINCT ON (x.instructor) x.instructor, x.service, x.hourly_rate_cents,")
-    sql.add("x.durations_minutes, x.distance FROM (").add(inner.text(), *inner.args).add("OFFSET 0) x")
+    sql = Sql().add("SELECT DISTINCT ON (x.instructor) x.instructor, x.service, x.hourly_rate_cents,")
+    sql.add("x.durations_minutes, x.distance FROM (").add(inner).add("OFFSET 0) x")
     if within.parts:
-        sql.add("WHERE").add(within.text(), *within.args)
+        sql.add("WHERE").add(within)
     return sql.add("ORDER BY x.instructor, x.hourly_rate_cents, x.service")
 
 
@@ -155,17 +140,19 @@ def _sort_keys(filters: Filters, patterns: list[str]) -> tuple[str, str, list[An
     return f"-({score})", "0::float8", args
 
 
-def candidates_query(filters: Filters, after: Position | None, count: int) -> tuple[str, list[Any]]:
+def candidates_query(
+    filters: Filters, after: Position | None, count: int, slots_between: SlotsBetween | None = None
+) -> tuple[str, list[Any]]:
     """The SQL of `candidates` and its arguments."""
     k1, k2, key_args = _sort_keys(filters, _like_patterns(filters.words))
     offers = _offers(filters)
     # Ranked from the offers and ratings alone; names, headlines, services and pictures joined to the page only.
-    sql = _Sql().add("SELECT top.*, u.full_name, u.timezone, s.slug, s.name AS service_name,")
+    sql = Sql().add("SELECT top.*, u.full_name, u.timezone, s.slug, s.name AS service_name,")
     sql.add("p.headline, pp.version AS picture_version FROM (SELECT * FROM (")
     sql.add("SELECT b.instructor, b.service, b.hourly_rate_cents, b.durations_minutes, b.distance,")
     sql.add("coalesce(r.review_count, 0) AS review_count, coalesce(r.rating_sum, 0) AS rating_sum,")
     sql.add(f"{k1} AS k1, {k2} AS k2", *key_args)
-    sql.add("FROM (").add(offers.text(), *offers.args).add(") b")
+    sql.add("FROM (").add(offers).add(") b")
     sql.add("LEFT JOIN review_summaries r ON r.instructor = b.instructor")
     if key_args:  # words left in the query: every candidate's headline and bio score them
         sql.add("LEFT JOIN instructor_profiles w ON w.instructor = b.instructor")
@@ -176,12 +163,19 @@ def candidates_query(filters: Filters, after: Position | None, count: int) -> tu
     sql.add("JOIN users u ON u.id = top.instructor JOIN services s ON s.id = top.service")
     sql.add("LEFT JOIN instructor_profiles p ON p.instructor = top.instructor")
     sql.add('LEFT JOIN profile_pictures pp ON pp."user" = top.instructor ORDER BY top.k1, top.k2, top.instructor')
+    if slots_between is not None:  # the page's availability in the same round trip
+        columns = availability_columns("page.instructor", *slots_between)
+        sql = Sql("WITH page AS (").add(sql).add(") SELECT page.*,").add(columns)
+        sql.add("FROM page ORDER BY page.k1, page.k2, page.instructor")
     return sql.numbered(), sql.args
 
 
-async def candidates(filters: Filters, after: Position | None, count: int) -> list[Candidate]:
-    """Up to `count` results in sort order after `after`."""
-    text, args = candidates_query(filters, after, count)
+async def candidates(
+    filters: Filters, after: Position | None, count: int, slots_between: SlotsBetween | None = None
+) -> list[Candidate]:
+    """Up to `count` results in sort order after `after`; with `slots_between` (start, end, now), each
+    with what its open slots in [start, end) are computed from."""
+    text, args = candidates_query(filters, after, count, slots_between)
     rows = await fetch(InstructorService, text, *args)
     return [
         Candidate(
@@ -191,6 +185,7 @@ async def candidates(filters: Filters, after: Position | None, count: int) -> li
             durations_minutes=row["durations_minutes"], distance_miles=row["distance"],
             review_count=row["review_count"], rating_sum=row["rating_sum"], picture_version=row["picture_version"],
             position=Position((row["k1"], row["k2"]), row["instructor"]),
+            availability=availability(row) if slots_between is not None else None,
         )
         for row in rows
     ]  # fmt: skip

@@ -9,7 +9,7 @@ import math
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from app.availability.open_slots_batch import DailyHours, SlotAsk, open_slots_of_many
+from app.availability.open_slots_batch import DailyHours, SlotAsk, open_slots_of_many, slots_of_many
 from app.availability.slots import Interval
 from app.catalog.schemas import ServiceSummary
 from app.core.db import one_connection
@@ -62,10 +62,12 @@ async def search(services: Services, ask: SearchAsk, user_timezone: str | None) 
 
 async def find_page(filters: Filters, after: Position | None, limit: int) -> Page:
     if filters.window is None:
-        rows = await candidates(filters, after, limit + 1)
-        page = rows[:limit]
         start = clock_now()
-        slots = await _slots_of(page, start, start + timedelta(days=NEXT_SLOT_DAYS))
+        end = start + timedelta(days=NEXT_SLOT_DAYS)
+        rows = await candidates(filters, after, limit + 1, (start, end, start))  # with their availability
+        page = rows[:limit]
+        stored = {row.instructor_id: row.availability for row in page if row.availability is not None}
+        slots = slots_of_many(_slot_asks(page), stored, start, end, limit=NEXT_SLOTS)
         return page, page[-1].position if len(rows) > limit else None, slots
     window, daily = filters.window, daily_hours(filters)
     found: list[Candidate] = []
@@ -105,8 +107,11 @@ def _next_part(wanted: int, found: int, scanned: int) -> int:
 
 
 async def _slots_of(rows: list[Candidate], start, end, daily=None) -> dict[int, list[Interval]]:
-    asks = [SlotAsk(row.instructor_id, row.timezone, min(row.durations_minutes)) for row in rows]
-    return await open_slots_of_many(asks, start, end, limit=NEXT_SLOTS, daily=daily)
+    return await open_slots_of_many(_slot_asks(rows), start, end, limit=NEXT_SLOTS, daily=daily)
+
+
+def _slot_asks(rows: list[Candidate]) -> list[SlotAsk]:
+    return [SlotAsk(row.instructor_id, row.timezone, min(row.durations_minutes)) for row in rows]
 
 
 def daily_hours(filters: Filters) -> DailyHours | None:
