@@ -22,6 +22,7 @@ from app.core.db import FairPool, bind_tables, make_engine, open_planned_once_po
 from app.core.outbox import Relay
 from app.media.storage import Storage
 from app.payments.stripe_api import StripeApi
+from app.search.service_names import ServiceNames
 from app.settings import Settings
 from realtime.publisher import Publisher
 
@@ -52,8 +53,10 @@ class Services:
     clock_follower: asyncio.Task[None] | None = None
     # The process's one object-storage client (the S3 stand-in without S3_ENDPOINT_URL in dev and tests).
     storage: Storage | None = None
-    # A web process's: the search's connections, planning each statement once (app.core.db).
+    # A web process's: the search's connections, planning each statement once (app.core.db), and the
+    # catalog's names it reads words against, kept while it listens for changes.
     search_pool: FairPool | None = None
+    service_names: ServiceNames | None = None
 
     def job_id(self, *business_ids: object) -> str:
         """arq's job ids are not prefixed: ours carry the deployment prefix so deployments never collide."""
@@ -66,6 +69,8 @@ class Services:
         await self.engine.close_connection_pool()
         if self.search_pool is not None:
             await self.search_pool.close()
+        if self.service_names is not None:
+            await self.service_names.close()
 
     async def close_clients(self) -> None:
         """Web and worker: the Stripe client and the test clock's follower."""
@@ -91,9 +96,10 @@ async def open_services(
     engine = make_engine(settings.database_url or "")
     bind_tables(engine)
     await open_pool(engine, max_size=pool_size)
-    search_pool = None
+    search_pool = service_names = None
     if search_pool_size:
         search_pool = await open_planned_once_pool(settings.database_url or "", search_pool_size)
+        service_names = ServiceNames(settings.database_url or "")
     if queue is None:
         queue = await create_pool(arq_settings(settings), default_queue_name=arq_queue_name(settings))
     # Changes in flight per process (Relay.writers): a few, since a checkout costs ~20 ms of CPU
@@ -113,5 +119,5 @@ async def open_services(
     storage = await Storage.open(settings, allowed_origins=settings.cors_origins)
     return Services(
         settings, engine, publisher, queue, relay, StripeApi(settings),
-        clock_follower=follower, storage=storage, search_pool=search_pool,
+        clock_follower=follower, storage=storage, search_pool=search_pool, service_names=service_names,
     )  # fmt: skip

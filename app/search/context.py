@@ -30,7 +30,7 @@ async def instructors_in_context(services: Services, ask: SearchAsk, category: s
         raise ApiError(404, detail, code="not_found")
     if category == KIDS:
         ask = replace(ask, age_group="kids")
-    filters, _ = await resolve(ask, None)
+    filters, _ = await resolve(ask, None, services.service_names)
     fingerprint = search_fingerprint({**ask.fingerprint_parts(), "category": category})
     after = decode(ask.cursor, fingerprint) if ask.cursor is not None else None
     page, next_position, slots = await find_page(filters, after, ask.limit)

@@ -9,8 +9,6 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.catalog.tables import Service
-from app.core.db import fetch
 from app.core.errors import ApiError, bad_input
 from app.core.parsing import WireFormatError, parse_instant
 from app.core.time import is_valid_timezone
@@ -19,6 +17,7 @@ from app.places import Place
 from app.places.resolve import place_at, place_by_borough, place_by_neighborhood, place_by_zip
 from app.search.parse import MAX_QUERY_LENGTH, Understood, understand
 from app.search.parse_time import TimeWindow
+from app.search.service_names import ServiceNames, read_service_names
 
 AGE_GROUPS = ("kids", "teens", "adults")
 SORTS = ("relevance", "distance", "price", "rating")
@@ -142,14 +141,16 @@ def _searchers_zone(ask: SearchAsk, user_timezone: str | None, problems: _Proble
     return ZoneInfo(ask.tz if ask.tz and is_valid_timezone(ask.tz) else user_timezone or DEFAULT_TIMEZONE)
 
 
-async def resolve(ask: SearchAsk, user_timezone: str | None) -> tuple[Filters, Understood | None]:
+async def resolve(
+    ask: SearchAsk, user_timezone: str | None, names: ServiceNames | None = None
+) -> tuple[Filters, Understood | None]:
     """The filters to search with and what `q` was understood as (None without `q`); 400 naming every
-    bad key at once."""
+    bad key at once. `names`: a web process's kept catalog (else it is read)."""
     problems = _Problems()
     if ask.q is not None and len(ask.q) > MAX_QUERY_LENGTH:
         problems.add("q", f"At most {MAX_QUERY_LENGTH} characters")
     tz = _searchers_zone(ask, user_timezone, problems)
-    catalog = await fetch(Service, "SELECT id, slug, name FROM services ORDER BY id")
+    catalog = await (names.read() if names is not None else read_service_names())
     ids = {row["slug"]: row["id"] for row in catalog}
     if ask.service is not None and ask.service not in ids:
         problems.add("service", "No service with this slug (GET /api/catalog/services lists them)")

@@ -47,7 +47,7 @@ Page = tuple[list[Candidate], Position | None, dict[int, list[Interval]]]
 async def search(services: Services, ask: SearchAsk, user_timezone: str | None) -> SearchResults:
     # The catalog, the candidates and their availability on one connection, of the search's own pool.
     async with one_connection(services.engine, services.search_pool):
-        filters, heard = await resolve(ask, user_timezone)
+        filters, heard = await resolve(ask, user_timezone, services.service_names)
         fingerprint = search_fingerprint({**ask.fingerprint_parts(), "tz": str(filters.tz)})
         after = decode(ask.cursor, fingerprint) if ask.cursor is not None else None
         page, next_position, slots = await find_page(filters, after, ask.limit)
