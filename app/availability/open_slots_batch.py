@@ -92,7 +92,7 @@ class Availability:
 
 
 def availability_columns(of: str, start: datetime, end: datetime, now: datetime) -> Sql:
-    """The columns `availability` reads, for the instructor whose id the SQL expression `of` gives, with
+    """The columns `availability_from` reads, for the instructor whose id the SQL expression `of` gives, with
     what slots in [start, end) need (weeks and bookings of the days around it in any zone)."""
     first_day, last_day = start.astimezone(UTC).date() - _ONE_DAY, end.astimezone(UTC).date() + _ONE_DAY
     first_monday, last_monday = monday_of(first_day), monday_of(last_day)
@@ -104,7 +104,7 @@ def availability_columns(of: str, start: datetime, end: datetime, now: datetime)
     )  # fmt: skip
 
 
-def availability(row: Record) -> Availability:
+def availability_from(row: Record) -> Availability:
     """From a row with `availability_columns`."""
     weekly = _WEEKDAYS.decode(row["weekdays"]) if row["weekdays"] is not None else None
     snapshots = {monday: _DAYS.decode(days) for monday, days in row["weeks"]}
@@ -127,7 +127,7 @@ async def open_slots_of_many(
     ids = list(dict.fromkeys(ask.instructor_id for ask in asks))
     sql = Sql("SELECT i.id AS instructor,").add(availability_columns("i.id", start, end, now))
     rows = await fetch(WeeklyTemplate, sql.add("FROM unnest({}::int[]) AS i(id)", ids).numbered(), *sql.args)
-    stored = {row["instructor"]: availability(row) for row in rows}
+    stored = {row["instructor"]: availability_from(row) for row in rows}
     return slots_of_many(asks, stored, start, end, limit=limit, daily=daily)
 
 

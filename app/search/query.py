@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from app.availability.open_slots_batch import Availability, availability, availability_columns
+from app.availability.open_slots_batch import Availability, availability_columns, availability_from
 from app.catalog.tables import InstructorService
 from app.core.db import fetch
 from app.core.sql import Sql
@@ -185,7 +185,7 @@ async def candidates(
             durations_minutes=row["durations_minutes"], distance_miles=row["distance"],
             review_count=row["review_count"], rating_sum=row["rating_sum"], picture_version=row["picture_version"],
             position=Position((row["k1"], row["k2"]), row["instructor"]),
-            availability=availability(row) if slots_between is not None else None,
+            availability=availability_from(row) if slots_between is not None else None,
         )
         for row in rows
     ]  # fmt: skip
