@@ -76,6 +76,10 @@ def _distance(sql: Sql, filters: Filters) -> None:
         sql.add(_HAVERSINE.format(lat="{}", lng="{}"), place.lat, place.lat, place.lng)
 
 
+def _online(offer: str) -> str:
+    return f"'online' = ANY({offer}.locations)"
+
+
 def _offers(filters: Filters) -> Sql:
     """Each live instructor's best offer among those passing the filters, with its distance. The inner
     query (kept whole by OFFSET 0: PostgreSQL would copy the distance into every test of it) computes
@@ -92,7 +96,7 @@ def _offers(filters: Filters) -> Sql:
         inner.add("AND {} = ANY(o.age_groups)", filters.age_group)
     if filters.max_price_cents is not None:
         inner.add("AND o.hourly_rate_cents <= {}", filters.max_price_cents)
-    place, online = filters.place, "'online' = ANY({}.locations)"
+    place = filters.place
     within = Sql()
     if place is not None:
         # The offer's reach (its instructor's service radius's box, migrations 0017 and 0018) must hold
@@ -111,10 +115,10 @@ def _offers(filters: Filters) -> Sql:
             inner.add("AND point(o.lng, o.lat) <@ box(point({}, {}), point({}, {}))",
                       place.lng - dlng, place.lat - dlat, place.lng + dlng, place.lat + dlat)  # fmt: skip
             within.add("AND x.distance <= {}", filters.radius_miles)
-        inner.add(f") OR {online.format('o')})" if filters.online else "))")
-        within.add(f") OR {online.format('x')}" if filters.online else ")")
+        inner.add(f") OR {_online('o')})" if filters.online else "))")
+        within.add(f") OR {_online('x')}" if filters.online else ")")
     elif filters.online:
-        inner.add(f"AND {online.format('o')}")
+        inner.add(f"AND {_online('o')}")
     sql = Sql().add("SELECT DISTINCT ON (x.instructor) x.instructor, x.service, x.hourly_rate_cents,")
     sql.add("x.durations_minutes, x.distance FROM (").add(inner).add("OFFSET 0) x")
     if within.parts:

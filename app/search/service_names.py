@@ -54,6 +54,7 @@ class ServiceNames:
     async def _listen(self) -> None:
         try:
             while not self._closed:
+                connection = None
                 try:
                     connection = await asyncpg.connect(
                         self._database_url, server_settings={"application_name": LISTENER_APPLICATION}
@@ -62,6 +63,8 @@ class ServiceNames:
                     connection.add_termination_listener(self._lost)
                     break
                 except (OSError, asyncpg.PostgresError) as exc:
+                    if connection is not None:  # connected, but LISTEN failed
+                        connection.terminate()
                     logger.warning("Catalog listener: %s; the search reads the catalog each time meanwhile", exc)
                     await asyncio.sleep(RETRY_SECONDS)
             else:
