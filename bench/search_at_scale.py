@@ -18,9 +18,8 @@ Measured, web process on CPU 1, this script on CPU 0:
   search without next slots: filters, `candidates` for one page, `results_of` with no slots (with a
   time window the real search keeps only candidates with an open slot inside it, chunk by chunk; the
   variant without slots takes the first page of candidates, so it shows what the window costs too).
-  The time spent inside the slots batch of the real search is summed beside it (`_slots_of` with a
-  time window, its availability read and slots; without one `slots_of_many`, the slots alone: the
-  page's availability is read with its candidates).
+  The time spent computing slots inside the real search is summed beside it (`slots_of_many`: the
+  slots alone, each instructor's availability is read with its candidates).
 - CPU per search, what the two cores' throughput hangs on (wall times move with the machine's load):
   over each HTTP run (schedstat, warm-up included) per request, the web process's on-CPU time,
   PostgreSQL's backends' and this script's (the load generator's); and the child's own CPU time
@@ -245,15 +244,6 @@ async def _child(rounds: int) -> None:
     services = await open_services(settings, publisher, pool_size=20, search_pool_size=8)
     freeze_startup_heap()  # as `python -m app serve` does before it serves
     slots_ns = [0]
-    real_slots_of = search_service._slots_of
-
-    async def timed_slots_of(*args, **kw):
-        at = time.perf_counter_ns()
-        try:
-            return await real_slots_of(*args, **kw)
-        finally:
-            slots_ns[0] += time.perf_counter_ns() - at
-
     real_slots_of_many = search_service.slots_of_many
 
     def timed_slots_of_many(*args, **kw):
@@ -263,8 +253,7 @@ async def _child(rounds: int) -> None:
         finally:
             slots_ns[0] += time.perf_counter_ns() - at
 
-    # Timers around the batch, the batch itself unchanged.
-    search_service._slots_of, search_service.slots_of_many = timed_slots_of, timed_slots_of_many
+    search_service.slots_of_many = timed_slots_of_many  # a timer around the batch, the batch unchanged
 
     async def with_slots(q: str) -> None:
         await search_service.search(services, SearchAsk(q=q), None)

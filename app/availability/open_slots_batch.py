@@ -1,7 +1,7 @@
-"""Open slots of many instructors at once (a page of search results): one query for their week
-snapshots, weekly hours, settings and live bookings (or the same columns beside another query's rows,
-`availability_columns`), then open_slots.py's computation per instructor. Asked for the first few
-slots, it computes one day at a time and stops once it has them."""
+"""Open slots of many instructors at once (a page of search results): their week snapshots, weekly
+hours, settings and live bookings read as columns beside another query's rows (`availability_columns`),
+then open_slots.py's computation per instructor. Asked for the first few slots, it computes one day at
+a time and stops once it has them."""
 
 from __future__ import annotations
 
@@ -15,12 +15,9 @@ from asyncpg import Record
 
 from app.availability.ranges import Range
 from app.availability.slots import Interval, SlotRequest
-from app.availability.tables import WeeklyTemplate
 from app.bookings.tables import BookingStatus
-from app.core.db import fetch
 from app.core.sql import Sql
 from app.core.time import monday_of, today_in
-from app.core.time import now as clock_now
 from app.instructors.service import DEFAULT_SETTINGS
 
 _ONE_DAY, _ONE_WEEK = timedelta(days=1), timedelta(weeks=1)
@@ -111,26 +108,6 @@ def availability_from(row: Record) -> Availability:
     return Availability(weekly, snapshots, row["not_before"], list(row["busy"]))
 
 
-async def open_slots_of_many(
-    asks: list[SlotAsk],
-    start: datetime,
-    end: datetime,
-    *,
-    limit: int | None = None,
-    daily: DailyHours | None = None,
-    now: datetime | None = None,
-) -> dict[int, list[Interval]]:
-    """Each instructor's open slots lying inside [start, end) (and keeping to `daily`), at most `limit`."""
-    if not asks:
-        return {}
-    now = now or clock_now()
-    ids = list(dict.fromkeys(ask.instructor_id for ask in asks))
-    sql = Sql("SELECT i.id AS instructor,").add(availability_columns("i.id", start, end, now))
-    rows = await fetch(WeeklyTemplate, sql.add("FROM unnest({}::int[]) AS i(id)", ids).numbered(), *sql.args)
-    stored = {row["instructor"]: availability_from(row) for row in rows}
-    return slots_of_many(asks, stored, start, end, limit=limit, daily=daily)
-
-
 def slots_of_many(
     asks: list[SlotAsk],
     stored: Mapping[int, Availability],
@@ -140,8 +117,8 @@ def slots_of_many(
     limit: int | None = None,
     daily: DailyHours | None = None,
 ) -> dict[int, list[Interval]]:
-    """As open_slots_of_many, from each instructor's availability read with `availability_columns` for
-    [start, end)."""
+    """Each instructor's open slots lying inside [start, end) (and keeping to `daily`), at most `limit`,
+    from its availability read with `availability_columns` for [start, end)."""
     zones = {ask.timezone for ask in asks}
     # Per zone: the local dates [start, end) touches, and the Monday from which weekly hours govern
     # (template.governs: the current week on).

@@ -9,7 +9,7 @@ import math
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from app.availability.open_slots_batch import DailyHours, SlotAsk, open_slots_of_many, slots_of_many
+from app.availability.open_slots_batch import DailyHours, SlotAsk, slots_of_many
 from app.availability.slots import Interval
 from app.catalog.schemas import ServiceSummary
 from app.core.db import one_connection
@@ -35,7 +35,7 @@ from app.services import Services
 
 NEXT_SLOTS = 3
 NEXT_SLOT_DAYS = 14
-# With a time window: candidates read per round of SQL (their slots computed a part at a time, see
+# With a time window: candidates read (with their availability) per round of SQL at most (see
 # `_next_part`), and at most this many per request (a page may then come back short, with a cursor to
 # read on).
 CHUNK = 120
@@ -61,57 +61,51 @@ async def search(services: Services, ask: SearchAsk, user_timezone: str | None) 
 
 
 async def find_page(filters: Filters, after: Position | None, limit: int) -> Page:
+    """A page of candidates in sort order, each with its next open slots, read with their availability
+    in one statement. With a time window only those with a slot inside it: read a part at a time, as
+    many as the rate found so far asks for."""
+    now = clock_now()
     if filters.window is None:
-        start = clock_now()
-        end = start + timedelta(days=NEXT_SLOT_DAYS)
-        rows = await candidates(filters, after, limit + 1, (start, end, start))  # with their availability
+        start, end = now, now + timedelta(days=NEXT_SLOT_DAYS)
+        rows = await candidates(filters, after, limit + 1, (start, end, now))
         page = rows[:limit]
-        stored = {row.instructor_id: row.availability for row in page if row.availability is not None}
-        slots = slots_of_many(_slot_asks(page), stored, start, end, limit=NEXT_SLOTS)
-        return page, page[-1].position if len(rows) > limit else None, slots
+        return page, page[-1].position if len(rows) > limit else None, _slots_of(page, start, end)
     window, daily = filters.window, daily_hours(filters)
     found: list[Candidate] = []
     slots: dict[int, list[Interval]] = {}
     position, scanned = after, 0
-    while True:
-        rows = await candidates(filters, position, CHUNK)
-        taken = 0
-        while taken < len(rows):
-            # Slots for a part of the rows read at a time: reading candidates is the costly SQL, not
-            # their slots, so the rows are read once and their slots asked for only as far as needed.
-            size = min(SCAN_BUDGET - scanned, _next_part(limit + 1 - len(found), len(found), scanned))
-            part, taken = rows[taken : taken + size], taken + size
-            part_slots = await _slots_of(part, window.start, window.end, daily)
-            for row in part:
-                scanned, position = scanned + 1, row.position
-                if part_slots[row.instructor_id]:
-                    found.append(row)
-                    slots[row.instructor_id] = part_slots[row.instructor_id]
-                    if len(found) > limit:
-                        return found[:limit], found[limit - 1].position, slots
-            if scanned >= SCAN_BUDGET:
-                return found, position, slots
-        if len(rows) < CHUNK:
+    while scanned < SCAN_BUDGET:
+        size = min(SCAN_BUDGET - scanned, _next_part(limit + 1 - len(found), len(found), scanned))
+        rows = await candidates(filters, position, size, (window.start, window.end, now))
+        part_slots = _slots_of(rows, window.start, window.end, daily)
+        for row in rows:
+            scanned, position = scanned + 1, row.position
+            if part_slots[row.instructor_id]:
+                found.append(row)
+                slots[row.instructor_id] = part_slots[row.instructor_id]
+                if len(found) > limit:
+                    return found[:limit], found[limit - 1].position, slots
+        if len(rows) < size:
             return found, None, slots
+    return found, position, slots
 
 
 def _next_part(wanted: int, found: int, scanned: int) -> int:
-    """Candidates whose slots to compute for `wanted` more results: three times that at first (in the
-    windows people search, a third or more of the instructors have a slot), then twice what the rate
-    found so far asks for."""
+    """Candidates to read for `wanted` more results: three times that at first (in the windows people
+    search, a third or more of the instructors have a slot), then twice what the rate found so far asks
+    for, at most CHUNK."""
     if scanned == 0:
         return 3 * wanted
     if found == 0:
         return CHUNK
-    return math.ceil(wanted * scanned / found * 2)
+    return min(CHUNK, math.ceil(wanted * scanned / found * 2))
 
 
-async def _slots_of(rows: list[Candidate], start, end, daily=None) -> dict[int, list[Interval]]:
-    return await open_slots_of_many(_slot_asks(rows), start, end, limit=NEXT_SLOTS, daily=daily)
-
-
-def _slot_asks(rows: list[Candidate]) -> list[SlotAsk]:
-    return [SlotAsk(row.instructor_id, row.timezone, min(row.durations_minutes)) for row in rows]
+def _slots_of(rows: list[Candidate], start, end, daily=None) -> dict[int, list[Interval]]:
+    """The next open slots in [start, end) of candidates read with their availability."""
+    asks = [SlotAsk(row.instructor_id, row.timezone, min(row.durations_minutes)) for row in rows]
+    stored = {row.instructor_id: row.availability for row in rows if row.availability is not None}
+    return slots_of_many(asks, stored, start, end, limit=NEXT_SLOTS, daily=daily)
 
 
 def daily_hours(filters: Filters) -> DailyHours | None:
