@@ -132,6 +132,11 @@ def stored_days(row: dict[str, Any] | None, week_start: date) -> Week:
 
 
 async def load_week(instructor: Instructor, week_start: date) -> WeekView:
+    return (await _read_week(instructor, week_start))[0]
+
+
+async def _read_week(instructor: Instructor, week_start: date) -> tuple[WeekView, list[dict[str, Any]]]:
+    """The week, and the live bookings of its span in UTC (a save checks the new ranges against them)."""
     tz = instructor.tz
     row = (
         await AvailabilityWeek.select(AvailabilityWeek.days, AvailabilityWeek.revision, AvailabilityWeek.updated_at)
@@ -145,10 +150,10 @@ async def load_week(instructor: Instructor, week_start: date) -> WeekView:
         days, revision, source = week_from_weekdays(weekly.weekdays, week_start), f"t{weekly.revision}", "template"
         changes += [weekly.updated_at] if weekly.updated_at else []
     bookings = await live_bookings_between(instructor.id, *week_span_utc(week_start, tz))
-    in_week = [b for b in bookings if week_start <= b["start_at"].astimezone(tz).date() < week_start + timedelta(7)]
+    in_week = _in_week(bookings, week_start, tz)
     booked = await booked_entries(in_week, tz)
     changes += [b["updated_at"] for b in in_week]
-    return WeekView(
+    view = WeekView(
         instructor_id=instructor.id,
         week_start=week_start,
         timezone=instructor.timezone,
@@ -158,6 +163,12 @@ async def load_week(instructor: Instructor, week_start: date) -> WeekView:
         last_modified=max(changes),
         source=source,
     )
+    return view, bookings
+
+
+def _in_week(bookings: list[dict[str, Any]], week_start: date, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Those starting on one of the week's local days (its span in UTC holds the days around it too)."""
+    return [b for b in bookings if week_start <= b["start_at"].astimezone(tz).date() < week_start + timedelta(7)]
 
 
 def parse_days(week_start: date, raw_days: Any) -> Week:
@@ -196,7 +207,8 @@ def booked_range(outside: list[dict[str, Any]], what: str) -> ApiError:
     )
 
 
-async def _write_week(instructor_id: int, week_start: date, days: Week) -> None:
+async def _write_week(instructor_id: int, week_start: date, days: Week) -> tuple[int, datetime]:
+    """The week's own snapshot written; its new revision and when."""
     payload = {d.isoformat(): [list(r) for r in ranges] for d, ranges in days.items() if ranges}
     now = datetime.now(UTC)
     updated = (
@@ -208,24 +220,38 @@ async def _write_week(instructor_id: int, week_start: date, days: Week) -> None:
             }
         )
         .where((AvailabilityWeek.instructor == instructor_id) & (AvailabilityWeek.week_start == week_start))
-        .returning(AvailabilityWeek.id)
+        .returning(AvailabilityWeek.revision)
     )
-    if not updated:
-        await AvailabilityWeek.insert(
-            AvailabilityWeek(instructor=instructor_id, week_start=week_start, days=payload, revision=1, updated_at=now)
-        )
+    if updated:
+        return updated[0]["revision"], now
+    await AvailabilityWeek.insert(
+        AvailabilityWeek(instructor=instructor_id, week_start=week_start, days=payload, revision=1, updated_at=now)
+    )
+    return 1, now
 
 
-async def _save_checked(instructor: Instructor, week_start: date, days: Week, if_match: str, label: str = "") -> None:
-    """Inside the caller's transaction, with the instructor locked: the 409 checks, then the write."""
-    current = await load_week(instructor, week_start)
+async def _save_checked(
+    instructor: Instructor, week_start: date, days: Week, if_match: str, label: str = ""
+) -> WeekView:
+    """Inside the caller's transaction, with the instructor locked: the 409 checks, then the write. The
+    week as saved: what `load_week` would now read, built from what the checks read."""
+    current, bookings = await _read_week(instructor, week_start)
     if if_match != current.version:
         raise stale(current, if_match, label)
-    bookings = await live_bookings_between(instructor.id, *week_span_utc(week_start, instructor.tz))
     outside = bookings_outside(current, days, instructor.tz, bookings)
     if outside:
         raise booked_range(outside, f"The new ranges{label}")
-    await _write_week(instructor.id, week_start, days)
+    revision, saved_at = await _write_week(instructor.id, week_start, days)
+    in_week = _in_week(bookings, week_start, instructor.tz)
+    return WeekView(
+        instructor_id=instructor.id,
+        week_start=week_start,
+        timezone=instructor.timezone,
+        version=f"{revision}.{week_digest(days, current.booked)}",
+        days=days,
+        booked=current.booked,
+        last_modified=max([saved_at] + [b["updated_at"] for b in in_week]),
+    )
 
 
 def parse_if_match(header: str | None) -> str:
@@ -258,8 +284,7 @@ async def replace_week(
     days = parse_days(week_start, raw_days)
     async with refusals_in_feed(services, by, instructor.id, week_start), change(services.relay) as effects:
         await lock_instructor(instructor.id)
-        await _save_checked(instructor, week_start, days, if_match)
-        view = await load_week(instructor, week_start)
+        view = await _save_checked(instructor, week_start, days, if_match)
         await events.week_saved(effects, view, by=by, client_id=client_id)
     return view
 
@@ -294,11 +319,11 @@ async def copy_week(
     async with refusals_in_feed(services, by, instructor.id, week_start), change(services.relay) as effects:
         await lock_instructor(instructor.id)
         source = await load_week(instructor, week_start)
+        views = []
         for target, version in sorted(parsed.items()):
             shift = target - week_start
             days = {d + shift: ranges for d, ranges in source.days.items()}
-            await _save_checked(instructor, target, days, version, f" {target.isoformat()}")
-        views = [await load_week(instructor, target) for target in sorted(parsed)]
+            views.append(await _save_checked(instructor, target, days, version, f" {target.isoformat()}"))
         for view in views:
             await events.week_saved(effects, view, by=by, client_id=client_id)
     return views

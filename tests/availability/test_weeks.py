@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.bookings.conftest import booking_body
+from tests.search.test_search import weekly_hours
 from tests.support.calendar import monday_after, save_week, week_path
 
 
@@ -226,3 +227,41 @@ async def test_booked_entries_name_the_student_and_the_lesson_for_editors(client
     [conflict] = refused.json()["bookings"]
     assert (conflict["student_name"], conflict["service_name"]) == ("Rosa Parks-Lee", "Piano")
     assert "Rosa Parks-Lee, Piano" in refused.json()["detail"]
+
+
+async def test_a_save_answers_the_week_a_read_then_gives(client, accounts, open_week):
+    """The week a save or a copy answers is built from what its checks read, not read again: it must be
+    what a read right after gives, bookings, version and Last-Modified included, also for a week that
+    followed the weekly hours until then."""
+    instructor, service_id, monday = open_week  # Monday 09:00-12:00, its own week
+    await weekly_hours(client, instructor, mon=("09:00", "12:00"))  # the weeks after follow these
+    following = monday + timedelta(days=7)
+    student = await accounts.student()
+    for week in (monday, following):
+        await accounts.call("POST", "/api/bookings", student, 201, json=booking_body(instructor, service_id, week))
+    days = {monday.isoformat(): [{"start": "09:00", "end": "12:00"}, {"start": "14:00", "end": "15:00"}]}
+    current = await client.get(week_path(instructor, monday), headers=instructor.headers)
+    saved = await client.put(
+        week_path(instructor, monday),
+        json={"days": days},
+        headers={**instructor.headers, "If-Match": current.headers["etag"]},
+    )
+    assert saved.status_code == 200, saved.text
+    read = await client.get(week_path(instructor, monday), headers=instructor.headers)
+    assert saved.json() == read.json() and len(saved.json()["booked"]) == 1
+    assert (saved.headers["etag"], saved.headers["last-modified"]) == (
+        read.headers["etag"],
+        read.headers["last-modified"],
+    )
+
+    target = (await client.get(week_path(instructor, following), headers=instructor.headers)).json()
+    assert target["source"] == "template" and len(target["booked"]) == 1
+    copied = await client.post(
+        week_path(instructor, monday) + "/copy",
+        json={"to": {following.isoformat(): target["version"]}},
+        headers=instructor.headers,
+    )
+    assert copied.status_code == 200, copied.text
+    [week] = copied.json()["weeks"]
+    assert week["source"] == "week"
+    assert week == (await client.get(week_path(instructor, following), headers=instructor.headers)).json()
