@@ -132,11 +132,12 @@ def stored_days(row: dict[str, Any] | None, week_start: date) -> Week:
 
 
 async def load_week(instructor: Instructor, week_start: date) -> WeekView:
-    return (await _read_week(instructor, week_start))[0]
+    return (await read_week(instructor, week_start))[0]
 
 
-async def _read_week(instructor: Instructor, week_start: date) -> tuple[WeekView, list[dict[str, Any]]]:
-    """The week, and the live bookings of its span in UTC (a save checks the new ranges against them)."""
+async def read_week(instructor: Instructor, week_start: date) -> tuple[WeekView, list[dict[str, Any]]]:
+    """The week, and its live bookings (those starting on its days: a change checks its new ranges
+    against them)."""
     tz = instructor.tz
     row = (
         await AvailabilityWeek.select(AvailabilityWeek.days, AvailabilityWeek.revision, AvailabilityWeek.updated_at)
@@ -149,26 +150,33 @@ async def _read_week(instructor: Instructor, week_start: date) -> tuple[WeekView
         weekly = await template.load_template(instructor)
         days, revision, source = week_from_weekdays(weekly.weekdays, week_start), f"t{weekly.revision}", "template"
         changes += [weekly.updated_at] if weekly.updated_at else []
-    bookings = await live_bookings_between(instructor.id, *week_span_utc(week_start, tz))
-    in_week = _in_week(bookings, week_start, tz)
-    booked = await booked_entries(in_week, tz)
-    changes += [b["updated_at"] for b in in_week]
-    view = WeekView(
+    span = await live_bookings_between(instructor.id, *week_span_utc(week_start, tz))
+    bookings = [b for b in span if week_start <= b["start_at"].astimezone(tz).date() < week_start + timedelta(7)]
+    booked = await booked_entries(bookings, tz)
+    return _week_view(instructor, week_start, days, revision, booked, changes, bookings, source), bookings
+
+
+def _week_view(
+    instructor: Instructor,
+    week_start: date,
+    days: Week,
+    revision: str | int,
+    booked: list[dict[str, Any]],
+    changes: list[datetime],
+    bookings: list[dict[str, Any]],
+    source: str = "week",
+) -> WeekView:
+    """`changes`: when the week's hours last changed (its own or the weekly hours it follows)."""
+    return WeekView(
         instructor_id=instructor.id,
         week_start=week_start,
         timezone=instructor.timezone,
         version=f"{revision}.{week_digest(days, booked)}",
         days=days,
         booked=booked,
-        last_modified=max(changes),
+        last_modified=max(changes + [b["updated_at"] for b in bookings]),
         source=source,
     )
-    return view, bookings
-
-
-def _in_week(bookings: list[dict[str, Any]], week_start: date, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """Those starting on one of the week's local days (its span in UTC holds the days around it too)."""
-    return [b for b in bookings if week_start <= b["start_at"].astimezone(tz).date() < week_start + timedelta(7)]
 
 
 def parse_days(week_start: date, raw_days: Any) -> Week:
@@ -235,23 +243,14 @@ async def _save_checked(
 ) -> WeekView:
     """Inside the caller's transaction, with the instructor locked: the 409 checks, then the write. The
     week as saved: what `load_week` would now read, built from what the checks read."""
-    current, bookings = await _read_week(instructor, week_start)
+    current, bookings = await read_week(instructor, week_start)
     if if_match != current.version:
         raise stale(current, if_match, label)
     outside = bookings_outside(current, days, instructor.tz, bookings)
     if outside:
         raise booked_range(outside, f"The new ranges{label}")
     revision, saved_at = await _write_week(instructor.id, week_start, days)
-    in_week = _in_week(bookings, week_start, instructor.tz)
-    return WeekView(
-        instructor_id=instructor.id,
-        week_start=week_start,
-        timezone=instructor.timezone,
-        version=f"{revision}.{week_digest(days, current.booked)}",
-        days=days,
-        booked=current.booked,
-        last_modified=max([saved_at] + [b["updated_at"] for b in in_week]),
-    )
+    return _week_view(instructor, week_start, days, revision, current.booked, [saved_at], bookings)
 
 
 def parse_if_match(header: str | None) -> str:

@@ -176,12 +176,11 @@ async def drop_week_exception(
     """The week follows the template again (its bookings must still fit)."""
     async with service.refusals_in_feed(services, by, instructor.id, week_start), change(services.relay) as effects:
         await lock_instructor(instructor.id)
-        current = await service.load_week(instructor, week_start)
+        current, bookings = await service.read_week(instructor, week_start)
         if if_match != current.version:
             raise service.stale(current, if_match)
         template = await load_template(instructor)
         days = week_from_weekdays(template.weekdays, week_start) if governs(instructor, week_start) else {}
-        bookings = await live_bookings_between(instructor.id, *service.week_span_utc(week_start, instructor.tz))
         outside = service.bookings_outside(current, days, instructor.tz, bookings)
         if outside:
             raise service.booked_range(outside, "The weekly hours")

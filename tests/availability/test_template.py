@@ -118,6 +118,27 @@ async def test_deleting_a_week_exception_hands_it_back_to_the_template(client, a
     assert dropped.json()["days"][monday.isoformat()] == MORNINGS["mon"]
 
 
+async def test_deleting_a_week_exception_that_would_lose_a_booking_is_refused(client, accounts):
+    instructor = await accounts.instructor()
+    service_id = await offer_piano(client, instructor)
+    await put_template(client, instructor, instructor, MORNINGS)  # Monday 09:00-12:00
+    monday = monday_after()
+    exception = await save_week(
+        client, instructor, instructor, monday, {monday.isoformat(): [{"start": "15:00", "end": "18:00"}]}
+    )
+    student = await accounts.student(name="Ada Byron")
+    body = booking_body(instructor, service_id, monday, at="16:00")
+    booked = await accounts.call("POST", "/api/bookings", student, 201, json=body)
+    path = week_path(instructor, monday)
+    current = (await client.get(path, headers=instructor.headers)).json()
+    assert current["version"] != exception["version"], "the booking is part of the week's version"
+    refused = await client.delete(path, headers={**instructor.headers, "If-Match": f'"{current["version"]}"'})
+    assert refused.status_code == 409 and refused.json()["code"] == "booked_range"
+    assert [(b["booking_id"], b["student_name"]) for b in refused.json()["bookings"]] == [(booked["id"], "Ada Byron")]
+    kept = (await client.get(path, headers=instructor.headers)).json()
+    assert (kept["source"], kept["version"]) == ("week", current["version"]), "nothing changed"
+
+
 async def test_a_template_change_reaches_editors_and_watchers_live(live, http_factory):
     server = live("uvicorn")
     http = http_factory(server)
